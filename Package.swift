@@ -1,0 +1,76 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// Strict settings shared by every target: Swift 6 mode plus the upcoming features that keep
+/// existentials explicit and imports honest.
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "pvd",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "pvd", targets: ["pvd"]),
+        .executable(name: "pvd-bench", targets: ["pvd-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    ],
+    targets: [
+        // Objects, quantities, selectors, validation and the YAML/JSON codec: pure, no I/O.
+        .target(
+            name: "PVDModel",
+            dependencies: [.product(name: "Yams", package: "Yams")],
+            swiftSettings: strict
+        ),
+        // The ObjectStore protocol and its SQLite backend.
+        .target(
+            name: "PVDStore",
+            dependencies: [
+                "PVDModel",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        // Informer, work queue and the controllers (binder first).
+        .target(
+            name: "PVDControllers",
+            dependencies: [
+                "PVDModel", "PVDStore",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "pvd",
+            dependencies: [
+                "PVDModel", "PVDStore", "PVDControllers",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "pvd-bench",
+            dependencies: [
+                "PVDModel", "PVDStore", "PVDControllers",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "PVDModelTests", dependencies: ["PVDModel"], swiftSettings: strict),
+        .testTarget(name: "PVDStoreTests", dependencies: ["PVDStore", "PVDModel"], swiftSettings: strict),
+        .testTarget(
+            name: "PVDControllersTests",
+            dependencies: ["PVDControllers", "PVDStore", "PVDModel"],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "pvdTests", dependencies: ["PVDModel"], swiftSettings: strict),
+    ]
+)

@@ -1,0 +1,84 @@
+/// An object of any kind pvd knows: what a manifest stream, a mixed batch write or a watch of
+/// several kinds carries.
+public enum AnyResource: Sendable, Equatable {
+    case storageClass(StorageClass)
+    case persistentVolume(PersistentVolume)
+    case persistentVolumeClaim(PersistentVolumeClaim)
+    case pod(Pod)
+    case node(Node)
+    case event(Event)
+
+    /// Wraps a typed object.
+    public init<R: Resource>(_ r: R) {
+        switch r {
+        case let x as StorageClass: self = .storageClass(x)
+        case let x as PersistentVolume: self = .persistentVolume(x)
+        case let x as PersistentVolumeClaim: self = .persistentVolumeClaim(x)
+        case let x as Pod: self = .pod(x)
+        case let x as Node: self = .node(x)
+        case let x as Event: self = .event(x)
+        default: preconditionFailure("unknown Resource type \(R.self)")
+        }
+    }
+
+    /// The wrapped object, as an existential.
+    public var resource: any Resource {
+        switch self {
+        case .storageClass(let x): x
+        case .persistentVolume(let x): x
+        case .persistentVolumeClaim(let x): x
+        case .pod(let x): x
+        case .node(let x): x
+        case .event(let x): x
+        }
+    }
+
+    public var kind: ResourceKind { type(of: resource).kind }
+
+    public var metadata: ObjectMeta {
+        get { resource.metadata }
+        set {
+            switch self {
+            case .storageClass(var x): x.metadata = newValue; self = .storageClass(x)
+            case .persistentVolume(var x): x.metadata = newValue; self = .persistentVolume(x)
+            case .persistentVolumeClaim(var x): x.metadata = newValue; self = .persistentVolumeClaim(x)
+            case .pod(var x): x.metadata = newValue; self = .pod(x)
+            case .node(var x): x.metadata = newValue; self = .node(x)
+            case .event(var x): x.metadata = newValue; self = .event(x)
+            }
+        }
+    }
+
+    /// The typed object, if it is of type R.
+    public func `as`<R: Resource>(_: R.Type) -> R? { resource as? R }
+
+    /// "pvc default/data", as errors name objects.
+    public var displayName: String { resource.displayName }
+
+    /// The store key: "namespace/name" or "name".
+    public var key: String { resource.key }
+
+    /// Decodes an object of `kind` from JSON.
+    public static func decode(kind: ResourceKind, from data: some Collection<UInt8> & Sendable, using decoder: JSONCoding = .shared) throws -> AnyResource {
+        switch kind {
+        case .storageClass: .storageClass(try decoder.decode(StorageClass.self, from: data))
+        case .persistentVolume: .persistentVolume(try decoder.decode(PersistentVolume.self, from: data))
+        case .persistentVolumeClaim: .persistentVolumeClaim(try decoder.decode(PersistentVolumeClaim.self, from: data))
+        case .pod: .pod(try decoder.decode(Pod.self, from: data))
+        case .node: .node(try decoder.decode(Node.self, from: data))
+        case .event: .event(try decoder.decode(Event.self, from: data))
+        }
+    }
+
+    public static func == (a: AnyResource, b: AnyResource) -> Bool {
+        switch (a, b) {
+        case (.storageClass(let x), .storageClass(let y)): x == y
+        case (.persistentVolume(let x), .persistentVolume(let y)): x == y
+        case (.persistentVolumeClaim(let x), .persistentVolumeClaim(let y)): x == y
+        case (.pod(let x), .pod(let y)): x == y
+        case (.node(let x), .node(let y)): x == y
+        case (.event(let x), .event(let y)): x == y
+        default: false
+        }
+    }
+}

@@ -1,0 +1,85 @@
+/// The metadata every object carries, with Kubernetes' field names and meanings.
+///
+/// `uid`, `resourceVersion`, `generation`, `creationTimestamp` and `deletionTimestamp` belong to
+/// the store: it assigns them, and an apply never changes them.
+public struct ObjectMeta: Codable, Sendable, Hashable {
+    public var name: String
+    public var namespace: String?
+    public var uid: String?
+    public var resourceVersion: String?
+    public var generation: Int64?
+    public var creationTimestamp: Time?
+    public var deletionTimestamp: Time?
+    public var labels: [String: String]?
+    public var annotations: [String: String]?
+    public var finalizers: [String]?
+
+    public init(
+        name: String, namespace: String? = nil, labels: [String: String]? = nil,
+        annotations: [String: String]? = nil
+    ) {
+        self.name = name
+        self.namespace = namespace
+        self.labels = labels
+        self.annotations = annotations
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        // A missing name decodes as "" so validation can report it with the document's context.
+        name = try c.decodeIfPresent(String.self, forKey: .name) ?? ""
+        namespace = try c.decodeIfPresent(String.self, forKey: .namespace)
+        uid = try c.decodeIfPresent(String.self, forKey: .uid)
+        resourceVersion = try c.decodeIfPresent(String.self, forKey: .resourceVersion)
+        generation = try c.decodeIfPresent(Int64.self, forKey: .generation)
+        creationTimestamp = try c.decodeIfPresent(Time.self, forKey: .creationTimestamp)
+        deletionTimestamp = try c.decodeIfPresent(Time.self, forKey: .deletionTimestamp)
+        labels = try c.decodeIfPresent([String: String].self, forKey: .labels)
+        annotations = try c.decodeIfPresent([String: String].self, forKey: .annotations)
+        finalizers = try c.decodeIfPresent([String].self, forKey: .finalizers)
+    }
+
+    /// The value of an annotation, or nil.
+    public func annotation(_ key: String) -> String? { annotations?[key] }
+
+    /// Sets (or with nil removes) an annotation, dropping the map when it becomes empty.
+    public mutating func setAnnotation(_ key: String, _ value: String?) {
+        var a = annotations ?? [:]
+        a[key] = value
+        annotations = a.isEmpty ? nil : a
+    }
+
+    public func hasFinalizer(_ f: String) -> Bool { finalizers?.contains(f) ?? false }
+
+    public mutating func addFinalizer(_ f: String) {
+        if !hasFinalizer(f) { finalizers = (finalizers ?? []) + [f] }
+    }
+
+    public mutating func removeFinalizer(_ f: String) {
+        finalizers = finalizers?.filter { $0 != f }
+        if finalizers?.isEmpty == true { finalizers = nil }
+    }
+}
+
+/// A reference to another object, as in `PersistentVolume.spec.claimRef` and `Event.involvedObject`.
+public struct ObjectReference: Codable, Sendable, Hashable {
+    public var apiVersion: String?
+    public var kind: String?
+    public var namespace: String?
+    public var name: String?
+    public var uid: String?
+    public var resourceVersion: String?
+    public var fieldPath: String?
+
+    public init(
+        apiVersion: String? = nil, kind: String? = nil, namespace: String? = nil, name: String? = nil,
+        uid: String? = nil, resourceVersion: String? = nil
+    ) {
+        self.apiVersion = apiVersion
+        self.kind = kind
+        self.namespace = namespace
+        self.name = name
+        self.uid = uid
+        self.resourceVersion = resourceVersion
+    }
+}

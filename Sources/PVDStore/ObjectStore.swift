@@ -1,0 +1,87 @@
+import PVDModel
+
+/// Where pvd keeps its objects, with Kubernetes' optimistic-concurrency semantics.
+///
+/// Every write bumps one global revision; an object's `resourceVersion` is the revision of its
+/// last write. Updates are compare-and-swap on `resourceVersion`. The store assigns `uid`,
+/// `creationTimestamp`, `resourceVersion` and `generation`, and keeps `deletionTimestamp` once set.
+public protocol ObjectStore: Sendable {
+    /// Creates an object; fails with `.alreadyExists` if the name is taken.
+    func create<R: Resource>(_ object: R) async throws(StoreError) -> R
+
+    /// Reads one object; fails with `.notFound`.
+    func get<R: Resource>(_ type: R.Type, namespace: String?, name: String) async throws(StoreError) -> R
+
+    /// Lists objects of a kind, optionally in one namespace (nil: all) and matching a label selector,
+    /// ordered by namespace then name, with the revision the list was read at.
+    func list<R: Resource>(_ type: R.Type, namespace: String?, selector: LabelSelector?) async throws(StoreError) -> ObjectList<R>
+
+    /// Replaces an object if its `resourceVersion` is still current, else fails with `.conflict`.
+    /// An update that leaves an object being deleted without finalizers removes it (and returns it
+    /// as last seen).
+    func update<R: Resource>(_ object: R) async throws(StoreError) -> R
+
+    /// Deletes an object: while it has finalizers this only sets `deletionTimestamp` (returning the
+    /// object); otherwise it is removed (returning nil). With `uid`, fails with `.conflict` if the
+    /// stored object has another uid.
+    func delete<R: Resource>(_ type: R.Type, namespace: String?, name: String, uid: String?) async throws(StoreError) -> R?
+
+    /// Applies several writes in one transaction: all of them, or (on the first failure) none.
+    /// Returns each write's result (nil for an object that is gone).
+    func commit(_ writes: [StoreWrite]) async throws(StoreError) -> [AnyResource?]
+
+    /// The latest revision.
+    func currentRevision() async throws(StoreError) -> Int64
+
+    /// Every write to objects of these kinds after `revision`, in order, then new writes as they
+    /// happen, until the task is cancelled. Fails with `.compacted` when `revision` is older than
+    /// the history the store still holds.
+    func watch(_ kinds: Set<ResourceKind>, after revision: Int64) -> AsyncThrowingStream<WatchEvent, any Error>
+}
+
+/// One write of a `commit`.
+public enum StoreWrite: Sendable {
+    case create(AnyResource)
+    case update(AnyResource)
+    case delete(kind: ResourceKind, namespace: String?, name: String, uid: String?)
+}
+
+/// Objects of one kind and the revision they were read at.
+public struct ObjectList<R: Resource>: Sendable {
+    public var items: [R]
+    public var revision: Int64
+    public init(items: [R], revision: Int64) {
+        self.items = items
+        self.revision = revision
+    }
+}
+
+/// A change seen by `watch`.
+public struct WatchEvent: Sendable, Equatable {
+    public enum EventType: String, Sendable { case added = "ADDED", modified = "MODIFIED", deleted = "DELETED" }
+    public var type: EventType
+    /// The object after the write; for DELETED, as it was when removed.
+    public var object: AnyResource
+    public var revision: Int64
+    public init(type: EventType, object: AnyResource, revision: Int64) {
+        self.type = type
+        self.object = object
+        self.revision = revision
+    }
+}
+
+/// Why a store operation failed, with a message that names the object.
+public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Code: String, Sendable {
+        case notFound, alreadyExists, conflict, invalid, compacted
+        /// The store cannot be opened or used: missing, corrupt, locked, unreadable.
+        case unavailable
+    }
+    public var code: Code
+    public var message: String
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+    public var description: String { message }
+}
