@@ -47,8 +47,9 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .executableTarget(
-            name: "pvd",
+        // The kubectl-like commands, printers and manifest handling; `pvd` is a thin `@main` over it.
+        .target(
+            name: "PVDCLI",
             dependencies: [
                 "PVDModel", "PVDStore", "PVDControllers",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -56,11 +57,14 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .executableTarget(name: "pvd", dependencies: ["PVDCLI"], swiftSettings: strict),
         .executableTarget(
             name: "pvd-bench",
             dependencies: [
                 "PVDModel", "PVDStore", "PVDControllers",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strict
         ),
@@ -71,6 +75,6 @@ let package = Package(
             dependencies: ["PVDControllers", "PVDStore", "PVDModel"],
             swiftSettings: strict
         ),
-        .testTarget(name: "pvdTests", dependencies: ["PVDModel"], swiftSettings: strict),
+        .testTarget(name: "PVDCLITests", dependencies: ["PVDCLI", "PVDStore", "PVDModel"], swiftSettings: strict),
     ]
 )

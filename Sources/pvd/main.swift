@@ -1,1 +1,3 @@
-print("pvd")
+import PVDCLI
+
+await PVD.main()

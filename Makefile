@@ -1,0 +1,45 @@
+# pvd: two targets do everything on a fresh Debian machine.
+#   make run   installs what is missing, builds pvd, applies the example classes and claims
+#              into a local store and reconciles them.
+#   make test  installs what is missing, builds, and runs every test.
+
+SWIFT      ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
+RUN_ROOT   ?= $(CURDIR)/.pvd
+DEB_PACKAGES := libsqlite3-dev sqlite3
+# Debian packages are installed only when missing, and only as root (CI and these VMs run as root).
+APT_GET    := DEBIAN_FRONTEND=noninteractive apt-get
+
+.PHONY: all deps build release run test bench clean
+
+all: build
+
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  if [ "$$(id -u)" -ne 0 ]; then echo "need root to install:$$missing" >&2; exit 1; fi; \
+	  $(APT_GET) update -qq && $(APT_GET) install -y -qq $$missing; \
+	fi
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release
+
+run: release
+	@mkdir -p $(RUN_ROOT)
+	.build/release/pvd --root $(RUN_ROOT) apply -f deploy/examples/
+	.build/release/pvd --root $(RUN_ROOT) reconcile --once
+	.build/release/pvd --root $(RUN_ROOT) get sc
+	.build/release/pvd --root $(RUN_ROOT) get pv
+	.build/release/pvd --root $(RUN_ROOT) get pvc -A
+
+test: build
+	PVD_BIN=$(CURDIR)/.build/debug/pvd $(SWIFT) test
+
+bench: release
+	$(SWIFT) run -c release pvd-bench bind --count 10000
+
+clean:
+	rm -rf .build $(RUN_ROOT)

@@ -1,0 +1,116 @@
+import PVDModel
+import PVDStore
+
+/// Turns manifests into one all-or-nothing store commit: validation first, then create or
+/// merge each object against what the store holds, then a single transaction.
+enum Applier {
+    /// What happened to one object.
+    struct Result {
+        enum Outcome: String { case created, configured, unchanged }
+        var kind: ResourceKind
+        var name: String
+        var outcome: Outcome
+    }
+
+    /// Validates every object and settles namespaces. Throws on the first document with errors,
+    /// naming the document, the object and each bad field.
+    static func prepare(_ objects: [ManifestObject], namespace: String?) throws -> [ManifestObject] {
+        var out: [ManifestObject] = []
+        var seen: Set<String> = []
+        for var m in objects {
+            var meta = m.object.metadata
+            if m.object.kind.isNamespaced {
+                if let ns = namespace, let own = meta.namespace, own != ns {
+                    throw CLIError("\(m.location): \(m.object.displayName): the namespace from the provided object \"\(own)\" does not match the namespace \"\(ns)\". You must pass '--namespace=\(own)' to perform this operation.")
+                }
+                meta.namespace = meta.namespace ?? namespace ?? "default"
+            } else {
+                meta.namespace = nil
+            }
+            // The store owns these; a manifest exported with them must not smuggle them in.
+            meta.uid = nil
+            meta.resourceVersion = nil
+            meta.generation = nil
+            meta.creationTimestamp = nil
+            meta.deletionTimestamp = nil
+            m.object.metadata = meta
+            let errors = m.object.validate()
+            if !errors.isEmpty {
+                let lines = errors.map { "\(m.location): \(m.object.displayName): \($0.field): \($0.message)" }
+                throw CLIError(lines.joined(separator: "\nerror: "))
+            }
+            let id = "\(m.object.kind.rawValue)/\(m.object.key)"
+            guard seen.insert(id).inserted else {
+                throw CLIError("\(m.location): \(m.object.displayName): appears more than once in this apply")
+            }
+            out.append(m)
+        }
+        return out
+    }
+
+    /// Writes the objects in one transaction, retrying a few times if another writer got in
+    /// between the reads and the commit.
+    static func apply(_ objects: [ManifestObject], to store: any ObjectStore) async throws -> [Result] {
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                let (writes, results) = try await plan(objects, store: store)
+                if !writes.isEmpty { _ = try await store.commit(writes) }
+                return results
+            } catch let e as StoreError where e.code == .conflict && attempt < 5 {
+                continue
+            } catch let e as StoreError {
+                throw CLIError(e.message)
+            }
+        }
+    }
+
+    private static func plan(_ objects: [ManifestObject], store: any ObjectStore) async throws -> ([StoreWrite], [Result]) {
+        var writes: [StoreWrite] = []
+        var results: [Result] = []
+        var classes = try await store.list(StorageClass.self, namespace: nil, selector: nil).items
+        for m in objects {
+            let obj = m.object
+            let existing = try await fetch(obj, store: store)
+            let name = obj.metadata.name
+            if let existing {
+                switch ApplyMerge.merge(existing: existing, incoming: obj) {
+                case .failure(let e):
+                    throw CLIError("\(m.location): \(obj.displayName): \(e.field): \(e.message)")
+                case .success(var merged):
+                    merged.metadata.resourceVersion = existing.metadata.resourceVersion
+                    if merged == existing {
+                        results.append(Result(kind: obj.kind, name: name, outcome: .unchanged))
+                    } else {
+                        writes.append(.update(merged))
+                        results.append(Result(kind: obj.kind, name: name, outcome: .configured))
+                    }
+                }
+            } else {
+                var created = Defaulting.forCreate(obj)
+                if case .persistentVolumeClaim(var pvc) = created, pvc.spec.storageClassName == nil,
+                   let def = Defaulting.defaultClass(among: classes) {
+                    // The DefaultStorageClass admission rule: a claim that names no class gets the default.
+                    pvc.spec.storageClassName = def.metadata.name
+                    created = .persistentVolumeClaim(pvc)
+                }
+                if case .storageClass(var sc) = created {
+                    sc.metadata.creationTimestamp = Time.now()
+                    classes.append(sc)
+                }
+                writes.append(.create(created))
+                results.append(Result(kind: obj.kind, name: name, outcome: .created))
+            }
+        }
+        return (writes, results)
+    }
+
+    private static func fetch(_ obj: AnyResource, store: any ObjectStore) async throws -> AnyResource? {
+        do {
+            return try await store.get(kind: obj.kind, namespace: obj.metadata.namespace, name: obj.metadata.name)
+        } catch let e as StoreError where e.code == .notFound {
+            return nil
+        }
+    }
+}

@@ -1,0 +1,33 @@
+import ArgumentParser
+import PVDModel
+import PVDStore
+
+extension PVD {
+    /// `pvd apply -f FILE|DIR|-`: creates or updates objects from manifests, all or nothing.
+    struct Apply: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create or update objects from manifests (all documents, or none).")
+
+        @OptionGroup var global: GlobalOptions
+
+        @Option(name: .shortAndLong, help: ArgumentHelp("A manifest file, a directory of them, or - for stdin.", valueName: "file"))
+        var filename: [String] = []
+
+        @Option(name: .shortAndLong, help: "The namespace for namespaced objects that name none.")
+        var namespace: String?
+
+        func validate() throws {
+            if filename.isEmpty { throw ValidationError("apply needs -f FILE|DIR|-") }
+        }
+
+        func run() async throws {
+            try await runReportingErrors {
+                let objects = try ManifestFiles.read(filename)
+                let prepared = try Applier.prepare(objects, namespace: namespace)
+                let store = try global.openStore(create: true)
+                let results = try await Applier.apply(prepared, to: store)
+                for r in results { printOut("\(r.kind.qualifiedName)/\(r.name) \(r.outcome.rawValue)\n") }
+            }
+        }
+    }
+}

@@ -1,0 +1,63 @@
+import ArgumentParser
+import Foundation
+import PVDModel
+import PVDStore
+
+extension PVD {
+    /// `pvd delete KIND NAME…`: deletes objects; with finalizers they stay Terminating until the
+    /// controllers release them.
+    struct Delete: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Delete objects by kind and name.")
+
+        @OptionGroup var global: GlobalOptions
+
+        @Argument(help: "The kind, e.g. pvc.")
+        var kind: String
+
+        @Argument(help: "Names of the objects to delete.")
+        var names: [String] = []
+
+        @Option(name: .shortAndLong, help: "The namespace (default: default).")
+        var namespace: String?
+
+        @Flag(help: "Wait until the objects are gone (finalizers released).")
+        var wait = false
+
+        @Option(help: "How long --wait waits, e.g. 30s, 2m.")
+        var timeout: String = "60s"
+
+        func validate() throws {
+            if names.isEmpty { throw ValidationError("delete needs at least one NAME") }
+            if WaitDuration.parse(timeout) == nil { throw ValidationError("--timeout \(timeout): want a duration such as 30s or 2m") }
+        }
+
+        func run() async throws {
+            try await runReportingErrors {
+                guard let kind = ResourceKind(userInput: kind) else {
+                    throw CLIError("the server doesn't have a resource type \"\(self.kind)\"")
+                }
+                let store = try global.openStore(create: false)
+                let ns = namespace ?? "default"
+                var failed = false
+                var pending: [String] = []
+                for name in names {
+                    do {
+                        let left = try await store.delete(kind: kind, namespace: ns, name: name)
+                        printOut("\(kind.qualifiedName) \"\(name)\" deleted\n")
+                        if left != nil { pending.append(name) }
+                    } catch let e where e.code == .notFound {
+                        printError("Error from server (NotFound): \(kind.plural) \"\(name)\" not found")
+                        failed = true
+                    }
+                }
+                if wait, !pending.isEmpty {
+                    let limit = WaitDuration.parse(timeout) ?? 60
+                    for name in pending {
+                        try await Waiter.untilDeleted(store: store, kind: kind, namespace: ns, name: name, timeout: limit)
+                    }
+                }
+                if failed { throw ExitCode(1) }
+            }
+        }
+    }
+}

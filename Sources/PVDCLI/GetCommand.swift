@@ -1,0 +1,98 @@
+import ArgumentParser
+import PVDModel
+import PVDStore
+
+extension PVD {
+    /// `pvd get KIND [NAME…]`: lists objects as kubectl does.
+    struct Get: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show objects: sc, pv, pvc, po, no, ev (full and plural names work too).")
+
+        @OptionGroup var global: GlobalOptions
+
+        @Argument(help: "The kind, e.g. pvc, persistentvolumes, storageclass.")
+        var kind: String
+
+        @Argument(help: "Names of objects to show (default: all).")
+        var names: [String] = []
+
+        @Option(name: .shortAndLong, help: "The namespace (default: default).")
+        var namespace: String?
+
+        @Flag(name: [.customShort("A"), .customLong("all-namespaces")], help: "List across all namespaces.")
+        var allNamespaces = false
+
+        @Option(name: .shortAndLong, help: "Output format: wide, yaml, json or name.")
+        var output: OutputFormat = .table
+
+        @Option(name: [.customShort("l"), .long], help: "A label selector, e.g. tier=gold,env in (a,b).")
+        var selector: String?
+
+        @Flag(name: [.customShort("w"), .long], help: "After listing, print changes as they happen.")
+        var watch = false
+
+        func run() async throws {
+            try await runReportingErrors {
+                guard let kind = ResourceKind(userInput: kind) else {
+                    throw CLIError("the server doesn't have a resource type \"\(self.kind)\"")
+                }
+                let sel: LabelSelector?
+                do { sel = try selector.map { try LabelSelector(parsing: $0) } } catch {
+                    throw CLIError("-l \(selector ?? ""): \(error)")
+                }
+                let store = try global.openStore(create: false)
+                let ns = allNamespaces ? nil : (namespace ?? "default")
+                var objects: [AnyResource] = []
+                var revision: Int64 = 0
+                if names.isEmpty {
+                    (objects, revision) = try await store.list(kind: kind, namespace: ns, selector: sel)
+                } else {
+                    var missing: [String] = []
+                    for name in names {
+                        do { objects.append(try await store.get(kind: kind, namespace: ns ?? "default", name: name)) } catch let e where e.code == .notFound {
+                            missing.append(name)
+                        }
+                    }
+                    revision = try await store.currentRevision()
+                    for m in missing { printError("Error from server (NotFound): \(kind.plural) \"\(m)\" not found") }
+                    if !missing.isEmpty && objects.isEmpty && !watch { throw ExitCode(1) }
+                }
+                try printObjects(objects, kind: kind, ns: ns, listRequested: names.count != 1)
+                if watch { try await watchChanges(store: store, kind: kind, ns: ns, selector: sel, after: revision) }
+            }
+        }
+
+        private func printObjects(_ objects: [AnyResource], kind: ResourceKind, ns: String?, listRequested: Bool) throws {
+            switch output {
+            case .table, .wide:
+                if objects.isEmpty {
+                    if names.isEmpty {
+                        printError(kind.isNamespaced && ns != nil ? "No resources found in \(ns!) namespace." : "No resources found")
+                    }
+                    return
+                }
+                let printer = TablePrinter(wide: output == .wide, withNamespace: allNamespaces)
+                printOut(printer.table(kind: kind, objects: objects).render())
+            default:
+                if objects.isEmpty && !listRequested { return }
+                printOut(try ObjectRenderer.render(objects, format: output, asList: listRequested))
+            }
+        }
+
+        private func watchChanges(store: any ObjectStore, kind: ResourceKind, ns: String?, selector: LabelSelector?, after revision: Int64) async throws {
+            let printer = TablePrinter(wide: output == .wide, withNamespace: allNamespaces)
+            for try await event in store.watch([kind], after: revision) {
+                let o = event.object
+                if let ns, kind.isNamespaced, o.metadata.namespace != ns { continue }
+                if !names.isEmpty && !names.contains(o.metadata.name) { continue }
+                if let selector, !selector.matches(o.metadata.labels) { continue }
+                switch output {
+                case .table, .wide:
+                    printOut(printer.table(kind: kind, objects: [o]).render(includeHeaders: false))
+                default:
+                    printOut(try ObjectRenderer.render([o], format: output, asList: false))
+                }
+            }
+        }
+    }
+}

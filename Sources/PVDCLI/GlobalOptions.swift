@@ -1,0 +1,68 @@
+import ArgumentParser
+import Foundation
+import PVDModel
+import PVDStore
+
+/// Options every command takes: where pvd keeps its files and which store it uses.
+public struct GlobalOptions: ParsableArguments, Sendable {
+    @Option(name: .long, help: ArgumentHelp("Where pvd keeps what it makes (env PVD_ROOT).", valueName: "dir"))
+    public var root: String?
+
+    @Option(name: .long, help: ArgumentHelp("The store: a SQLite file path (env PVD_STORE; default <root>/state.db).", valueName: "path"))
+    public var store: String?
+
+    @Option(name: .long, help: ArgumentHelp("This node's name (env PVD_NODE; default the hostname).", valueName: "name"))
+    public var node: String?
+
+    public init() {}
+
+    /// The root directory: `--root`, `$PVD_ROOT`, or /var/lib/pvd.
+    public var resolvedRoot: String {
+        root ?? ProcessInfo.processInfo.environment["PVD_ROOT"] ?? "/var/lib/pvd"
+    }
+
+    /// The store location: `--store`, `$PVD_STORE`, or `<root>/state.db`.
+    public var resolvedStore: String {
+        store ?? ProcessInfo.processInfo.environment["PVD_STORE"] ?? (resolvedRoot as NSString).appendingPathComponent("state.db")
+    }
+
+    /// This node's name: `--node`, `$PVD_NODE`, or the hostname.
+    public var resolvedNode: String {
+        if let node { return node }
+        if let env = ProcessInfo.processInfo.environment["PVD_NODE"], !env.isEmpty { return env }
+        return ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "localhost"
+    }
+
+    /// Opens the store. Commands that only read pass `create: false`, so a mistyped path is an
+    /// error rather than a new empty store.
+    public func openStore(create: Bool) throws -> any ObjectStore {
+        let location = resolvedStore
+        if location.hasPrefix("etcd://") {
+            throw CLIError("store \(location): etcd stores are not supported by this build")
+        }
+        if create {
+            let dir = (location as NSString).deletingLastPathComponent
+            if !dir.isEmpty {
+                do {
+                    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+                } catch {
+                    throw CLIError("store \(location): cannot create directory \(dir): \(error.localizedDescription)")
+                }
+            }
+        } else if !FileManager.default.fileExists(atPath: location) {
+            throw CLIError("store \(location) does not exist (nothing applied yet? pass --store or set PVD_STORE)")
+        }
+        do {
+            return try SQLiteStore(path: location, createIfMissing: create)
+        } catch {
+            throw CLIError(error.description)
+        }
+    }
+}
+
+/// An error the CLI prints as `error: <message>` before exiting with status 1.
+public struct CLIError: Error, CustomStringConvertible, Sendable {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}

@@ -1,0 +1,56 @@
+import PVDModel
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Turns the events controllers report into Event objects to write, folding a repeat of an
+/// existing event (same object, type, reason and message) into a count, as Kubernetes' event
+/// correlator does, instead of piling up copies.
+public struct EventRecorder: Sendable {
+    private var existing: [String: Event] = [:]
+    private var sequence: UInt64 = 0
+    private let component: String
+
+    /// Starts from the events already in the store, so repeats across runs are folded too.
+    public init(existing events: [Event], component: String = "pvd") {
+        self.component = component
+        for e in events { existing[Self.key(e.involvedObject, e.type, e.reason, e.message)] = e }
+    }
+
+    private static func key(_ ref: ObjectReference, _ type: String?, _ reason: String?, _ message: String?) -> String {
+        "\(ref.kind ?? "")|\(ref.namespace ?? "")|\(ref.name ?? "")|\(ref.uid ?? "")|\(type ?? "")|\(reason ?? "")|\(message ?? "")"
+    }
+
+    /// The write recording one event: a new Event, or the existing one with its count raised.
+    public mutating func record(_ e: BinderEvent, at now: Time) -> StoreWriteIntent {
+        let k = Self.key(e.object, e.type.rawValue, e.reason, e.message)
+        if var old = existing[k] {
+            old.count = (old.count ?? 1) + 1
+            old.lastTimestamp = now
+            existing[k] = old
+            return .update(old)
+        }
+        sequence += 1
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        let nanos = UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec) &+ sequence
+        let name = "\(e.object.name ?? "object").\(String(nanos, radix: 16))"
+        let ns = e.object.namespace ?? "default"
+        let event = Event(name: name, namespace: ns, involvedObject: e.object, type: e.type, reason: e.reason,
+                          message: e.message, at: now, component: component)
+        existing[k] = event
+        return .create(event)
+    }
+
+    /// Records that a write of `event` committed, so a later repeat updates the stored version.
+    public mutating func committed(_ event: Event) {
+        existing[Self.key(event.involvedObject, event.type, event.reason, event.message)] = event
+    }
+}
+
+/// An Event write before it is handed to the store.
+public enum StoreWriteIntent: Sendable {
+    case create(Event)
+    case update(Event)
+}

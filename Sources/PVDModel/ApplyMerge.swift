@@ -1,0 +1,89 @@
+/// What `pvd apply` writes over an existing object: the manifest's spec, labels and annotations,
+/// with the store's system metadata and status kept, controller-written fields (claimRef,
+/// volumeName, a defaulted storageClassName) kept when the manifest leaves them out, and
+/// Kubernetes' immutability rules enforced.
+public enum ApplyMerge {
+    /// The object to store, or a field error when the manifest changes something immutable.
+    public static func merge(existing: AnyResource, incoming: AnyResource) -> Result<AnyResource, ValidationError> {
+        var meta = existing.metadata
+        let im = incoming.metadata
+        meta.labels = im.labels
+        if let add = im.annotations {
+            var a = meta.annotations ?? [:]
+            for (k, v) in add { a[k] = v }
+            meta.annotations = a
+        }
+        if let f = im.finalizers { meta.finalizers = f.isEmpty ? nil : f }
+
+        switch (existing, incoming) {
+        case (.storageClass(let e), .storageClass(var i)):
+            i.reclaimPolicy = i.reclaimPolicy ?? .delete
+            i.volumeBindingMode = i.volumeBindingMode ?? .immediate
+            if i.provisioner != e.provisioner { return .failure(forbidden("provisioner", "updates to provisioner are forbidden.")) }
+            if (i.parameters ?? [:]) != (e.parameters ?? [:]) { return .failure(forbidden("parameters", "updates to parameters are forbidden.")) }
+            if i.reclaimPolicy != e.reclaimPolicy { return .failure(forbidden("reclaimPolicy", "updates to reclaimPolicy are forbidden.")) }
+            if i.volumeBindingMode != e.volumeBindingMode { return .failure(invalid("volumeBindingMode", "field is immutable")) }
+            i.metadata = meta
+            return .success(.storageClass(i))
+        case (.persistentVolume(let e), .persistentVolume(var i)):
+            i.spec = Defaulting.specDefaults(i.spec)
+            i.spec.claimRef = i.spec.claimRef ?? e.spec.claimRef
+            if i.spec.hostPath != e.spec.hostPath || i.spec.local != e.spec.local {
+                return .failure(forbidden("spec.persistentvolumesource", "spec.persistentvolumesource is immutable after creation"))
+            }
+            if i.spec.volumeMode != e.spec.volumeMode { return .failure(invalid("spec.volumeMode", "field is immutable")) }
+            if e.spec.nodeAffinity != nil && i.spec.nodeAffinity != e.spec.nodeAffinity {
+                return .failure(invalid("spec.nodeAffinity", "field is immutable"))
+            }
+            i.metadata = meta
+            i.status = e.status
+            return .success(.persistentVolume(i))
+        case (.persistentVolumeClaim(let e), .persistentVolumeClaim(var i)):
+            i.spec.volumeMode = i.spec.volumeMode ?? .filesystem
+            i.spec.volumeName = i.spec.volumeName ?? e.spec.volumeName
+            i.spec.storageClassName = i.spec.storageClassName ?? e.spec.storageClassName
+            var a = i.spec, b = e.spec
+            a.resources = nil
+            b.resources = nil
+            if a != b {
+                return .failure(forbidden("spec", "spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims"))
+            }
+            if i.spec.resources != e.spec.resources && e.phase != .bound {
+                return .failure(forbidden("spec", "spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims"))
+            }
+            if let new = i.request, let old = e.request, new < old {
+                return .failure(forbidden("spec.resources.requests.storage", "field can not be less than previous value"))
+            }
+            i.metadata = meta
+            i.status = e.status
+            return .success(.persistentVolumeClaim(i))
+        case (.pod(let e), .pod(var i)):
+            if e.spec.nodeName != nil && i.spec.nodeName != e.spec.nodeName {
+                return .failure(forbidden("spec.nodeName", "pod updates may not change fields other than spec.containers[*].image, spec.activeDeadlineSeconds, spec.tolerations or spec.nodeName when unset"))
+            }
+            if i.spec.volumes != e.spec.volumes {
+                return .failure(forbidden("spec.volumes", "pod updates may not change fields other than spec.containers[*].image, spec.activeDeadlineSeconds, spec.tolerations or spec.nodeName when unset"))
+            }
+            i.metadata = meta
+            i.status = e.status
+            return .success(.pod(i))
+        case (.node(let e), .node(var i)):
+            i.metadata = meta
+            i.status = e.status
+            return .success(.node(i))
+        case (.event, .event(var i)):
+            i.metadata = meta
+            return .success(.event(i))
+        default:
+            return .failure(ValidationError(field: "kind", message: "cannot change an object's kind"))
+        }
+    }
+
+    private static func forbidden(_ field: String, _ message: String) -> ValidationError {
+        ValidationError(field: field, message: "Forbidden: \(message)")
+    }
+
+    private static func invalid(_ field: String, _ message: String) -> ValidationError {
+        ValidationError(field: field, message: "Invalid value: \(message)")
+    }
+}

@@ -1,0 +1,49 @@
+/// The defaults Kubernetes' API server fills in when an object is created, so a stored object
+/// looks as `kubectl get -o yaml` would show it.
+public enum Defaulting {
+    /// Applies creation defaults and the initial status; `status` from a manifest is ignored.
+    public static func forCreate(_ object: AnyResource) -> AnyResource {
+        switch object {
+        case .storageClass(var sc):
+            sc.reclaimPolicy = sc.reclaimPolicy ?? .delete
+            sc.volumeBindingMode = sc.volumeBindingMode ?? .immediate
+            sc.metadata.namespace = nil
+            return .storageClass(sc)
+        case .persistentVolume(var pv):
+            pv.spec = specDefaults(pv.spec)
+            pv.status = PersistentVolumeStatus(phase: .pending)
+            pv.metadata.namespace = nil
+            return .persistentVolume(pv)
+        case .persistentVolumeClaim(var pvc):
+            pvc.spec.volumeMode = pvc.spec.volumeMode ?? .filesystem
+            pvc.status = PersistentVolumeClaimStatus(phase: .pending)
+            return .persistentVolumeClaim(pvc)
+        case .pod(var pod):
+            pod.status = PodStatus(phase: "Pending")
+            return .pod(pod)
+        case .node(var node):
+            node.metadata.namespace = nil
+            node.status = nil
+            return .node(node)
+        case .event:
+            return object
+        }
+    }
+
+    /// A PV spec with reclaim policy (Retain) and volume mode (Filesystem) defaulted.
+    public static func specDefaults(_ spec: PersistentVolumeSpec) -> PersistentVolumeSpec {
+        var s = spec
+        s.persistentVolumeReclaimPolicy = s.persistentVolumeReclaimPolicy ?? .retain
+        s.volumeMode = s.volumeMode ?? .filesystem
+        return s
+    }
+
+    /// The default StorageClass among `classes`: of those marked default, the newest, ties broken
+    /// by name (Kubernetes ≥ 1.26 picks the newest when several are marked).
+    public static func defaultClass(among classes: [StorageClass]) -> StorageClass? {
+        classes.filter(\.isDefault).max { a, b in
+            let ta = a.metadata.creationTimestamp?.seconds ?? 0, tb = b.metadata.creationTimestamp?.seconds ?? 0
+            return ta != tb ? ta < tb : a.metadata.name > b.metadata.name
+        }
+    }
+}

@@ -1,0 +1,179 @@
+import Foundation
+
+/// One object read from a manifest: where it came from, the object, and the warnings it raised
+/// (fields pvd does not know, which it ignores).
+public struct ManifestObject: Sendable {
+    /// The file name (or "-" for standard input) and the 1-based document number in it.
+    public var source: String
+    public var document: Int
+    public var object: AnyResource
+    public var warnings: [String]
+
+    /// "manifest.yaml document 2", as errors and warnings say where.
+    public var location: String { "\(source) document \(document)" }
+}
+
+/// A manifest that cannot be read: which document, which object, which field, and why.
+public struct ManifestError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var source: String
+    public var document: Int?
+    /// "pvc default/data", when the document got far enough to name its object.
+    public var object: String?
+    /// The field path, e.g. "spec.resources.requests.storage".
+    public var field: String?
+    public var message: String
+
+    public init(source: String, document: Int?, object: String? = nil, field: String? = nil, message: String) {
+        self.source = source
+        self.document = document
+        self.object = object
+        self.field = field
+        self.message = message
+    }
+
+    public var description: String {
+        var parts = [document.map { "\(source) document \($0)" } ?? source]
+        if let object { parts.append(object) }
+        if let field { parts.append(field) }
+        parts.append(message)
+        return parts.joined(separator: ": ")
+    }
+}
+
+/// Reads Kubernetes manifests: YAML or JSON, multi-document streams, `kind: List`.
+public enum ManifestReader {
+    /// Decodes every object of a stream. Any error fails the whole stream (nothing is partly read).
+    public static func read(_ text: String, source: String) throws(ManifestError) -> [ManifestObject] {
+        let docs: [JSONValue]
+        do {
+            docs = try YAMLConversion.documents(text)
+        } catch {
+            throw ManifestError(source: source, document: nil, message: "malformed YAML: \(error)")
+        }
+        var out: [ManifestObject] = []
+        for (i, doc) in docs.enumerated() {
+            if case .null = doc { continue }
+            if case .object(let o) = doc, o.isEmpty { continue }
+            if doc["kind"]?.stringValue == "List" {
+                guard case .array(let items)? = doc["items"] else {
+                    throw ManifestError(source: source, document: i + 1, field: "items", message: "a List needs an items array")
+                }
+                for item in items { out.append(try decodeObject(item, source: source, document: i + 1)) }
+            } else {
+                out.append(try decodeObject(doc, source: source, document: i + 1))
+            }
+        }
+        return out
+    }
+
+    /// Decodes one object given as a JSON value.
+    public static func decodeObject(_ value: JSONValue, source: String, document: Int) throws(ManifestError) -> ManifestObject {
+        func fail(_ field: String?, _ message: String, object: String? = nil) -> ManifestError {
+            ManifestError(source: source, document: document, object: object, field: field, message: message)
+        }
+        guard case .object = value else { throw fail(nil, "a manifest document must be a mapping") }
+        guard let kindText = value["kind"]?.stringValue, !kindText.isEmpty else {
+            throw fail("kind", "Required value: every object needs a kind")
+        }
+        guard let kind = ResourceKind(rawValue: kindText) else {
+            let known = ResourceKind.allCases.map(\.rawValue).joined(separator: ", ")
+            throw fail("kind", "unsupported kind \"\(kindText)\" (pvd knows \(known))")
+        }
+        let name = value["metadata"]?["name"]?.stringValue ?? ""
+        let ns = value["metadata"]?["namespace"]?.stringValue ?? "default"
+        let display = name.isEmpty ? kind.shortName : (kind.isNamespaced ? "\(kind.shortName) \(ns)/\(name)" : "\(kind.shortName) \(name)")
+        guard let apiVersion = value["apiVersion"]?.stringValue else {
+            throw fail("apiVersion", "Required value", object: display)
+        }
+        guard apiVersion == kind.apiVersion else {
+            throw fail("apiVersion", "unsupported apiVersion \"\(apiVersion)\" for \(kind.rawValue) (want \"\(kind.apiVersion)\")", object: display)
+        }
+        let data: Data
+        do { data = try JSONCoding.shared.encode(value) } catch { throw fail(nil, "\(error)", object: display) }
+        let object: AnyResource
+        do {
+            object = try AnyResource.decode(kind: kind, from: data)
+        } catch let error as DecodingError {
+            let (path, message) = describe(error)
+            throw fail(path, message, object: display)
+        } catch {
+            throw fail(nil, "\(error)", object: display)
+        }
+        var warnings: [String] = []
+        if let encoded = try? JSONCoding.shared.encode(object.resource),
+           let back = try? JSONCoding.shared.decode(JSONValue.self, from: encoded) {
+            for path in unknownFields(in: value, comparedTo: back, prefix: "") {
+                warnings.append("\(source) document \(document): \(display): unknown field \"\(path)\" ignored")
+            }
+        }
+        return ManifestObject(source: source, document: document, object: object, warnings: warnings)
+    }
+
+    /// Paths present in `input` but absent from `known` (what the typed object kept).
+    static func unknownFields(in input: JSONValue, comparedTo known: JSONValue, prefix: String) -> [String] {
+        switch (input, known) {
+        case (.object(let a), .object(let b)):
+            var out: [String] = []
+            for key in a.keys.sorted() {
+                let path = prefix.isEmpty ? key : "\(prefix).\(key)"
+                guard let inner = a[key] else { continue }
+                if case .null = inner { continue }
+                if let kb = b[key] {
+                    out += unknownFields(in: inner, comparedTo: kb, prefix: path)
+                } else if !isEmptyContainer(inner) {
+                    out.append(path)
+                }
+            }
+            return out
+        case (.array(let a), .array(let b)) where a.count == b.count:
+            var out: [String] = []
+            for (i, (x, y)) in zip(a, b).enumerated() { out += unknownFields(in: x, comparedTo: y, prefix: "\(prefix)[\(i)]") }
+            return out
+        default:
+            return []
+        }
+    }
+
+    private static func isEmptyContainer(_ v: JSONValue) -> Bool {
+        switch v {
+        case .object(let o): o.isEmpty
+        case .array(let a): a.isEmpty
+        default: false
+        }
+    }
+
+    /// A field path ("spec.accessModes[0]") and a message for a decoding error.
+    static func describe(_ error: DecodingError) -> (String?, String) {
+        func path(_ keys: [any CodingKey]) -> String? {
+            var s = ""
+            for k in keys {
+                if let i = k.intValue { s += "[\(i)]" } else { s += s.isEmpty ? k.stringValue : ".\(k.stringValue)" }
+            }
+            return s.isEmpty ? nil : s
+        }
+        switch error {
+        case .typeMismatch(let type, let ctx):
+            return (path(ctx.codingPath), "wrong type: expected \(typeName(type))")
+        case .valueNotFound(let type, let ctx):
+            return (path(ctx.codingPath), "Required value: expected \(typeName(type))")
+        case .keyNotFound(let key, let ctx):
+            return (path(ctx.codingPath + [key]), "Required value")
+        case .dataCorrupted(let ctx):
+            return (path(ctx.codingPath), ctx.debugDescription)
+        @unknown default:
+            return (nil, "\(error)")
+        }
+    }
+
+    private static func typeName(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: "a string"
+        case is Bool.Type: "a boolean"
+        case is Int.Type, is Int64.Type: "an integer"
+        case is Double.Type: "a number"
+        default:
+            String(describing: type).hasPrefix("Array") ? "a list" :
+                (String(describing: type).hasPrefix("Dictionary") ? "a mapping" : "\(type)")
+        }
+    }
+}

@@ -1,0 +1,12 @@
+import ArgumentParser
+import Foundation
+
+/// `pvd-bench`: measures pvd against the raw cost of the same work, prints a table and writes JSON.
+@main
+struct Bench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pvd-bench",
+        abstract: "pvd's benchmarks: each prints a table and writes JSON under bench-results/.",
+        subcommands: [BindBench.self]
+    )
+}

@@ -1,0 +1,139 @@
+import ArgumentParser
+import Foundation
+import GRDB
+import Logging
+import PVDControllers
+import PVDModel
+import PVDStore
+
+/// `pvd-bench bind --count N`: N PVs and N claims of mixed sizes, access modes and classes,
+/// loaded into a fresh store, then bound by one `reconcile --once`.
+struct BindBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bind",
+        abstract: "Time loading N PVs + N claims, reconciling them, and the pure matcher alone.")
+
+    @Option(help: "How many PVs, and as many claims.")
+    var count = 10_000
+
+    @Option(help: "Seed for the generated objects.")
+    var seed: UInt64 = 42
+
+    @Option(help: "Where to write the JSON results (default bench-results/bind-N.json).")
+    var json: String?
+
+    @Option(help: "Directory for the temporary store (default: the system temp dir).")
+    var workDir: String?
+
+    func run() async throws {
+        let dir = URL(fileURLWithPath: workDir ?? NSTemporaryDirectory()).appendingPathComponent("pvd-bench-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+
+        var gen = BindWorkload(seed: seed)
+        let (classes, volumes, claims) = gen.make(count: count)
+
+        // (c) The pure matcher alone: index + match every claim, no store.
+        let (matched, matcherSeconds) = await Measure.seconds { () -> Int in
+            let now = Time.now()
+            let available = volumes.map { pv -> PersistentVolume in
+                var v = pv
+                v.status = PersistentVolumeStatus(phase: .available)
+                return v
+            }
+            let stamped = claims.enumerated().map { i, c -> PersistentVolumeClaim in
+                var x = c
+                x.metadata.uid = "uid-\(i)"
+                x.metadata.creationTimestamp = now
+                return x
+            }
+            let context = BinderContext(storageClasses: classes, claims: stamped, now: now)
+            var index = VolumeIndex(available)
+            let actions = Binder().matchAll(claims: stamped, context: context, index: &index)
+            return actions.filter { if case .bound = $0.outcome { true } else { false } }.count
+        }
+
+        // (a) Load into a fresh store.
+        let store = try SQLiteStore(path: dir.appendingPathComponent("state.db").path)
+        let objects: [AnyResource] = classes.map { .storageClass($0) } + volumes.map { .persistentVolume(Defaulting.forCreate(.persistentVolume($0)).as(PersistentVolume.self)!) }
+            + claims.map { Defaulting.forCreate(.persistentVolumeClaim($0)) }
+        let (_, loadSeconds) = try await Measure.seconds {
+            var i = 0
+            while i < objects.count {
+                let batch = objects[i..<min(i + 1000, objects.count)].map { StoreWrite.create($0) }
+                _ = try await store.commit(batch)
+                i += batch.count
+            }
+        }
+
+        // (b) reconcile --once.
+        var logger = Logger(label: "pvd.bench")
+        logger.logLevel = .warning
+        let (summary, reconcileSeconds) = try await Measure.seconds {
+            try await Reconciler(store: store, node: "bench", logger: logger).runOnce()
+        }
+
+        // The floor: the same number of rows of the same size written straight to SQLite.
+        let rows = objects.count + summary.writes + summary.events
+        let avgBytes = try averageRowBytes(store: store)
+        let floorSeconds = try rawInsertSeconds(rows: rows, bytes: avgBytes, path: dir.appendingPathComponent("floor.db").path)
+
+        let rss = Measure.peakRSSMiB()
+        let result: [String: Any] = [
+            "benchmark": "bind", "count": count, "seed": seed,
+            "load_seconds": loadSeconds, "reconcile_seconds": reconcileSeconds, "matcher_seconds": matcherSeconds,
+            "matcher_bound": matched, "reconcile_bound": summary.bound, "reconcile_writes": summary.writes,
+            "reconcile_events": summary.events, "reconcile_passes": summary.passes,
+            "floor_rows": rows, "floor_row_bytes": avgBytes, "floor_seconds": floorSeconds,
+            "reconcile_over_floor": reconcileSeconds / max(floorSeconds, 1e-9),
+            "peak_rss_mib": rss,
+        ]
+        print("""
+            pvd-bench bind  N=\(count) (\(count) PVs, \(count) claims, seed \(seed))
+            step                       seconds     notes
+            (a) load                   \(f(loadSeconds))   \(objects.count) creates
+            (b) reconcile --once       \(f(reconcileSeconds))   \(summary.bound) bound, \(summary.writes) writes, \(summary.events) events, \(summary.passes) passes
+            (c) matcher alone          \(f(matcherSeconds))   \(matched) bound
+            floor: raw SQLite rows     \(f(floorSeconds))   \(rows) rows of \(avgBytes) B, 1000 per transaction
+            (a+b) / floor              \(String(format: "%.2fx", (loadSeconds + reconcileSeconds) / max(floorSeconds, 1e-9)))
+            peak RSS                   \(String(format: "%.0f MiB", rss))
+            """)
+        let path = json ?? "bench-results/bind-\(count).json"
+        try ResultFile.write(result, to: path)
+        print("wrote \(path)")
+        if matched != summary.bound {
+            throw ValidationError("the matcher bound \(matched) claims but reconcile bound \(summary.bound)")
+        }
+    }
+
+    private func f(_ s: Double) -> String { String(format: "%9.3f", s) }
+
+    private func averageRowBytes(store: SQLiteStore) throws -> Int {
+        // Mean encoded size of the objects, from a sample.
+        let sample = try JSONCoding.shared.encode(PersistentVolumeClaim(name: "sample", spec: PersistentVolumeClaimSpec(
+            accessModes: [.readWriteOnce], request: Quantity(1 << 30), storageClassName: "gold")))
+        return max(sample.count, 400)
+    }
+
+    /// Inserts `rows` blobs of `bytes` into a plain WAL SQLite table, 1000 per transaction.
+    private func rawInsertSeconds(rows: Int, bytes: Int, path: String) throws -> Double {
+        var config = Configuration()
+        config.journalMode = .wal
+        let db = try DatabasePool(path: path, configuration: config)
+        try db.write { try $0.execute(sql: "CREATE TABLE t(k TEXT PRIMARY KEY, v BLOB)") }
+        let blob = Data(repeating: 0x61, count: bytes)
+        let clock = ContinuousClock()
+        let start = clock.now
+        var i = 0
+        while i < rows {
+            let end = min(i + 1000, rows)
+            try db.write { d in
+                let st = try d.cachedStatement(sql: "INSERT OR REPLACE INTO t(k, v) VALUES (?, ?)")
+                for j in i..<end { try st.execute(arguments: ["k\(j % max(rows / 2, 1))", blob]) }
+            }
+            i = end
+        }
+        let d = clock.now - start
+        return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+    }
+}

@@ -1,0 +1,40 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Wall-clock timing and peak memory for benchmarks.
+enum Measure {
+    /// Seconds `body` took on the monotonic clock.
+    static func seconds<T>(_ body: () async throws -> T) async rethrows -> (T, Double) {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let value = try await body()
+        let d = clock.now - start
+        return (value, Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18)
+    }
+
+    /// The process's peak resident set size in MiB (getrusage ru_maxrss, KiB on Linux).
+    static func peakRSSMiB() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF, &usage)
+        return Double(usage.ru_maxrss) / 1024
+    }
+
+    static func median(_ xs: [Double]) -> Double {
+        guard !xs.isEmpty else { return 0 }
+        let s = xs.sorted()
+        return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+    }
+}
+
+/// Writes a benchmark's results as JSON under `bench-results/` (or a path given).
+enum ResultFile {
+    static func write(_ object: [String: Any], to path: String) throws {
+        let url = URL(fileURLWithPath: path)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+        try data.write(to: url)
+    }
+}

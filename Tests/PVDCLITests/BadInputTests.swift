@@ -1,0 +1,161 @@
+import Foundation
+import Testing
+
+/// Every refused manifest: a non-zero exit, an error naming where and what, and a store left
+/// byte-for-byte as it was.
+struct BadInputTests {
+    static let baseline = """
+        apiVersion: v1
+        kind: PersistentVolume
+        metadata: {name: base}
+        spec:
+          capacity: {storage: 1Gi}
+          accessModes: [ReadWriteOnce]
+          hostPath: {path: /srv/base}
+        """
+
+    struct Case: CustomTestStringConvertible, Sendable {
+        var name: String
+        var manifest: String
+        /// Every one of these must appear in stderr.
+        var mentions: [String]
+        var testDescription: String { name }
+    }
+
+    static let pvc = { (spec: String) in
+        """
+        apiVersion: v1
+        kind: PersistentVolumeClaim
+        metadata: {name: data, namespace: default}
+        spec:
+        \(spec)
+        """
+    }
+    static let pv = { (spec: String) in
+        """
+        apiVersion: v1
+        kind: PersistentVolume
+        metadata: {name: vol}
+        spec:
+        \(spec)
+        """
+    }
+
+    static let cases: [Case] = [
+        Case(name: "malformed YAML", manifest: "kind: [unclosed\n  - x: {", mentions: ["bad.yaml", "malformed YAML"]),
+        Case(name: "wrong apiVersion", manifest: """
+            apiVersion: storage.k8s.io/v1beta1
+            kind: PersistentVolumeClaim
+            metadata: {name: data}
+            """, mentions: ["document 1", "pvc default/data", "apiVersion", "v1beta1"]),
+        Case(name: "unknown kind", manifest: "apiVersion: v1\nkind: Deployment\nmetadata: {name: x}\n", mentions: ["document 1", "kind", "Deployment"]),
+        Case(name: "missing kind", manifest: "apiVersion: v1\nmetadata: {name: x}\n", mentions: ["document 1", "kind", "Required"]),
+        Case(name: "missing name", manifest: pvc("  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 1Gi}}").replacingOccurrences(of: "name: data, ", with: ""),
+             mentions: ["document 1", "metadata.name"]),
+        Case(name: "negative size", manifest: pvc("  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: -1Gi}}"),
+             mentions: ["pvc default/data", "spec.resources.requests.storage"]),
+        Case(name: "zero size", manifest: pvc("  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: \"0\"}}"),
+             mentions: ["pvc default/data", "spec.resources.requests.storage"]),
+        Case(name: "absurd size", manifest: pvc("  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 100Ei}}"),
+             mentions: ["pvc default/data", "spec.resources.requests.storage"]),
+        Case(name: "malformed size", manifest: pvc("  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 10GB}}"),
+             mentions: ["pvc default/data", "spec.resources.requests.storage"]),
+        Case(name: "unknown access mode", manifest: pvc("  accessModes: [ReadWriteSometimes]\n  resources: {requests: {storage: 1Gi}}"),
+             mentions: ["pvc default/data", "spec.accessModes", "ReadWriteSometimes"]),
+        Case(name: "no access modes", manifest: pvc("  resources: {requests: {storage: 1Gi}}"),
+             mentions: ["pvc default/data", "spec.accessModes"]),
+        Case(name: "relative hostPath", manifest: pv("  capacity: {storage: 1Gi}\n  accessModes: [ReadWriteOnce]\n  hostPath: {path: data/vol}"),
+             mentions: ["pv vol", "spec.hostPath.path"]),
+        Case(name: "traversing hostPath", manifest: pv("  capacity: {storage: 1Gi}\n  accessModes: [ReadWriteOnce]\n  hostPath: {path: /srv/../etc}"),
+             mentions: ["pv vol", "spec.hostPath.path"]),
+        Case(name: "bad reclaim policy", manifest: pv("  capacity: {storage: 1Gi}\n  accessModes: [ReadWriteOnce]\n  persistentVolumeReclaimPolicy: Keep\n  hostPath: {path: /srv/v}"),
+             mentions: ["pv vol", "spec.persistentVolumeReclaimPolicy", "Keep"]),
+        Case(name: "bad volume mode", manifest: pvc("  accessModes: [ReadWriteOnce]\n  volumeMode: Raw\n  resources: {requests: {storage: 1Gi}}"),
+             mentions: ["pvc default/data", "spec.volumeMode", "Raw"]),
+        Case(name: "invalid name", manifest: pvc("  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 1Gi}}").replacingOccurrences(of: "name: data", with: "name: Data_1"),
+             mentions: ["metadata.name", "Data_1"]),
+        Case(name: "bad binding mode", manifest: """
+            apiVersion: storage.k8s.io/v1
+            kind: StorageClass
+            metadata: {name: slow}
+            provisioner: pvd.io/hostpath
+            volumeBindingMode: Later
+            """, mentions: ["sc slow", "volumeBindingMode", "Later"]),
+        Case(name: "wrong type", manifest: pvc("  accessModes: ReadWriteOnce\n  resources: {requests: {storage: 1Gi}}"),
+             mentions: ["pvc default/data", "spec.accessModes"]),
+        Case(name: "second document bad: nothing applied", manifest: """
+            apiVersion: v1
+            kind: PersistentVolume
+            metadata: {name: good}
+            spec:
+              capacity: {storage: 1Gi}
+              accessModes: [ReadWriteOnce]
+              hostPath: {path: /srv/good}
+            ---
+            apiVersion: v1
+            kind: PersistentVolumeClaim
+            metadata: {name: bad}
+            spec:
+              accessModes: [ReadWriteOnce]
+              resources: {requests: {storage: 0}}
+            """, mentions: ["document 2", "pvc default/bad"]),
+    ]
+
+    @Test(arguments: cases)
+    func refusedWithoutChangingTheStore(_ c: Case) throws {
+        let pvd = try PVDProcess()
+        defer { pvd.cleanup() }
+        try pvd.ok(["apply", "-f", try pvd.write("base.yaml", Self.baseline)])
+        let before = try #require(pvd.storeBytes())
+        let r = try pvd.run(["apply", "-f", try pvd.write("bad.yaml", c.manifest)])
+        #expect(r.status != 0)
+        for m in c.mentions { #expect(r.stderr.contains(m), "stderr lacks \"\(m)\": \(r.stderr)") }
+        #expect(pvd.storeBytes() == before, "the store changed")
+        let names = try pvd.items("pv").compactMap { $0.path("metadata.name") as? String }
+        #expect(names == ["base"])
+    }
+
+    @Test func corruptStoreIsAnErrorAndLeftAlone() throws {
+        let pvd = try PVDProcess()
+        defer { pvd.cleanup() }
+        let garbage = Data((0..<8192).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) })
+        try garbage.write(to: URL(fileURLWithPath: pvd.store))
+        for args in [["get", "pv"], ["apply", "-f", try pvd.write("base.yaml", Self.baseline)], ["reconcile", "--once"]] {
+            let r = try pvd.run(args)
+            #expect(r.status != 0, "\(args) succeeded on a corrupt store")
+            #expect(r.stderr.contains(pvd.store), "error should name the store: \(r.stderr)")
+        }
+        #expect(pvd.storeBytes() == garbage)
+    }
+
+    @Test func missingStoreIsAnErrorForReads() throws {
+        let pvd = try PVDProcess()
+        defer { pvd.cleanup() }
+        let r = try pvd.run(["get", "pvc"])
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("does not exist"))
+        #expect(!FileManager.default.fileExists(atPath: pvd.store))
+    }
+
+    @Test func unknownKindOnTheCommandLine() throws {
+        let pvd = try PVDProcess()
+        defer { pvd.cleanup() }
+        try pvd.ok(["apply", "-f", try pvd.write("base.yaml", Self.baseline)])
+        let r = try pvd.run(["get", "widgets"])
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("widgets"))
+    }
+
+    @Test func immutableFieldChangeRefused() throws {
+        let pvd = try PVDProcess()
+        defer { pvd.cleanup() }
+        try pvd.ok(["apply", "-f", try pvd.write("base.yaml", Self.baseline)])
+        let before = try #require(pvd.storeBytes())
+        let moved = Self.baseline.replacingOccurrences(of: "/srv/base", with: "/srv/elsewhere")
+        let r = try pvd.run(["apply", "-f", try pvd.write("moved.yaml", moved)])
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("pv base"))
+        #expect(r.stderr.contains("spec.persistentvolumesource"))
+        #expect(pvd.storeBytes() == before)
+    }
+}
