@@ -47,6 +47,8 @@ struct QuantityTests {
         Good("0.5Ki", "512", .binarySI),
         Good("1023", "1023", .decimalSI),
         Good("1.1Ki", "1126400m", .binarySI),
+        Good("1.5Ki", "1536", .binarySI),
+        Good("2048", "2048", .decimalSI),
         Good("7Ei", "7Ei", .binarySI),
         Good("8191Pi", "8191Pi", .binarySI),
         Good("1e3", "1e3", .decimalExponent),
