@@ -1,67 +1,95 @@
-/// An amount such as "10Gi" or "500m", with Kubernetes' `resource.Quantity` semantics.
+/// An amount such as "10Gi", "500m" or "1e9", with the semantics of Kubernetes' `resource.Quantity`.
 ///
-/// PLACEHOLDER: the full parser and canonical printer replace this file.
+/// The syntax is `<sign><digits>[.<digits>]<suffix>`, where the suffix is binary (`Ki Mi Gi Ti Pi Ei`),
+/// decimal (`n u m`, none, `k M G T P E`) or a decimal exponent (`e3`, `E-3`, `e+6`). The amount is
+/// kept exactly, in billionths of a unit as Kubernetes does; anything finer is rounded up, away from
+/// zero, to the next billionth ("0.1n" is "1n"). The suffix family is remembered as `format` and
+/// decides how the amount prints; `description` is Kubernetes' canonical form ("1024Mi" prints as
+/// "1Gi", "1.5" as "1500m", "1500000" as "1500k", "1e3" as "1e3").
+///
+/// Deliberate differences from Kubernetes:
+/// - A magnitude above 2^63-1 whole units fails to parse with an overflow error. Kubernetes caps
+///   binary amounts at 2^63-1 silently and keeps larger decimal amounts unbounded.
+/// - A number needs at least one digit: Kubernetes' scanner reads "Gi", "-" and "." as zero,
+///   against its own documented grammar; here they are errors.
+/// - `description` and encoding are always canonical. Kubernetes echoes the text as written when
+///   it happens to look canonical, so "+1Gi" or "01Gi" may be written back unchanged.
 public struct Quantity: Sendable, Hashable, Comparable, Codable, CustomStringConvertible {
-    /// The amount in thousandths of a unit, so "500m" is 500 and "1Ki" is 1_024_000.
-    public let milliValue: Int128
+    /// The amount in billionths of a unit (Kubernetes' finest scale), so "1n" is 1 and "1" is 10^9.
+    public let nanoValue: Int128
     /// How the amount prints: the suffix family it was written with.
     public let format: Format
 
     /// The suffix family of a quantity, which decides how it prints.
     public enum Format: Sendable, Hashable {
-        case binarySI, decimalSI, decimalExponent
+        /// Powers of 1024: Ki, Mi, Gi, Ti, Pi, Ei.
+        case binarySI
+        /// Powers of 1000: n, u, m, (none), k, M, G, T, P, E.
+        case decimalSI
+        /// A power of ten written as an exponent: 1e3, 5e-3.
+        case decimalExponent
     }
 
-    public init(milliValue: Int128, format: Format) {
-        self.milliValue = milliValue
+    static let nanosPerUnit: Int128 = 1_000_000_000
+    /// The largest magnitude a parsed quantity may have: 2^63-1 whole units.
+    static let maxNanos: Int128 = Int128(Int64.max) * nanosPerUnit
+
+    /// A quantity of exactly `nanoValue` billionths of a unit.
+    public init(nanoValue: Int128, format: Format) {
+        self.nanoValue = nanoValue
         self.format = format
+    }
+
+    /// A quantity of `milliValue` thousandths of a unit. Values beyond Int128's range once scaled
+    /// to billionths saturate.
+    public init(milliValue: Int128, format: Format) {
+        let (n, overflow) = milliValue.multipliedReportingOverflow(by: 1_000_000)
+        self.init(nanoValue: overflow ? (milliValue < 0 ? .min : .max) : n, format: format)
     }
 
     /// A quantity of whole units (bytes, for storage).
     public init(_ value: Int64, format: Format = .binarySI) {
-        self.init(milliValue: Int128(value) * 1000, format: format)
+        self.init(nanoValue: Int128(value) * Self.nanosPerUnit, format: format)
     }
 
-    /// Parses Kubernetes' quantity syntax.
-    public init(parsing text: String) throws(QuantityError) {
-        guard let v = Int64(text) else { throw QuantityError(input: text, reason: "unsupported (placeholder)") }
-        self.init(v, format: .decimalSI)
-    }
+    /// The amount in thousandths of a unit, rounded up away from zero (Kubernetes' `MilliValue()`).
+    public var milliValue: Int128 { Self.divideAwayFromZero(nanoValue, by: 1_000_000) }
 
-    /// The value in whole units, rounded up (Kubernetes' `Value()`).
+    /// The amount in whole units, rounded up away from zero (Kubernetes' `Value()`), saturating at
+    /// Int64's bounds.
     public var value: Int64 {
-        let whole = milliValue >= 0 ? (milliValue + 999) / 1000 : milliValue / 1000
-        return Int64(whole)
+        let units = Self.divideAwayFromZero(nanoValue, by: Self.nanosPerUnit)
+        if units > Int128(Int64.max) { return .max }
+        if units < Int128(Int64.min) { return .min }
+        return Int64(units)
     }
 
-    public var isZero: Bool { milliValue == 0 }
+    public var isZero: Bool { nanoValue == 0 }
 
-    public static func < (a: Quantity, b: Quantity) -> Bool { a.milliValue < b.milliValue }
-    public static func == (a: Quantity, b: Quantity) -> Bool { a.milliValue == b.milliValue }
-    public func hash(into h: inout Hasher) { h.combine(milliValue) }
+    public static func < (a: Quantity, b: Quantity) -> Bool { a.nanoValue < b.nanoValue }
+    public static func == (a: Quantity, b: Quantity) -> Bool { a.nanoValue == b.nanoValue }
+    public func hash(into h: inout Hasher) { h.combine(nanoValue) }
 
-    /// The canonical form ("1024Mi" prints as "1Gi").
-    public var description: String { String(value) }
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        if let s = try? c.decode(String.self) {
-            do { self = try Quantity(parsing: s) } catch {
-                throw DecodingError.dataCorruptedError(in: c, debugDescription: error.description)
-            }
-        } else if let i = try? c.decode(Int64.self) {
-            self.init(i, format: .decimalSI)
-        } else {
-            let d = try c.decode(Double.self)
-            do { self = try Quantity(parsing: String(d)) } catch {
-                throw DecodingError.dataCorruptedError(in: c, debugDescription: error.description)
-            }
-        }
+    /// The sum, in the left operand's format unless that is zero (as Kubernetes' `Add`).
+    /// Saturates instead of trapping at Int128's bounds.
+    public static func + (a: Quantity, b: Quantity) -> Quantity {
+        let (sum, overflow) = a.nanoValue.addingReportingOverflow(b.nanoValue)
+        let n = overflow ? (b.nanoValue < 0 ? Int128.min : .max) : sum
+        return Quantity(nanoValue: n, format: a.isZero ? b.format : a.format)
     }
 
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.singleValueContainer()
-        try c.encode(description)
+    /// The difference, in the left operand's format unless that is zero (as Kubernetes' `Sub`).
+    /// Saturates instead of trapping at Int128's bounds.
+    public static func - (a: Quantity, b: Quantity) -> Quantity {
+        let (diff, overflow) = a.nanoValue.subtractingReportingOverflow(b.nanoValue)
+        let n = overflow ? (b.nanoValue > 0 ? Int128.min : .max) : diff
+        return Quantity(nanoValue: n, format: a.isZero ? b.format : a.format)
+    }
+
+    static func divideAwayFromZero(_ n: Int128, by d: Int128) -> Int128 {
+        let (q, r) = n.quotientAndRemainder(dividingBy: d)
+        if r == 0 { return q }
+        return n > 0 ? q + 1 : q - 1
     }
 }
 
