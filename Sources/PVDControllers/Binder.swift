@@ -1,0 +1,117 @@
+import PVDModel
+
+/// The decisions of Kubernetes' PersistentVolume controller (pv_controller.go: syncClaim,
+/// syncVolume, bind), as pure functions from plain values to the writes and events they imply.
+///
+/// Nothing here reads a store or the clock: a controller feeds it a snapshot (a `VolumeIndex`
+/// and a `BinderContext`) and applies the `ClaimAction`s and `VolumeAction`s it gets back.
+/// Where Kubernetes would write an object in several requests (spec, then status), pvd writes
+/// the final state once.
+public struct Binder: Sendable {
+    public init() {}
+}
+
+extension Binder {
+    /// Binds a volume and a claim the way Kubernetes' bind() leaves them, and records the new
+    /// volume in the index so no other claim can be given it.
+    ///
+    /// Volume: claimRef set to the claim (kind, namespace, name, uid, apiVersion,
+    /// resourceVersion) unless it already names it with the same uid; `bound-by-controller`
+    /// added when the volume was not already pre-bound to this claim; phase Bound.
+    /// Claim: volumeName set, with `bound-by-controller` when the controller is the one setting
+    /// it; `bind-completed`; phase Bound, status.accessModes from the volume, and
+    /// status.capacity from the volume when the claim is just becoming Bound.
+    func bind(
+        _ volume: PersistentVolume, to claim: PersistentVolumeClaim, original: PersistentVolumeClaim,
+        context: BinderContext, index: inout VolumeIndex, assignedDefaultClass: String? = nil
+    ) -> ClaimAction {
+        var pv = volume
+        let wasBoundToClaim = BindingRules.isVolume(volume, boundTo: claim)
+        let ref = volume.spec.claimRef
+        if ref == nil || ref?.name != claim.metadata.name || (ref?.namespace ?? "default") != claim.namespace
+            || (ref?.uid ?? "") != (claim.metadata.uid ?? "") {
+            pv.spec.claimRef = claim.reference
+        }
+        if !wasBoundToClaim, pv.metadata.annotation(Annotations.boundByController) == nil {
+            pv.metadata.setAnnotation(Annotations.boundByController, "yes")
+        }
+        pv = Self.settingPhase(.bound, of: pv, now: context.now)
+
+        var c = claim
+        if c.spec.volumeName != pv.metadata.name {
+            c.spec.volumeName = pv.metadata.name
+            if c.metadata.annotation(Annotations.boundByController) == nil {
+                c.metadata.setAnnotation(Annotations.boundByController, "yes")
+            }
+        }
+        if c.metadata.annotation(Annotations.bindCompleted) == nil {
+            c.metadata.setAnnotation(Annotations.bindCompleted, "yes")
+        }
+        let becomingBound = c.status?.phase != .bound
+        var status = c.status ?? PersistentVolumeClaimStatus()
+        status.phase = .bound
+        status.accessModes = pv.spec.accessModes
+        if becomingBound, let capacity = pv.capacity, status.capacity?["storage"].map({ $0 == capacity }) != true {
+            status.capacity = pv.spec.capacity
+        }
+        c.status = status
+
+        var events: [BinderEvent] = []
+        if becomingBound {
+            events.append(BinderEvent(
+                object: claim.reference, type: .normal, reason: BinderReason.volumeBound,
+                message: "Successfully bound to volume \(pv.metadata.name)"))
+        }
+        let volumeChanged = pv != volume
+        if volumeChanged { index.upsert(pv) }
+        return ClaimAction(
+            claimKey: BindingRules.key(of: original), outcome: .bound(volume: pv.metadata.name),
+            volume: volumeChanged ? pv : nil, claim: c != original ? c : nil, events: events,
+            assignedDefaultClass: assignedDefaultClass)
+    }
+
+    /// Kubernetes' updateClaimStatus(Pending, nil): phase Pending, no status access modes or capacity.
+    static func markedPending(_ claim: PersistentVolumeClaim) -> PersistentVolumeClaim {
+        var c = claim
+        var status = c.status ?? PersistentVolumeClaimStatus()
+        status.phase = .pending
+        status.accessModes = nil
+        status.capacity = nil
+        c.status = status
+        return c
+    }
+
+    /// A claim left Pending (status written only if it changes), with these events.
+    func pending(
+        _ claim: PersistentVolumeClaim, original: PersistentVolumeClaim, outcome: ClaimAction.Outcome = .pending,
+        events: [BinderEvent] = [], assignedDefaultClass: String? = nil
+    ) -> ClaimAction {
+        let c = Self.markedPending(claim)
+        return ClaimAction(
+            claimKey: BindingRules.key(of: original), outcome: outcome, claim: c != original ? c : nil,
+            events: events, assignedDefaultClass: assignedDefaultClass)
+    }
+
+    /// Kubernetes' updateClaimStatusWithEvent(Lost): status and event only when the phase changes.
+    func lost(_ claim: PersistentVolumeClaim, reason: String, message: String) -> ClaimAction {
+        let key = BindingRules.key(of: claim)
+        guard claim.status?.phase != .lost else { return ClaimAction(claimKey: key, outcome: .lost) }
+        var c = claim
+        c.status = PersistentVolumeClaimStatus(phase: .lost, accessModes: nil, capacity: nil)
+        let event = BinderEvent(object: claim.reference, type: .warning, reason: reason, message: message)
+        return ClaimAction(claimKey: key, outcome: .lost, claim: c, events: [event])
+    }
+
+    /// The volume with a new phase and an empty message (Kubernetes' updateVolumePhase),
+    /// unchanged when it already has that phase.
+    static func settingPhase(_ phase: VolumePhase, of volume: PersistentVolume, now: Time?) -> PersistentVolume {
+        guard volume.status?.phase != phase else { return volume }
+        var pv = volume
+        var status = pv.status ?? PersistentVolumeStatus()
+        status.phase = phase
+        status.message = nil
+        if let now { status.lastPhaseTransitionTime = now }
+        pv.status = status
+        return pv
+    }
+}

@@ -1,0 +1,37 @@
+import PVDModel
+
+/// The rest of the world the binder looks at while deciding: classes, nodes and claims, as a
+/// snapshot of plain values. Volumes come from the `VolumeIndex`, which a batch keeps current.
+public struct BinderContext: Sendable {
+    public private(set) var storageClasses: [String: StorageClass]
+    public private(set) var nodes: [String: Node]
+    /// Claims by "namespace/name".
+    public private(set) var claims: [String: PersistentVolumeClaim]
+    /// The class a claim that names none is given (the newest default), computed once.
+    public private(set) var defaultClass: StorageClass?
+    /// When set, phase changes stamp `status.lastPhaseTransitionTime` on volumes with it.
+    public var now: Time?
+
+    public init(
+        storageClasses: [StorageClass] = [], nodes: [Node] = [], claims: [PersistentVolumeClaim] = [], now: Time? = nil
+    ) {
+        var classes: [String: StorageClass] = [:]
+        for c in storageClasses { classes[c.metadata.name] = c }
+        var byName: [String: Node] = [:]
+        for n in nodes { byName[n.metadata.name] = n }
+        var byKey: [String: PersistentVolumeClaim] = [:]
+        for c in claims { byKey[BindingRules.key(of: c)] = c }
+        self.storageClasses = classes
+        self.nodes = byName
+        self.claims = byKey
+        self.defaultClass = BindingRules.defaultClass(among: storageClasses)
+        self.now = now
+    }
+
+    public func storageClass(named name: String) -> StorageClass? { storageClasses[name] }
+    public func node(named name: String) -> Node? { nodes[name] }
+    public func claim(key: String) -> PersistentVolumeClaim? { claims[key] }
+
+    /// Records a claim's new state, so later decisions in a batch see it.
+    public mutating func update(claim: PersistentVolumeClaim) { claims[BindingRules.key(of: claim)] = claim }
+}

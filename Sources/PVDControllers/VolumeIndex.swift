@@ -1,0 +1,213 @@
+import PVDModel
+
+/// The PersistentVolumes the binder can hand out, indexed the way Kubernetes' PV controller
+/// looks them up, without scanning every volume for every claim.
+///
+/// Volumes free for matching (no claimRef, phase Available, not being deleted) sit in groups
+/// keyed by (class, volumeMode, access-mode set). Each group is a sorted array ordered by
+/// capacity, then by name. Kubernetes breaks a tie between equal capacities by its cache's
+/// list order, which is unspecified; pvd uses the name so results are reproducible. A search
+/// binary-searches the smallest capacity that satisfies the request and walks up from there.
+/// Removing a volume leaves a tombstone that a union-find "next live entry" link skips in
+/// near-constant time, so binding a whole batch costs O(log n) per claim plus whatever
+/// candidates the selector or node affinity turn down.
+///
+/// Volumes that carry a claimRef are kept in a second map keyed by the claim they name, so a
+/// pre-bound volume is found in O(1).
+public struct VolumeIndex: Sendable {
+    struct GroupKey: Hashable, Sendable {
+        var className: String
+        var volumeMode: VolumeMode
+        var modes: AccessModeSet
+    }
+
+    struct ClassModeKey: Hashable, Sendable {
+        var className: String
+        var volumeMode: VolumeMode
+    }
+
+    struct SetGroup: Sendable {
+        var modes: AccessModeSet
+        var group: Int
+    }
+
+    private(set) var volumesByName: [String: PersistentVolume] = [:]
+    var groupIDs: [GroupKey: Int] = [:]
+    var groups: [VolumeGroup] = []
+    /// For each (class, volumeMode), its groups in the order claims try them.
+    var setsByClassMode: [ClassModeKey: [SetGroup]] = [:]
+    /// Claim key ("namespace/name") → names of the volumes whose claimRef names that claim, sorted.
+    var preBound: [String: [String]] = [:]
+
+    /// An empty index.
+    public init() {}
+
+    /// Builds the index from a snapshot in one pass, sorting each group once.
+    public init(_ volumes: some Sequence<PersistentVolume>) {
+        var pending: [Int: [VolumeGroup.Entry]] = [:]
+        for pv in volumes {
+            if let old = volumesByName[pv.metadata.name] { unlink(old) }
+            volumesByName[pv.metadata.name] = pv
+            if let ref = pv.spec.claimRef {
+                preBound[BindingRules.claimKey(of: ref), default: []].append(pv.metadata.name)
+            }
+        }
+        for pv in volumesByName.values where Self.isFree(pv) {
+            let g = groupID(for: Self.groupKey(of: pv))
+            pending[g, default: []].append(.init(capacity: BindingRules.capacity(of: pv), name: pv.metadata.name))
+        }
+        for (g, entries) in pending { groups[g] = VolumeGroup(sorting: entries) }
+        for key in preBound.keys { preBound[key]?.sort() }
+    }
+
+    /// How many volumes the index holds, free or not.
+    public var count: Int { volumesByName.count }
+
+    /// The volume of that name as the index last saw it.
+    public func volume(named name: String) -> PersistentVolume? { volumesByName[name] }
+
+    /// Every volume the index holds, in no particular order.
+    public var volumes: Dictionary<String, PersistentVolume>.Values { volumesByName.values }
+
+    /// How many volumes are free to be matched (no claimRef, Available, not being deleted).
+    public var freeCount: Int { groups.reduce(0) { $0 + $1.liveCount } }
+
+    /// Adds a volume, or replaces the one of the same name (after a bind, or a watch event).
+    public mutating func upsert(_ volume: PersistentVolume) {
+        if let old = volumesByName[volume.metadata.name] { unlink(old) }
+        volumesByName[volume.metadata.name] = volume
+        if let ref = volume.spec.claimRef {
+            let key = BindingRules.claimKey(of: ref)
+            var names = preBound[key] ?? []
+            let at = names.firstIndex { $0 > volume.metadata.name } ?? names.endIndex
+            names.insert(volume.metadata.name, at: at)
+            preBound[key] = names
+        }
+        if Self.isFree(volume) {
+            let g = groupID(for: Self.groupKey(of: volume))
+            groups[g].insert(.init(capacity: BindingRules.capacity(of: volume), name: volume.metadata.name))
+        }
+    }
+
+    /// Drops a volume (deleted from the store).
+    public mutating func remove(named name: String) {
+        guard let old = volumesByName.removeValue(forKey: name) else { return }
+        unlink(old)
+    }
+
+    /// Whether Kubernetes' FindMatchingVolume could hand this volume to a claim that is not
+    /// pre-bound to it: no claimRef, phase Available, no deletionTimestamp.
+    static func isFree(_ pv: PersistentVolume) -> Bool {
+        pv.spec.claimRef == nil && pv.status?.phase == .available && pv.metadata.deletionTimestamp == nil
+    }
+
+    static func groupKey(of pv: PersistentVolume) -> GroupKey {
+        GroupKey(className: BindingRules.className(of: pv), volumeMode: pv.volumeMode, modes: AccessModeSet(pv.spec.accessModes))
+    }
+
+    private mutating func groupID(for key: GroupKey) -> Int {
+        if let g = groupIDs[key] { return g }
+        let g = groups.count
+        groups.append(VolumeGroup())
+        groupIDs[key] = g
+        let ck = ClassModeKey(className: key.className, volumeMode: key.volumeMode)
+        var sets = setsByClassMode[ck] ?? []
+        let at = sets.firstIndex { key.modes < $0.modes } ?? sets.endIndex
+        sets.insert(SetGroup(modes: key.modes, group: g), at: at)
+        setsByClassMode[ck] = sets
+        return g
+    }
+
+    /// Takes a stored volume out of the group and the pre-bound map it sits in.
+    private mutating func unlink(_ old: PersistentVolume) {
+        let name = old.metadata.name
+        if let ref = old.spec.claimRef {
+            let key = BindingRules.claimKey(of: ref)
+            preBound[key]?.removeAll { $0 == name }
+            if preBound[key]?.isEmpty == true { preBound[key] = nil }
+        }
+        if Self.isFree(old), let g = groupIDs[Self.groupKey(of: old)] {
+            groups[g].remove(capacity: BindingRules.capacity(of: old), name: name)
+        }
+    }
+}
+
+/// One group of free volumes, sorted by (capacity, name), with tombstones for removed ones.
+struct VolumeGroup: Sendable {
+    struct Entry: Sendable {
+        var capacity: Quantity
+        var name: String
+
+        static func precedes(_ a: Entry, _ b: Entry) -> Bool {
+            a.capacity < b.capacity || (a.capacity == b.capacity && a.name < b.name)
+        }
+    }
+
+    private(set) var entries: [Entry] = []
+    /// next[i] == i: entry i is live. Otherwise a link towards the next live entry; links are
+    /// shortened as they are followed (path halving). next[entries.count] is a live sentinel.
+    private var next: [Int32] = [0]
+    private var removed = 0
+
+    init() {}
+
+    init(sorting unsorted: [Entry]) {
+        entries = unsorted.sorted(by: Entry.precedes)
+        next = Array(0...Int32(entries.count))
+    }
+
+    var liveCount: Int { entries.count - removed }
+
+    /// The first position whose capacity is not below `request`.
+    func lowerBound(_ request: Quantity) -> Int {
+        var lo = 0, hi = entries.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if entries[mid].capacity < request { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
+    }
+
+    /// The first live position at or after `start`; `entries.count` when there is none.
+    mutating func live(from start: Int) -> Int {
+        var i = start
+        while true {
+            let n = Int(next[i])
+            if n == i { return i }
+            let nn = next[n]
+            next[i] = nn
+            i = Int(nn)
+        }
+    }
+
+    mutating func remove(capacity: Quantity, name: String) {
+        let probe = Entry(capacity: capacity, name: name)
+        var lo = 0, hi = entries.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if Entry.precedes(entries[mid], probe) { lo = mid + 1 } else { hi = mid }
+        }
+        guard lo < entries.count, entries[lo].name == name, next[lo] == Int32(lo) else { return }
+        next[lo] = Int32(lo + 1)
+        removed += 1
+    }
+
+    /// Inserts in order, dropping tombstones on the way (O(n), for single watch events; bulk
+    /// loads go through `init(sorting:)`).
+    mutating func insert(_ entry: Entry) {
+        var fresh: [Entry] = []
+        fresh.reserveCapacity(liveCount + 1)
+        var placed = false
+        for i in entries.indices where next[i] == Int32(i) {
+            if !placed, Entry.precedes(entry, entries[i]) {
+                fresh.append(entry)
+                placed = true
+            }
+            fresh.append(entries[i])
+        }
+        if !placed { fresh.append(entry) }
+        entries = fresh
+        next = Array(0...Int32(entries.count))
+        removed = 0
+    }
+}
