@@ -1,0 +1,204 @@
+import Foundation
+import GRDB
+import Logging
+import PVDModel
+
+/// The embedded `ObjectStore`: one SQLite file in WAL mode, opened through a GRDB `DatabasePool`.
+///
+/// Several processes (the daemon and CLI invocations) may open the same file at once: SQLite's file
+/// locks serialise their writes, every write transaction begins `IMMEDIATE` so a compare-and-swap
+/// never reads a snapshot it cannot then write, and a busy timeout makes a writer wait for another
+/// process's transaction instead of failing at once. Watchers see writes of this process at once and
+/// writes of other processes within a few milliseconds (`PRAGMA data_version`).
+public final class SQLiteStore: ObjectStore {
+    /// The file this store reads and writes, as given to `init`.
+    public let path: String
+
+    let pool: DatabasePool
+    let signal = ChangeSignal()
+    let historyLimit: Int64
+    let pollInterval: Duration
+    let logger: Logger
+
+    /// Opens (and, unless `createIfMissing` is false, creates) the store at `path`.
+    ///
+    /// - Parameters:
+    ///   - busyTimeout: how long a write waits for another connection's transaction before failing
+    ///     with `.unavailable` "database is locked".
+    ///   - historyLimit: how many revisions of change history `watch` can replay; older ones are
+    ///     compacted away as writes go on.
+    ///   - pollInterval: how often watchers check whether another process wrote to the file.
+    /// - Throws: `.unavailable` when the file is missing (and may not be created), is not a SQLite
+    ///   database, belongs to something else or to a newer pvd, or stays locked.
+    public init(
+        path: String, createIfMissing: Bool = true, busyTimeout: Duration = .seconds(5),
+        historyLimit: Int64 = 100_000, pollInterval: Duration = .milliseconds(5),
+        logger: Logger = Logger(label: "pvd.store")
+    ) throws(StoreError) {
+        self.path = path
+        self.historyLimit = max(1, historyLimit)
+        self.pollInterval = pollInterval
+        self.logger = logger
+        if !createIfMissing && !FileManager.default.fileExists(atPath: path) {
+            throw StoreError(.unavailable, "store \(path): no such file")
+        }
+        var config = Configuration()
+        config.busyMode = .timeout(busyTimeout.timeInterval)
+        config.prepareDatabase { db in
+            // WAL with synchronous=NORMAL survives a crash of any process; only a power loss can
+            // lose the last commits. FULL would fsync on every commit and cap bulk binds far lower.
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        do {
+            pool = try DatabasePool(path: path, configuration: config)
+        } catch {
+            throw Self.storeError(error, path: path)
+        }
+        do {
+            try pool.writeWithoutTransaction { db in
+                try db.inTransaction(.immediate) {
+                    try Self.prepareSchema(db, path: path)
+                    return .commit
+                }
+            }
+        } catch {
+            throw Self.storeError(error, path: path)
+        }
+    }
+
+    // MARK: - ObjectStore
+
+    public func create<R: Resource>(_ object: R) async throws(StoreError) -> R {
+        try typed(try await commit([.create(AnyResource(object))]).first ?? nil, as: R.self, object.displayName)
+    }
+
+    public func get<R: Resource>(_ type: R.Type, namespace: String?, name: String) async throws(StoreError) -> R {
+        let kind = R.kind
+        let ns = Self.storedNamespace(kind, namespace)
+        let path = self.path
+        do {
+            return try await pool.read { db in
+                let statement = try db.cachedStatement(sql: "SELECT data FROM objects WHERE kind = ? AND namespace = ? AND name = ?")
+                guard let data = try Data.fetchOne(statement, arguments: [kind.rawValue, ns, name]) else {
+                    throw StoreError(.notFound, "\(Self.displayName(kind, ns, name)): not found")
+                }
+                return try Self.decode(R.self, data, path: path, Self.displayName(kind, ns, name))
+            }
+        } catch {
+            throw Self.storeError(error, path: path)
+        }
+    }
+
+    public func list<R: Resource>(_ type: R.Type, namespace: String?, selector: LabelSelector?) async throws(StoreError) -> ObjectList<R> {
+        let kind = R.kind
+        let ns = namespace.map { Self.storedNamespace(kind, $0) }
+        let path = self.path
+        do {
+            return try await pool.read { db in
+                let revision = try Int64.fetchOne(db.cachedStatement(sql: "SELECT revision FROM meta")) ?? 0
+                // The primary key (kind, namespace, name) already yields namespace-then-name order.
+                let statement: Statement
+                let arguments: StatementArguments
+                if let ns {
+                    statement = try db.cachedStatement(sql: "SELECT name, data FROM objects WHERE kind = ? AND namespace = ? ORDER BY namespace, name")
+                    arguments = [kind.rawValue, ns]
+                } else {
+                    statement = try db.cachedStatement(sql: "SELECT name, data FROM objects WHERE kind = ? ORDER BY namespace, name")
+                    arguments = [kind.rawValue]
+                }
+                var items: [R] = []
+                let rows = try Row.fetchCursor(statement, arguments: arguments)
+                while let row = try rows.next() {
+                    let name: String = row[0]
+                    let data: Data = row[1]
+                    let object = try Self.decode(R.self, data, path: path, "\(kind.shortName) \(name)")
+                    if let selector, !selector.matches(object.metadata.labels) { continue }
+                    items.append(object)
+                }
+                return ObjectList(items: items, revision: revision)
+            }
+        } catch {
+            throw Self.storeError(error, path: path)
+        }
+    }
+
+    public func update<R: Resource>(_ object: R) async throws(StoreError) -> R {
+        try typed(try await commit([.update(AnyResource(object))]).first ?? nil, as: R.self, object.displayName)
+    }
+
+    public func delete<R: Resource>(_ type: R.Type, namespace: String?, name: String, uid: String?) async throws(StoreError) -> R? {
+        let results = try await commit([.delete(kind: R.kind, namespace: namespace, name: name, uid: uid)])
+        guard let result = results.first ?? nil else { return nil }
+        return try typed(result, as: R.self, result.displayName)
+    }
+
+    public func commit(_ writes: [StoreWrite]) async throws(StoreError) -> [AnyResource?] {
+        if writes.isEmpty { return [] }
+        let path = self.path
+        let historyLimit = self.historyLimit
+        let results: [AnyResource?]
+        do {
+            results = try await pool.writeWithoutTransaction { db in
+                var results: [AnyResource?] = []
+                // IMMEDIATE takes the write lock before the first read, so the stored resourceVersion a
+                // CAS compares against cannot change before this transaction commits.
+                try db.inTransaction(.immediate) {
+                    results = try Self.apply(writes, db: db, historyLimit: historyLimit)
+                    return .commit
+                }
+                return results
+            }
+        } catch {
+            throw Self.storeError(error, path: path)
+        }
+        // After the commit, never before: a woken watcher must be able to read what woke it.
+        signal.notify()
+        return results
+    }
+
+    public func currentRevision() async throws(StoreError) -> Int64 {
+        do {
+            return try await pool.read { db in try Int64.fetchOne(db, sql: "SELECT revision FROM meta") ?? 0 }
+        } catch {
+            throw Self.storeError(error, path: path)
+        }
+    }
+
+    // MARK: - Helpers
+
+    /// The namespace column value: "" for cluster-scoped kinds (NULL would defeat the primary key's
+    /// uniqueness), the given namespace or "default" for namespaced ones.
+    static func storedNamespace(_ kind: ResourceKind, _ namespace: String?) -> String {
+        guard kind.isNamespaced else { return "" }
+        if let namespace, !namespace.isEmpty { return namespace }
+        return "default"
+    }
+
+    /// "pvc default/data", "pv pv-1": how errors name an object that may not exist.
+    static func displayName(_ kind: ResourceKind, _ namespace: String, _ name: String) -> String {
+        namespace.isEmpty ? "\(kind.shortName) \(name)" : "\(kind.shortName) \(namespace)/\(name)"
+    }
+
+    static func decode<R: Resource>(_ type: R.Type, _ data: Data, path: String, _ name: @autoclosure () -> String) throws -> R {
+        do {
+            return try JSONCoding.shared.decode(R.self, from: data)
+        } catch {
+            throw StoreError(.unavailable, "store \(path): \(name()): stored object cannot be decoded: \(error)")
+        }
+    }
+
+    private func typed<R: Resource>(_ result: AnyResource?, as: R.Type, _ name: String) throws(StoreError) -> R {
+        guard let object = result?.as(R.self) else {
+            throw StoreError(.invalid, "\(name): store returned no \(R.kind.rawValue)")
+        }
+        return object
+    }
+}
+
+extension Duration {
+    /// Seconds as a `TimeInterval`, as GRDB's busy mode takes them.
+    var timeInterval: TimeInterval {
+        let (seconds, attoseconds) = components
+        return TimeInterval(seconds) + TimeInterval(attoseconds) / 1e18
+    }
+}
