@@ -45,7 +45,7 @@ extension PVD {
                         let left = try await store.delete(kind: kind, namespace: ns, name: name)
                         printOut("\(kind.qualifiedName) \"\(name)\" deleted\n")
                         if left != nil { pending.append(name) }
-                    } catch let e where e.code == .notFound {
+                    } catch let e as StoreError where e.code == .notFound {
                         printError("Error from server (NotFound): \(kind.plural) \"\(name)\" not found")
                         failed = true
                     }

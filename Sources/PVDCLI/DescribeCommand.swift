@@ -26,7 +26,7 @@ extension PVD {
                 let store = try global.openStore(create: false)
                 let ns = namespace ?? "default"
                 let object: AnyResource
-                do { object = try await store.get(kind: kind, namespace: ns, name: name) } catch let e where e.code == .notFound {
+                do { object = try await store.get(kind: kind, namespace: ns, name: name) } catch let e as StoreError where e.code == .notFound {
                     printError("Error from server (NotFound): \(kind.plural) \"\(name)\" not found")
                     throw ExitCode(1)
                 }

@@ -1,3 +1,4 @@
+import Foundation
 import PVDModel
 
 /// `pvd describe` text: kubectl's layout of aligned "Field:  value" lines, then the Events table.
@@ -69,7 +70,7 @@ public struct Describer: Sendable {
         }
         var out = render(f)
         if case .event = object { return out }
-        out += eventsSection(events, indentTo: f.map { $0.0.count }.max() ?? 0)
+        out += eventsSection(events, column: (f.map { $0.0.count }.max() ?? 0) + 3)
         return out
     }
 
@@ -99,22 +100,23 @@ public struct Describer: Sendable {
 
     /// Aligned "Key:  value" lines; a multi-line value continues under its first line.
     private func render(_ fields: [(String, String)]) -> String {
-        let width = (fields.map { $0.0.count }.max() ?? 0) + 2
+        // kubectl's tabwriter puts every value two columns past the widest "Key:".
+        let column = (fields.map { $0.0.count }.max() ?? 0) + 3
         var out = ""
         for (k, v) in fields {
-            let label = k + ":" + String(repeating: " ", count: max(1, width - k.count - 1))
+            let label = k + ":" + String(repeating: " ", count: max(1, column - k.count - 1))
             let lines = v.split(separator: "\n", omittingEmptySubsequences: false)
             if v.isEmpty { out += (k + ":").trimmingTrailing() + "\n"; continue }
             out += (label + lines[0]).trimmingTrailing() + "\n"
-            for l in lines.dropFirst() { out += (String(repeating: " ", count: width + 1) + l).trimmingTrailing() + "\n" }
+            for l in lines.dropFirst() { out += (String(repeating: " ", count: column) + l).trimmingTrailing() + "\n" }
         }
         return out
     }
 
-    private func eventsSection(_ events: [Event], indentTo width: Int) -> String {
-        if events.isEmpty { return "Events:" + String(repeating: " ", count: max(1, width + 2 - 6)) + "<none>\n" }
+    private func eventsSection(_ events: [Event], column: Int) -> String {
+        if events.isEmpty { return "Events:" + String(repeating: " ", count: max(1, column - 7)) + "<none>\n" }
         let sorted = events.sorted { ($0.lastTimestamp ?? Time(seconds: 0)) < ($1.lastTimestamp ?? Time(seconds: 0)) }
-        var t = Table(headers: ["Type", "Reason", "Age", "From", "Message"])
+        var t = Table(headers: ["Type", "Reason", "Age", "From", "Message"], gap: 2)
         t.rows.append(["----", "------", "----", "----", "-------"])
         for e in sorted {
             var age = HumanDuration.age(e.lastTimestamp, now: now)

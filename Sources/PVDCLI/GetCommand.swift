@@ -49,7 +49,7 @@ extension PVD {
                 } else {
                     var missing: [String] = []
                     for name in names {
-                        do { objects.append(try await store.get(kind: kind, namespace: ns ?? "default", name: name)) } catch let e where e.code == .notFound {
+                        do { objects.append(try await store.get(kind: kind, namespace: ns ?? "default", name: name)) } catch let e as StoreError where e.code == .notFound {
                             missing.append(name)
                         }
                     }

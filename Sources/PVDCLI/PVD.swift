@@ -37,3 +37,10 @@ func printError(_ line: String) {
 func printOut(_ text: String) {
     FileHandle.standardOutput.write(Data(text.utf8))
 }
+
+extension PVD {
+    /// Parses the process's arguments and runs the chosen command: all `main.swift` calls.
+    public static func runFromCommandLine() async {
+        await main()
+    }
+}

@@ -3,10 +3,13 @@
 public struct Table: Sendable, Equatable {
     public var headers: [String]
     public var rows: [[String]]
+    /// Spaces between columns: 3 for `get`, 2 for the Events of `describe`, as kubectl prints them.
+    public var gap: Int
 
-    public init(headers: [String], rows: [[String]] = []) {
+    public init(headers: [String], rows: [[String]] = [], gap: Int = 3) {
         self.headers = headers
         self.rows = rows
+        self.gap = gap
     }
 
     /// The table as text, one line per row, each ending in a newline.
@@ -21,7 +24,7 @@ public struct Table: Sendable, Equatable {
                 if i == r.count - 1 {
                     line += c
                 } else {
-                    line += c + String(repeating: " ", count: widths[i] - c.count + 3)
+                    line += c + String(repeating: " ", count: widths[i] - c.count + gap)
                 }
             }
             while line.hasSuffix(" ") { line.removeLast() }

@@ -105,7 +105,7 @@ enum Waiter {
     static func untilDeleted(store: any ObjectStore, kind: ResourceKind, namespace: String, name: String, timeout: Double) async throws {
         try await withDeadline(timeout, what: "\(kind.plural)/\(name)") {
             let rev = try await store.currentRevision()
-            do { _ = try await store.get(kind: kind, namespace: namespace, name: name) } catch let e where e.code == .notFound { return }
+            do { _ = try await store.get(kind: kind, namespace: namespace, name: name) } catch let e as StoreError where e.code == .notFound { return }
             for try await e in store.watch([kind], after: rev) {
                 guard e.object.metadata.name == name, !kind.isNamespaced || e.object.metadata.namespace == namespace else { continue }
                 if e.type == .deleted { return }

@@ -119,22 +119,36 @@ public struct Reconciler: Sendable {
         while start < writes.count {
             let batch = Array(writes[start..<min(start + batchSize, writes.count)])
             start += batch.count
-            do {
-                _ = try await store.commit(batch)
+            if try await tryCommit(batch) {
                 done += batch.count
-            } catch let e where e.code == .conflict || e.code == .notFound || e.code == .alreadyExists {
-                for w in batch {
-                    do {
-                        _ = try await store.commit([w])
-                        done += 1
-                    } catch let e where e.code == .conflict || e.code == .notFound || e.code == .alreadyExists {
-                        summary.conflicts += 1
-                        logger.info("write skipped, will retry", metadata: ["pvd.error": "\(e.message)"])
-                    }
+                continue
+            }
+            for w in batch {
+                if try await tryCommit([w]) {
+                    done += 1
+                } else {
+                    summary.conflicts += 1
                 }
             }
         }
         return done
+    }
+
+    /// Commits a batch; false when it lost a race (a stale object, one deleted or created meanwhile),
+    /// which the next pass decides again from fresh state. Other failures are thrown.
+    private func tryCommit(_ batch: [StoreWrite]) async throws -> Bool {
+        do {
+            _ = try await store.commit(batch)
+            return true
+        } catch {
+            guard Self.lostRace(error) else { throw error }
+            logger.info("write skipped, will retry", metadata: ["pvd.error": "\(error.message)"])
+            return false
+        }
+    }
+
+    static func lostRace(_ e: StoreError) -> Bool {
+        e.code == .conflict || e.code == .notFound || e.code == .alreadyExists
     }
 
     private func record(_ events: [BinderEvent], recorder: inout EventRecorder, now: Time, summary: inout ReconcileSummary) async throws {
@@ -153,9 +167,10 @@ public struct Reconciler: Sendable {
             let results: [AnyResource?]
             do {
                 results = try await store.commit(batch)
-            } catch let e where e.code == .conflict || e.code == .alreadyExists || e.code == .notFound {
+            } catch {
                 // Events are best effort, as in Kubernetes: a lost race loses a count, nothing else.
-                logger.info("events skipped", metadata: ["pvd.error": "\(e.message)"])
+                guard Self.lostRace(error) else { throw error }
+                logger.info("events skipped", metadata: ["pvd.error": "\(error.message)"])
                 continue
             }
             for case .event(let ev)? in results { recorder.committed(ev) }

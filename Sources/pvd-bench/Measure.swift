@@ -18,7 +18,7 @@ enum Measure {
     /// The process's peak resident set size in MiB (getrusage ru_maxrss, KiB on Linux).
     static func peakRSSMiB() -> Double {
         var usage = rusage()
-        getrusage(RUSAGE_SELF, &usage)
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
         return Double(usage.ru_maxrss) / 1024
     }
 

@@ -1,3 +1,3 @@
 import PVDCLI
 
-await PVD.main()
+await PVD.runFromCommandLine()

@@ -22,7 +22,7 @@ struct BadInputTests {
         var testDescription: String { name }
     }
 
-    static let pvc = { (spec: String) in
+    static func pvc(_ spec: String) -> String {
         """
         apiVersion: v1
         kind: PersistentVolumeClaim
@@ -31,7 +31,7 @@ struct BadInputTests {
         \(spec)
         """
     }
-    static let pv = { (spec: String) in
+    static func pv(_ spec: String) -> String {
         """
         apiVersion: v1
         kind: PersistentVolume
@@ -53,13 +53,13 @@ struct BadInputTests {
         Case(name: "missing name", manifest: pvc("  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 1Gi}}").replacingOccurrences(of: "name: data, ", with: ""),
              mentions: ["document 1", "metadata.name"]),
         Case(name: "negative size", manifest: pvc("  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: -1Gi}}"),
-             mentions: ["pvc default/data", "spec.resources.requests.storage"]),
+             mentions: ["pvc default/data", "spec.resources.requests"]),
         Case(name: "zero size", manifest: pvc("  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: \"0\"}}"),
-             mentions: ["pvc default/data", "spec.resources.requests.storage"]),
+             mentions: ["pvc default/data", "spec.resources.requests"]),
         Case(name: "absurd size", manifest: pvc("  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 100Ei}}"),
-             mentions: ["pvc default/data", "spec.resources.requests.storage"]),
+             mentions: ["pvc default/data", "spec.resources.requests"]),
         Case(name: "malformed size", manifest: pvc("  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 10GB}}"),
-             mentions: ["pvc default/data", "spec.resources.requests.storage"]),
+             mentions: ["pvc default/data", "spec.resources.requests"]),
         Case(name: "unknown access mode", manifest: pvc("  accessModes: [ReadWriteSometimes]\n  resources: {requests: {storage: 1Gi}}"),
              mentions: ["pvc default/data", "spec.accessModes", "ReadWriteSometimes"]),
         Case(name: "no access modes", manifest: pvc("  resources: {requests: {storage: 1Gi}}"),
