@@ -53,10 +53,19 @@ public struct ClaimAction: Sendable, Equatable {
     public var claimKey: String
     public var outcome: Outcome
     /// The volume as it must now be written, or nil.
-    public var volume: PersistentVolume?
+    public var volume: PersistentVolume? {
+        get { written?.volume }
+        set { written = Written(volume: newValue, claim: claim) }
+    }
     /// The claim as it must now be written, or nil.
-    public var claim: PersistentVolumeClaim?
+    public var claim: PersistentVolumeClaim? {
+        get { written?.claim }
+        set { written = Written(volume: volume, claim: newValue) }
+    }
     public var events: [BinderEvent]
+    /// The objects to write, kept out of line: a batch holds one action per claim, and inline
+    /// objects would make each action several hundred bytes.
+    private var written: Written?
     /// The default class given to a claim that named none, already part of `claim`.
     public var assignedDefaultClass: String?
 
@@ -66,14 +75,26 @@ public struct ClaimAction: Sendable, Equatable {
     ) {
         self.claimKey = claimKey
         self.outcome = outcome
-        self.volume = volume
-        self.claim = claim
+        self.written = volume == nil && claim == nil ? nil : Written(volume: volume, claim: claim)
         self.events = events
         self.assignedDefaultClass = assignedDefaultClass
     }
 
     /// Whether anything must be written or recorded.
     public var isNoOp: Bool { volume == nil && claim == nil && events.isEmpty }
+
+    /// An immutable box for the objects an action writes.
+    private final class Written: Sendable, Equatable {
+        let volume: PersistentVolume?
+        let claim: PersistentVolumeClaim?
+
+        init(volume: PersistentVolume?, claim: PersistentVolumeClaim?) {
+            self.volume = volume
+            self.claim = claim
+        }
+
+        static func == (a: Written, b: Written) -> Bool { a.volume == b.volume && a.claim == b.claim }
+    }
 }
 
 /// What the binder decided for one volume.
