@@ -153,3 +153,16 @@ struct BinderBatchTests {
         return result
     }
 }
+
+struct ClaimActionTests {
+    @Test func clearingTheWritesMakesANoOp() {
+        var action = ClaimAction(claimKey: "ns/c", outcome: .pending, claim: makePVC("c", 1))
+        #expect(!action.isNoOp)
+        action.claim = nil
+        #expect(action.isNoOp)
+        #expect(action == ClaimAction(claimKey: "ns/c", outcome: .pending))
+        action.volume = makePV("pv", 1)
+        #expect(action.volume?.metadata.name == "pv")
+        #expect(action.claim == nil)
+    }
+}
