@@ -13,10 +13,18 @@ extension Binder {
     public func matchAll(
         claims: [PersistentVolumeClaim], context: BinderContext, index: inout VolumeIndex
     ) -> [ClaimAction] {
+        // Sort positions, not the claims themselves: moving whole claims around is most of
+        // the cost of sorting them.
+        let keys = claims.map { (time: $0.metadata.creationTimestamp?.seconds ?? Int64.min, namespace: $0.namespace) }
+        let order = claims.indices.sorted { a, b in
+            if keys[a].time != keys[b].time { return keys[a].time < keys[b].time }
+            if keys[a].namespace != keys[b].namespace { return keys[a].namespace < keys[b].namespace }
+            return claims[a].metadata.name < claims[b].metadata.name
+        }
         var actions: [ClaimAction] = []
         actions.reserveCapacity(claims.count)
-        for claim in claims.sorted(by: Self.queueOrder) {
-            actions.append(syncClaim(claim, context: context, index: &index))
+        for i in order {
+            actions.append(syncClaim(claims[i], context: context, index: &index))
         }
         return actions
     }

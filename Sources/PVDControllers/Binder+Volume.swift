@@ -58,7 +58,7 @@ extension Binder {
         } else {
             pv.spec.claimRef?.uid = nil
         }
-        pv = Self.settingPhase(.available, of: pv, now: context.now)
+        Self.setPhase(.available, of: &pv, now: context.now)
         return VolumeAction(volumeName: name, outcome: .unbound, volume: pv)
     }
 

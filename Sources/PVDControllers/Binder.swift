@@ -25,48 +25,62 @@ extension Binder {
         _ volume: PersistentVolume, to claim: PersistentVolumeClaim, original: PersistentVolumeClaim,
         context: BinderContext, index: inout VolumeIndex, assignedDefaultClass: String? = nil
     ) -> ClaimAction {
+        let claimRef = claim.reference
         var pv = volume
+        var volumeChanged = false
         let wasBoundToClaim = BindingRules.isVolume(volume, boundTo: claim)
         let ref = volume.spec.claimRef
         if ref == nil || ref?.name != claim.metadata.name || (ref?.namespace ?? "default") != claim.namespace
             || (ref?.uid ?? "") != (claim.metadata.uid ?? "") {
-            pv.spec.claimRef = claim.reference
+            pv.spec.claimRef = claimRef
+            volumeChanged = true
         }
         if !wasBoundToClaim, pv.metadata.annotation(Annotations.boundByController) == nil {
             pv.metadata.setAnnotation(Annotations.boundByController, "yes")
+            volumeChanged = true
         }
-        pv = Self.settingPhase(.bound, of: pv, now: context.now)
+        if pv.status?.phase != .bound {
+            Self.setPhase(.bound, of: &pv, now: context.now)
+            volumeChanged = true
+        }
 
         var c = claim
+        var claimChanged = assignedDefaultClass != nil
         if c.spec.volumeName != pv.metadata.name {
             c.spec.volumeName = pv.metadata.name
             if c.metadata.annotation(Annotations.boundByController) == nil {
                 c.metadata.setAnnotation(Annotations.boundByController, "yes")
             }
+            claimChanged = true
         }
         if c.metadata.annotation(Annotations.bindCompleted) == nil {
             c.metadata.setAnnotation(Annotations.bindCompleted, "yes")
+            claimChanged = true
         }
         let becomingBound = c.status?.phase != .bound
         var status = c.status ?? PersistentVolumeClaimStatus()
-        status.phase = .bound
-        status.accessModes = pv.spec.accessModes
-        if becomingBound, let capacity = pv.capacity, status.capacity?["storage"].map({ $0 == capacity }) != true {
-            status.capacity = pv.spec.capacity
+        if becomingBound {
+            status.phase = .bound
+            if let capacity = pv.capacity, status.capacity?["storage"].map({ $0 == capacity }) != true {
+                status.capacity = pv.spec.capacity
+            }
         }
-        c.status = status
+        if status.accessModes != pv.spec.accessModes { status.accessModes = pv.spec.accessModes }
+        if status != c.status {
+            c.status = status
+            claimChanged = true
+        }
 
         var events: [BinderEvent] = []
         if becomingBound {
             events.append(BinderEvent(
-                object: claim.reference, type: .normal, reason: BinderReason.volumeBound,
+                object: claimRef, type: .normal, reason: BinderReason.volumeBound,
                 message: "Successfully bound to volume \(pv.metadata.name)"))
         }
-        let volumeChanged = pv != volume
         if volumeChanged { index.upsert(pv) }
         return ClaimAction(
             claimKey: BindingRules.key(of: original), outcome: .bound(volume: pv.metadata.name),
-            volume: volumeChanged ? pv : nil, claim: c != original ? c : nil, events: events,
+            volume: volumeChanged ? pv : nil, claim: claimChanged ? c : nil, events: events,
             assignedDefaultClass: assignedDefaultClass)
     }
 
@@ -105,13 +119,18 @@ extension Binder {
     /// The volume with a new phase and an empty message (Kubernetes' updateVolumePhase),
     /// unchanged when it already has that phase.
     static func settingPhase(_ phase: VolumePhase, of volume: PersistentVolume, now: Time?) -> PersistentVolume {
-        guard volume.status?.phase != phase else { return volume }
         var pv = volume
+        setPhase(phase, of: &pv, now: now)
+        return pv
+    }
+
+    /// In-place form of `settingPhase`.
+    static func setPhase(_ phase: VolumePhase, of pv: inout PersistentVolume, now: Time?) {
+        guard pv.status?.phase != phase else { return }
         var status = pv.status ?? PersistentVolumeStatus()
         status.phase = phase
         status.message = nil
         if let now { status.lastPhaseTransitionTime = now }
         pv.status = status
-        return pv
     }
 }

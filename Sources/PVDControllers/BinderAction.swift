@@ -2,8 +2,10 @@ import PVDModel
 
 /// An Event the binder wants recorded: what it is about, Normal or Warning, a reason and a message.
 public struct BinderEvent: Sendable, Hashable {
+    /// The object the event is about (its `involvedObject`).
     public var object: ObjectReference
     public var type: EventType
+    /// A CamelCase reason, as Kubernetes' (`FailedBinding`, `ProvisioningFailed`, ...).
     public var reason: String
     public var message: String
 
@@ -51,12 +53,23 @@ public struct ClaimAction: Sendable, Equatable {
 
     /// "namespace/name" of the claim.
     public var claimKey: String
+    /// The gist of the decision.
     public var outcome: Outcome
     /// The volume as it must now be written, or nil.
-    public var volume: PersistentVolume?
+    public var volume: PersistentVolume? {
+        get { written?.volume }
+        set { written = Written.make(volume: newValue, claim: claim) }
+    }
     /// The claim as it must now be written, or nil.
-    public var claim: PersistentVolumeClaim?
+    public var claim: PersistentVolumeClaim? {
+        get { written?.claim }
+        set { written = Written.make(volume: volume, claim: newValue) }
+    }
+    /// Events to record, in order.
     public var events: [BinderEvent]
+    /// The objects to write, kept out of line: a batch holds one action per claim, and inline
+    /// objects would make each action several hundred bytes.
+    private var written: Written?
     /// The default class given to a claim that named none, already part of `claim`.
     public var assignedDefaultClass: String?
 
@@ -66,14 +79,31 @@ public struct ClaimAction: Sendable, Equatable {
     ) {
         self.claimKey = claimKey
         self.outcome = outcome
-        self.volume = volume
-        self.claim = claim
+        self.written = Written.make(volume: volume, claim: claim)
         self.events = events
         self.assignedDefaultClass = assignedDefaultClass
     }
 
     /// Whether anything must be written or recorded.
     public var isNoOp: Bool { volume == nil && claim == nil && events.isEmpty }
+
+    /// An immutable box for the objects an action writes.
+    private final class Written: Sendable, Equatable {
+        let volume: PersistentVolume?
+        let claim: PersistentVolumeClaim?
+
+        init(volume: PersistentVolume?, claim: PersistentVolumeClaim?) {
+            self.volume = volume
+            self.claim = claim
+        }
+
+        /// A box for these objects, or nil when there is nothing to write.
+        static func make(volume: PersistentVolume?, claim: PersistentVolumeClaim?) -> Written? {
+            volume == nil && claim == nil ? nil : Written(volume: volume, claim: claim)
+        }
+
+        static func == (a: Written, b: Written) -> Bool { a.volume == b.volume && a.claim == b.claim }
+    }
 }
 
 /// What the binder decided for one volume.
@@ -95,10 +125,13 @@ public struct VolumeAction: Sendable, Equatable {
         case unchanged
     }
 
+    /// The name of the volume decided on.
     public var volumeName: String
+    /// The gist of the decision.
     public var outcome: Outcome
     /// The volume as it must now be written, or nil.
     public var volume: PersistentVolume?
+    /// Events to record, in order (on the volume, and sometimes on its claim).
     public var events: [BinderEvent]
 
     public init(volumeName: String, outcome: Outcome, volume: PersistentVolume? = nil, events: [BinderEvent] = []) {

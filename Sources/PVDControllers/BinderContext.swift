@@ -3,7 +3,9 @@ import PVDModel
 /// The rest of the world the binder looks at while deciding: classes, nodes and claims, as a
 /// snapshot of plain values. Volumes come from the `VolumeIndex`, which a batch keeps current.
 public struct BinderContext: Sendable {
+    /// StorageClasses by name.
     public private(set) var storageClasses: [String: StorageClass]
+    /// Nodes by name.
     public private(set) var nodes: [String: Node]
     /// Claims by "namespace/name".
     public private(set) var claims: [String: PersistentVolumeClaim]
@@ -12,6 +14,7 @@ public struct BinderContext: Sendable {
     /// When set, phase changes stamp `status.lastPhaseTransitionTime` on volumes with it.
     public var now: Time?
 
+    /// A snapshot of these objects; `now` stamps phase transitions when given.
     public init(
         storageClasses: [StorageClass] = [], nodes: [Node] = [], claims: [PersistentVolumeClaim] = [], now: Time? = nil
     ) {
@@ -28,10 +31,11 @@ public struct BinderContext: Sendable {
         self.now = now
     }
 
+    /// The StorageClass of that name, if there is one.
     public func storageClass(named name: String) -> StorageClass? { storageClasses[name] }
+    /// The Node of that name, if registered.
     public func node(named name: String) -> Node? { nodes[name] }
+    /// The claim of that "namespace/name", if it exists.
     public func claim(key: String) -> PersistentVolumeClaim? { claims[key] }
 
-    /// Records a claim's new state, so later decisions in a batch see it.
-    public mutating func update(claim: PersistentVolumeClaim) { claims[BindingRules.key(of: claim)] = claim }
 }

@@ -55,9 +55,11 @@ extension VolumeIndex {
             case .none: break
             }
             guard considerFree, candidate.group >= 0 else { continue }
-            if let pv = smallestFree(in: candidate.group, atLeast: request, selector: claim.spec.selector,
-                                     checkNode: node != nil, nodeLabels: nodeLabels) {
-                return pv
+            if let (name, position) = smallestFree(
+                in: candidate.group, atLeast: request, selector: claim.spec.selector,
+                checkNode: node != nil, nodeLabels: nodeLabels) {
+                lastFound = (name, candidate.group, position)
+                return volumesByName[name]
             }
         }
         return nil
@@ -82,20 +84,22 @@ extension VolumeIndex {
     }
 
     /// The smallest live volume of a group at or above `request` that the selector and (when
-    /// `checkNode`, the scheduler's path) the node's labels accept. Rejected candidates are
+    /// `checkNode`, the scheduler's path) the node's labels accept: its name and position. Rejected candidates are
     /// stepped over, not removed: another claim may still take them.
     private mutating func smallestFree(
         in g: Int, atLeast request: Quantity, selector: LabelSelector?, checkNode: Bool,
         nodeLabels: [String: String]?
-    ) -> PersistentVolume? {
+    ) -> (name: String, position: Int)? {
         var i = groups[g].lowerBound(request)
         while true {
             i = groups[g].live(from: i)
             guard i < groups[g].entries.count else { return nil }
-            if let pv = volumesByName[groups[g].entries[i].name] {
+            let name = groups[g].entries[i].name
+            if selector == nil && !checkNode { return (name, i) }
+            if let pv = volumesByName[name] {
                 let selected = selector.map { $0.matches(pv.metadata.labels) } ?? true
                 let admitted = !checkNode || BindingRules.nodeAffinity(of: pv, admits: nodeLabels)
-                if selected && admitted { return pv }
+                if selected && admitted { return (name, i) }
             }
             i += 1
         }

@@ -38,6 +38,9 @@ public struct VolumeIndex: Sendable {
     var setsByClassMode: [ClassModeKey: [SetGroup]] = [:]
     /// Claim key ("namespace/name") → names of the volumes whose claimRef names that claim, sorted.
     var preBound: [String: [String]] = [:]
+    /// Where the last free volume a search returned sits, so binding it right after does not
+    /// have to look for it again.
+    var lastFound: (name: String, group: Int, position: Int)?
 
     /// An empty index.
     public init() {}
@@ -45,9 +48,9 @@ public struct VolumeIndex: Sendable {
     /// Builds the index from a snapshot in one pass, sorting each group once.
     public init(_ volumes: some Sequence<PersistentVolume>) {
         var pending: [Int: [VolumeGroup.Entry]] = [:]
+        volumesByName.reserveCapacity(volumes.underestimatedCount)
         for pv in volumes {
-            if let old = volumesByName[pv.metadata.name] { unlink(old) }
-            volumesByName[pv.metadata.name] = pv
+            if let old = volumesByName.updateValue(pv, forKey: pv.metadata.name) { unlink(old) }
             if let ref = pv.spec.claimRef {
                 preBound[BindingRules.claimKey(of: ref), default: []].append(pv.metadata.name)
             }
@@ -74,18 +77,17 @@ public struct VolumeIndex: Sendable {
 
     /// Adds a volume, or replaces the one of the same name (after a bind, or a watch event).
     public mutating func upsert(_ volume: PersistentVolume) {
-        if let old = volumesByName[volume.metadata.name] { unlink(old) }
-        volumesByName[volume.metadata.name] = volume
+        if let old = volumesByName.updateValue(volume, forKey: volume.metadata.name) { unlink(old) }
         if let ref = volume.spec.claimRef {
+            let name = volume.metadata.name
             let key = BindingRules.claimKey(of: ref)
-            var names = preBound[key] ?? []
-            let at = names.firstIndex { $0 > volume.metadata.name } ?? names.endIndex
-            names.insert(volume.metadata.name, at: at)
-            preBound[key] = names
+            let at = preBound[key]?.firstIndex { $0 > name } ?? preBound[key]?.endIndex ?? 0
+            preBound[key, default: []].insert(name, at: at)
         }
         if Self.isFree(volume) {
             let g = groupID(for: Self.groupKey(of: volume))
             groups[g].insert(.init(capacity: BindingRules.capacity(of: volume), name: volume.metadata.name))
+            lastFound = nil
         }
     }
 
@@ -126,7 +128,11 @@ public struct VolumeIndex: Sendable {
             preBound[key]?.removeAll { $0 == name }
             if preBound[key]?.isEmpty == true { preBound[key] = nil }
         }
-        if Self.isFree(old), let g = groupIDs[Self.groupKey(of: old)] {
+        guard Self.isFree(old) else { return }
+        if let last = lastFound, last.name == name {
+            groups[last.group].remove(at: last.position)
+            lastFound = nil
+        } else if let g = groupIDs[Self.groupKey(of: old)] {
             groups[g].remove(capacity: BindingRules.capacity(of: old), name: name)
         }
     }
@@ -187,8 +193,14 @@ struct VolumeGroup: Sendable {
             let mid = (lo + hi) / 2
             if Entry.precedes(entries[mid], probe) { lo = mid + 1 } else { hi = mid }
         }
-        guard lo < entries.count, entries[lo].name == name, next[lo] == Int32(lo) else { return }
-        next[lo] = Int32(lo + 1)
+        guard lo < entries.count, entries[lo].name == name else { return }
+        remove(at: lo)
+    }
+
+    /// Tombstones the entry at a known position.
+    mutating func remove(at position: Int) {
+        guard position < entries.count, next[position] == Int32(position) else { return }
+        next[position] = Int32(position + 1)
         removed += 1
     }
 

@@ -49,7 +49,7 @@ struct BinderBatchTests {
         #expect(actions.map(\.outcome) == [.bound(volume: "spare"), .bound(volume: "reserved")])
     }
 
-    /// 20,000 random volumes and 2,000 random claims: the index must bind exactly what a
+    /// 20,000 random volumes and 1,500 random claims: the index must bind exactly what a
     /// literal transcription of Kubernetes' scan (every volume of every candidate mode set)
     /// binds, given pvd's tie-breaks (name among equal capacities, bit mask among equal-sized
     /// mode sets).
@@ -71,7 +71,7 @@ struct BinderBatchTests {
             default: nil
             }
         }
-        let claimCount = 2_000
+        let claimCount = 1_500
         var volumes: [PersistentVolume] = []
         for i in 0..<20_000 {
             let roll = Int.random(in: 0..<100, using: &rng)
@@ -104,7 +104,7 @@ struct BinderBatchTests {
         for action in actions {
             if case .bound(let name) = action.outcome { got[action.claimKey] = name }
         }
-        let expected = naiveMatch(claims: claims.sorted(by: Binder.queueOrder), volumes: volumes)
+        let expected = naiveMatch(claims: claims.sorted(by: Binder.queueOrder), volumes: volumes, nodes: [:])
         #expect(got.count == expected.count)
         #expect(got.count > 500)
         let differing = expected.filter { got[$0.key] != $0.value }.count
@@ -112,9 +112,52 @@ struct BinderBatchTests {
         #expect(Set(got.values).count == got.count)
     }
 
+    /// Node-local volumes of a WaitForFirstConsumer class, claims with and without a selected
+    /// node: again the index must agree with the literal scan.
+    @Test func nodeAffinityAgreesWithANaiveScan() {
+        var rng = SplitMix64(state: 0xAFF1)
+        let hosts = ["n0", "n1", "n2", "n3"]
+        let nodes = Dictionary(uniqueKeysWithValues: hosts.map { ($0, makeNode($0)) })
+        let claimCount = 600
+        var volumes: [PersistentVolume] = []
+        for i in 0..<3_000 {
+            var claimRef: ObjectReference?
+            if Int.random(in: 0..<40, using: &rng) == 0 { claimRef = ref("claim-\(Int.random(in: 0..<claimCount, using: &rng))") }
+            volumes.append(makePV(
+                "pv-\(i)", Int64.random(in: 1...20, using: &rng), [[rwo], [rwo, rox], [rwop]].randomElement(using: &rng) ?? [rwo],
+                class: ["local", "local", ""].randomElement(using: &rng), claimRef: claimRef,
+                affinityHost: Int.random(in: 0..<5, using: &rng) == 0 ? nil : hosts.randomElement(using: &rng)))
+        }
+        var claims: [PersistentVolumeClaim] = []
+        for i in 0..<claimCount {
+            let selected = Int.random(in: 0..<4, using: &rng) == 0 ? nil : ["n0", "n1", "n2", "n3", "gone"].randomElement(using: &rng)
+            claims.append(makePVC(
+                "claim-\(i)", Int64.random(in: 1...20, using: &rng), [[rwo], [rox], [rwop]].randomElement(using: &rng) ?? [rwo],
+                class: ["local", "local", ""].randomElement(using: &rng),
+                annotations: selected.map { [Annotations.selectedNode: $0] }, created: Int64(i % 97)))
+        }
+        var index = VolumeIndex(volumes)
+        let context = BinderContext(
+            storageClasses: [makeClass("local", provisioner: "pvd.io/loop", mode: .waitForFirstConsumer)],
+            nodes: Array(nodes.values))
+        var got: [String: String] = [:]
+        for action in Binder().matchAll(claims: claims, context: context, index: &index) {
+            if case .bound(let name) = action.outcome { got[action.claimKey] = name }
+        }
+        let expected = naiveMatch(claims: claims.sorted(by: Binder.queueOrder), volumes: volumes, nodes: nodes)
+        #expect(got.count > 150)
+        let keys = Set(got.keys).union(expected.keys).sorted()
+        let differing = keys.filter { got[$0] != expected[$0] }.map { "\($0): index \(got[$0] ?? "-") naive \(expected[$0] ?? "-")" }
+        #expect(differing.isEmpty, "\(differing.count) differ, first: \(differing.prefix(5))")
+    }
+
     /// Kubernetes' findByClaim + FindMatchingVolume, transcribed literally: no index, every
     /// volume of each candidate mode set examined, volumes in name order.
-    func naiveMatch(claims: [PersistentVolumeClaim], volumes: [PersistentVolume]) -> [String: String] {
+    /// Claims of class "local" bind WaitForFirstConsumer, on the node their selected-node
+    /// annotation names when `nodes` has it.
+    func naiveMatch(
+        claims: [PersistentVolumeClaim], volumes: [PersistentVolume], nodes: [String: Node]
+    ) -> [String: String] {
         var state = volumes.sorted { $0.metadata.name < $1.metadata.name }
         var bySet: [AccessModeSet: [Int]] = [:]
         for (i, pv) in state.enumerated() { bySet[AccessModeSet(pv.spec.accessModes), default: []].append(i) }
@@ -124,9 +167,12 @@ struct BinderBatchTests {
             guard let wanted = AccessModeSet(requesting: claim.spec.accessModes) else { continue }
             let request = BindingRules.request(of: claim)
             let requestedClass = BindingRules.className(of: claim)
+            let delayBinding = requestedClass == "local"
+            let node = delayBinding ? claim.metadata.annotation(Annotations.selectedNode).flatMap { nodes[$0] } : nil
             var chosen: Int?
             setLoop: for set in allSets where set.isSuperset(of: wanted) {
                 var smallest: Int?
+                var refused = false
                 for i in bySet[set] ?? [] {
                     let pv = state[i]
                     let boundToClaim = BindingRules.isVolume(pv, boundTo: claim)
@@ -135,14 +181,28 @@ struct BinderBatchTests {
                     if capacity < request { continue }
                     if pv.volumeMode != claim.volumeMode { continue }
                     if pv.metadata.deletionTimestamp != nil { continue }
-                    if boundToClaim { chosen = i; break setLoop }
+                    let affinityOK = node.map { BindingRules.nodeAffinity(of: pv, admits: $0.metadata.labels) } ?? true
+                    if boundToClaim {
+                        if !affinityOK {
+                            refused = true
+                            break
+                        }
+                        chosen = i
+                        break setLoop
+                    }
+                    if node == nil && delayBinding { continue }
                     if pv.status?.phase != .available { continue }
                     if let selector = claim.spec.selector, !selector.matches(pv.metadata.labels) { continue }
                     if BindingRules.className(of: pv) != requestedClass { continue }
+                    if !affinityOK { continue }
+                    if node != nil && !BindingRules.accessModes(of: pv, satisfy: claim) { continue }
                     if let s = smallest, !(capacity < BindingRules.capacity(of: state[s])) { continue }
                     smallest = i
                 }
-                if let smallest { chosen = smallest; break }
+                if !refused, let smallest {
+                    chosen = smallest
+                    break
+                }
             }
             if let i = chosen {
                 state[i].spec.claimRef = claim.reference
@@ -151,5 +211,18 @@ struct BinderBatchTests {
             }
         }
         return result
+    }
+}
+
+struct ClaimActionTests {
+    @Test func clearingTheWritesMakesANoOp() {
+        var action = ClaimAction(claimKey: "ns/c", outcome: .pending, claim: makePVC("c", 1))
+        #expect(!action.isNoOp)
+        action.claim = nil
+        #expect(action.isNoOp)
+        #expect(action == ClaimAction(claimKey: "ns/c", outcome: .pending))
+        action.volume = makePV("pv", 1)
+        #expect(action.volume?.metadata.name == "pv")
+        #expect(action.claim == nil)
     }
 }
