@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Logging
 import PVDModel
 
 extension SQLiteStore {
@@ -13,6 +14,7 @@ extension SQLiteStore {
         let signal = self.signal
         let path = self.path
         let interval = self.pollInterval
+        let logger = self.logger
         // The one task a watch owns; onTermination cancels it when the consumer stops iterating or
         // its task is cancelled, and it ends at its next suspension point.
         let task = Task {
@@ -22,7 +24,11 @@ extension SQLiteStore {
                     continuation: continuation)
                 continuation.finish()
             } catch {
-                continuation.finish(throwing: Self.storeError(error, path: path))
+                let e = Self.storeError(error, path: path)
+                if !Task.isCancelled {
+                    logger.debug("watch ended", metadata: ["pvd.store": "\(path)", "pvd.error": "\(e)"])
+                }
+                continuation.finish(throwing: e)
             }
         }
         continuation.onTermination = { _ in task.cancel() }

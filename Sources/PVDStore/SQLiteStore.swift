@@ -64,6 +64,7 @@ public final class SQLiteStore: ObjectStore {
         } catch {
             throw Self.storeError(error, path: path)
         }
+        logger.debug("store opened", metadata: ["pvd.store": "\(path)"])
     }
 
     // MARK: - ObjectStore
