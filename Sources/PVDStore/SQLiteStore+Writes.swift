@@ -4,8 +4,9 @@ import PVDModel
 
 extension SQLiteStore {
     /// A write whose object was encoded before the transaction: the expensive full encoding runs
-    /// outside the write lock (and in parallel for big batches); inside it only the metadata is
-    /// encoded and spliced in.
+    /// outside the write lock (and in parallel for big batches); inside it the revision and
+    /// generation are patched into the bytes, and only an update whose other store-owned fields
+    /// differ from what the caller sent has its metadata encoded again and spliced in.
     struct PreparedWrite: Sendable {
         var write: StoreWrite
         /// The object with apiVersion and kind filled in, for creates and updates.
