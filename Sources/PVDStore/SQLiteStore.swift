@@ -17,7 +17,7 @@ public final class SQLiteStore: ObjectStore {
     let pool: DatabasePool
     let signal = ChangeSignal()
     let historyLimit: Int64
-    let pollInterval: Duration
+    let poller: DataVersionPoller
     let logger: Logger
 
     /// Opens (and, unless `createIfMissing` is false, creates) the store at `path`.
@@ -27,7 +27,8 @@ public final class SQLiteStore: ObjectStore {
     ///     with `.unavailable` "database is locked".
     ///   - historyLimit: how many revisions of change history `watch` can replay; older ones are
     ///     compacted away as writes go on.
-    ///   - pollInterval: how often watchers check whether another process wrote to the file.
+    ///   - pollInterval: while any watch runs, how often the store checks (one `PRAGMA data_version`
+    ///     query, shared by all watchers) whether another process wrote to the file.
     /// - Throws: `.unavailable` when the file is missing (and may not be created), is not a SQLite
     ///   database, belongs to something else or to a newer pvd, or stays locked.
     public init(
@@ -37,7 +38,7 @@ public final class SQLiteStore: ObjectStore {
     ) throws(StoreError) {
         self.path = path
         self.historyLimit = max(1, historyLimit)
-        self.pollInterval = pollInterval
+        self.poller = DataVersionPoller(path: path, interval: pollInterval, signal: signal)
         self.logger = logger
         if !createIfMissing && !FileManager.default.fileExists(atPath: path) {
             throw StoreError(.unavailable, "store \(path): no such file")
