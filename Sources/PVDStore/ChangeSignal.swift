@@ -24,18 +24,8 @@ final class ChangeSignal: Sendable {
         for c in waiters.values { c.resume() }
     }
 
-    /// Returns when `tick` has moved past `seen`, when `timeout` has passed, or when the task is
-    /// cancelled, whichever comes first. Both children end before this returns.
-    func wait(since seen: UInt64, timeout: Duration) async {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { try? await Task.sleep(for: timeout) }
-            group.addTask { await self.waitForTick(after: seen) }
-            _ = await group.next()
-            group.cancelAll()
-        }
-    }
-
-    private func waitForTick(after seen: UInt64) async {
+    /// Returns when `tick` has moved past `seen`, or when the task is cancelled.
+    func wait(since seen: UInt64) async {
         let id = state.withLock { s in
             s.nextID += 1
             return s.nextID

@@ -1,83 +1,103 @@
 import Foundation
 
-/// Byte-level look at the top-level members of a compact JSON object, so a write can tell whether
-/// anything outside `metadata` and `status` changed without decoding either version.
+/// Byte-level access to the top-level members of a compact JSON object, so writes can compare
+/// objects outside `metadata` and `status`, and swap in new metadata, without decoding or
+/// re-encoding the whole object.
 ///
-/// This is exact because both sides come from `JSONCoding` (sorted keys, no whitespace): equal
-/// values always encode to equal bytes.
+/// Comparing bytes is exact because both sides come from `JSONCoding` (sorted keys, no
+/// whitespace): equal values always encode to equal bytes.
 enum JSONMembers {
-    /// The members of the top-level object other than `metadata` and `status`, concatenated as they
-    /// appear; nil when the bytes are not a JSON object.
-    static func specBytes(_ data: Data) -> [UInt8]? {
-        data.withUnsafeBytes { (b: UnsafeRawBufferPointer) -> [UInt8]? in
-            let n = b.count
-            var i = 0
-            func skipSpace() {
-                while i < n, b[i] == 0x20 || b[i] == 0x0A || b[i] == 0x0D || b[i] == 0x09 { i += 1 }
-            }
-            // At an opening quote; leaves i after the closing one.
-            func skipString() -> Bool {
+    /// Where one member sits: its key (with quotes) and its value, as byte offsets.
+    struct Member {
+        var key: Range<Int>
+        var value: Range<Int>
+    }
+
+    /// The top-level members of a JSON object, in order; nil when the bytes are not one.
+    static func members(_ b: UnsafeRawBufferPointer) -> [Member]? {
+        let n = b.count
+        var i = 0
+        func skipSpace() {
+            while i < n, b[i] == 0x20 || b[i] == 0x0A || b[i] == 0x0D || b[i] == 0x09 { i += 1 }
+        }
+        // At an opening quote; leaves i after the closing one.
+        func skipString() -> Bool {
+            i += 1
+            while i < n {
+                let c = b[i]
+                if c == 0x5C { i += 2; continue }
                 i += 1
+                if c == 0x22 { return true }
+            }
+            return false
+        }
+        func skipValue() -> Bool {
+            guard i < n else { return false }
+            switch b[i] {
+            case 0x22:
+                return skipString()
+            case 0x7B, 0x5B:
+                var depth = 0
                 while i < n {
                     let c = b[i]
-                    if c == 0x5C { i += 2; continue }
+                    if c == 0x22 {
+                        if !skipString() { return false }
+                        continue
+                    }
+                    if c == 0x7B || c == 0x5B {
+                        depth += 1
+                    } else if c == 0x7D || c == 0x5D {
+                        depth -= 1
+                        if depth == 0 { i += 1; return true }
+                    }
                     i += 1
-                    if c == 0x22 { return true }
                 }
                 return false
+            default:
+                // A number, true, false or null runs to the next separator.
+                while i < n, b[i] != 0x2C, b[i] != 0x7D, b[i] != 0x5D, b[i] != 0x20, b[i] != 0x0A { i += 1 }
+                return true
             }
-            func skipValue() -> Bool {
-                skipSpace()
-                guard i < n else { return false }
-                switch b[i] {
-                case 0x22:
-                    return skipString()
-                case 0x7B, 0x5B:
-                    var depth = 0
-                    while i < n {
-                        let c = b[i]
-                        if c == 0x22 {
-                            if !skipString() { return false }
-                            continue
-                        }
-                        if c == 0x7B || c == 0x5B {
-                            depth += 1
-                        } else if c == 0x7D || c == 0x5D {
-                            depth -= 1
-                            if depth == 0 { i += 1; return true }
-                        }
-                        i += 1
-                    }
-                    return false
-                default:
-                    // A number, true, false or null runs to the next separator.
-                    while i < n, b[i] != 0x2C, b[i] != 0x7D, b[i] != 0x5D { i += 1 }
-                    return true
-                }
-            }
+        }
 
+        skipSpace()
+        guard i < n, b[i] == 0x7B else { return nil }
+        i += 1
+        var result: [Member] = []
+        while true {
             skipSpace()
-            guard i < n, b[i] == 0x7B else { return nil }
+            guard i < n else { return nil }
+            if b[i] == 0x7D { return result }
+            if b[i] == 0x2C { i += 1; continue }
+            guard b[i] == 0x22 else { return nil }
+            let keyStart = i
+            guard skipString() else { return nil }
+            let key = keyStart..<i
+            skipSpace()
+            guard i < n, b[i] == 0x3A else { return nil }
             i += 1
+            skipSpace()
+            let valueStart = i
+            guard skipValue() else { return nil }
+            result.append(Member(key: key, value: valueStart..<i))
+        }
+    }
+
+    static func isKey(_ b: UnsafeRawBufferPointer, _ m: Member, _ name: String) -> Bool {
+        b[(m.key.lowerBound + 1)..<(m.key.upperBound - 1)].elementsEqual(name.utf8)
+    }
+
+    /// The members other than `metadata` and `status`, concatenated; nil when not a JSON object.
+    static func specBytes(_ data: Data) -> [UInt8]? {
+        data.withUnsafeBytes { (b: UnsafeRawBufferPointer) -> [UInt8]? in
+            guard let members = members(b) else { return nil }
             var out: [UInt8] = []
-            out.reserveCapacity(n)
-            while true {
-                skipSpace()
-                guard i < n else { return nil }
-                if b[i] == 0x7D { return out }
-                if b[i] == 0x2C { i += 1; continue }
-                guard b[i] == 0x22 else { return nil }
-                let keyStart = i
-                guard skipString() else { return nil }
-                let key = b[(keyStart + 1)..<(i - 1)]
-                skipSpace()
-                guard i < n, b[i] == 0x3A else { return nil }
-                i += 1
-                guard skipValue() else { return nil }
-                if key.elementsEqual("metadata".utf8) || key.elementsEqual("status".utf8) { continue }
-                out.append(contentsOf: b[keyStart..<i])
+            out.reserveCapacity(b.count)
+            for m in members where !isKey(b, m, "metadata") && !isKey(b, m, "status") {
+                out.append(contentsOf: b[m.key.lowerBound..<m.value.upperBound])
                 out.append(0x2C)
             }
+            return out
         }
     }
 
@@ -86,5 +106,49 @@ enum JSONMembers {
     static func specChanged(_ old: Data, _ new: Data) -> Bool {
         guard let a = specBytes(old), let b = specBytes(new) else { return true }
         return a != b
+    }
+
+    /// `object` with the value of its `metadata` member replaced by `metadata`; nil when it has none.
+    static func replacingMetadata(in object: Data, with metadata: Data) -> Data? {
+        object.withUnsafeBytes { (b: UnsafeRawBufferPointer) -> Data? in
+            guard let m = members(b)?.first(where: { isKey(b, $0, "metadata") }) else { return nil }
+            var out = Data(capacity: b.count - m.value.count + metadata.count)
+            out.append(contentsOf: b[..<m.value.lowerBound])
+            out.append(metadata)
+            out.append(contentsOf: b[m.value.upperBound...])
+            return out
+        }
+    }
+
+    /// `object` with the string value of `metadata.resourceVersion` and, if given, the number value
+    /// of `metadata.generation` replaced; nil when either member is missing, so the caller can
+    /// encode the metadata instead. Only metadata's own members are looked at, never labels or
+    /// annotations that happen to share a key.
+    static func patchingMetadata(in object: Data, resourceVersion: String, generation: Int64?) -> Data? {
+        object.withUnsafeBytes { (b: UnsafeRawBufferPointer) -> Data? in
+            guard let meta = members(b)?.first(where: { isKey(b, $0, "metadata") }) else { return nil }
+            let metaBytes = UnsafeRawBufferPointer(rebasing: b[meta.value])
+            guard let fields = members(metaBytes) else { return nil }
+            var patches: [(Range<Int>, [UInt8])] = []
+            guard let rv = fields.first(where: { isKey(metaBytes, $0, "resourceVersion") }),
+                  metaBytes[rv.value.lowerBound] == 0x22
+            else { return nil }
+            patches.append((rv.value, Array("\"\(resourceVersion)\"".utf8)))
+            if let generation {
+                guard let g = fields.first(where: { isKey(metaBytes, $0, "generation") }) else { return nil }
+                patches.append((g.value, Array(String(generation).utf8)))
+            }
+            patches.sort { $0.0.lowerBound < $1.0.lowerBound }
+            var out = Data(capacity: b.count + 32)
+            var at = 0
+            for (range, bytes) in patches {
+                let start = meta.value.lowerBound + range.lowerBound
+                out.append(contentsOf: b[at..<start])
+                out.append(contentsOf: bytes)
+                at = meta.value.lowerBound + range.upperBound
+            }
+            out.append(contentsOf: b[at...])
+            return out
+        }
     }
 }

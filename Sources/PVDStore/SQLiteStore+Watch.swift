@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Logging
 import PVDModel
 
 extension SQLiteStore {
@@ -12,17 +13,22 @@ extension SQLiteStore {
         let pool = self.pool
         let signal = self.signal
         let path = self.path
-        let interval = self.pollInterval
+        let poller = self.poller
+        let logger = self.logger
         // The one task a watch owns; onTermination cancels it when the consumer stops iterating or
         // its task is cancelled, and it ends at its next suspension point.
         let task = Task {
             do {
                 try await Self.runWatch(
-                    kinds: kinds, after: revision, pool: pool, signal: signal, path: path, interval: interval,
+                    kinds: kinds, after: revision, pool: pool, signal: signal, poller: poller, path: path,
                     continuation: continuation)
                 continuation.finish()
             } catch {
-                continuation.finish(throwing: Self.storeError(error, path: path))
+                let e = Self.storeError(error, path: path)
+                if !Task.isCancelled {
+                    logger.debug("watch ended", metadata: ["pvd.store": "\(path)", "pvd.error": "\(e)"])
+                }
+                continuation.finish(throwing: e)
             }
         }
         continuation.onTermination = { _ in task.cancel() }
@@ -30,18 +36,11 @@ extension SQLiteStore {
     }
 
     private static func runWatch(
-        kinds: Set<ResourceKind>, after revision: Int64, pool: DatabasePool, signal: ChangeSignal, path: String,
-        interval: Duration, continuation: AsyncThrowingStream<WatchEvent, any Error>.Continuation
+        kinds: Set<ResourceKind>, after revision: Int64, pool: DatabasePool, signal: ChangeSignal,
+        poller: DataVersionPoller, path: String, continuation: AsyncThrowingStream<WatchEvent, any Error>.Continuation
     ) async throws {
-        // data_version changes when any *other* connection commits; this connection never writes,
-        // so it sees every commit to the file, by this process or another.
-        var config = Configuration()
-        config.readonly = true
-        let versionConnection = try DatabaseQueue(path: path, configuration: config)
-        func dataVersion() throws -> Int64 {
-            try versionConnection.inDatabase { db in try Int64.fetchOne(db, sql: "PRAGMA data_version") ?? 0 }
-        }
-        var lastVersion = try dataVersion()
+        poller.acquire()
+        defer { poller.release() }
         var last = max(0, revision)
         let kindNames = Set(kinds.map(\.rawValue))
         while !Task.isCancelled {
@@ -52,15 +51,8 @@ extension SQLiteStore {
             for event in page.events { continuation.yield(event) }
             last = page.through
             if page.more { continue }
-            while !Task.isCancelled {
-                await signal.wait(since: seen, timeout: interval)
-                if signal.tick != seen { break }
-                let version = try dataVersion()
-                if version != lastVersion {
-                    lastVersion = version
-                    break
-                }
-            }
+            // Woken by a commit of this process at once, or by the poller for other processes.
+            await signal.wait(since: seen)
         }
     }
 

@@ -3,26 +3,102 @@ import GRDB
 import PVDModel
 
 extension SQLiteStore {
+    /// A write whose object was encoded before the transaction: the expensive full encoding runs
+    /// outside the write lock (and in parallel for big batches); inside it the revision and
+    /// generation are patched into the bytes, and only an update whose other store-owned fields
+    /// differ from what the caller sent has its metadata encoded again and spliced in.
+    struct PreparedWrite: Sendable {
+        var write: StoreWrite
+        /// The object with apiVersion and kind filled in, for creates and updates.
+        var object: AnyResource?
+        /// `object` encoded, with the caller's metadata still in it.
+        var body: Data?
+    }
+
+    /// Batches at least this big are encoded on several tasks.
+    static let parallelEncodingThreshold = 256
+
+    static func prepare(_ writes: [StoreWrite], now: Time) async throws(StoreError) -> [PreparedWrite] {
+        @Sendable func prepareOne(_ w: StoreWrite) throws(StoreError) -> PreparedWrite {
+            switch w {
+            case .create(let o):
+                var object = o.withTypeMeta()
+                var meta = object.metadata
+                guard !meta.name.isEmpty else { throw StoreError(.invalid, "\(object.kind.shortName): name required") }
+                // Everything the store owns is assigned here, whatever the caller sent; only the
+                // revision is left for the transaction to patch in.
+                let ns = storedNamespace(object.kind, meta.namespace)
+                meta.namespace = ns.isEmpty ? nil : ns
+                meta.uid = UUID().uuidString.lowercased()
+                meta.resourceVersion = "0"
+                meta.generation = 1
+                meta.creationTimestamp = now
+                meta.deletionTimestamp = nil
+                object.metadata = meta
+                return PreparedWrite(write: w, object: object, body: try encode(object))
+            case .update(let o):
+                var object = o.withTypeMeta()
+                // Encoded with the caller's metadata, which for an object read from the store is
+                // what the transaction will find; it patches the revision and generation in, and
+                // re-encodes the metadata only when something else differs.
+                let ns = storedNamespace(object.kind, object.metadata.namespace)
+                object.metadata.namespace = ns.isEmpty ? nil : ns
+                return PreparedWrite(write: w, object: object, body: try encode(object))
+            case .delete:
+                return PreparedWrite(write: w, object: nil, body: nil)
+            }
+        }
+        let lanes = min(4, ProcessInfo.processInfo.activeProcessorCount)
+        if writes.count < parallelEncodingThreshold || lanes < 2 {
+            var out: [PreparedWrite] = []
+            out.reserveCapacity(writes.count)
+            for w in writes { out.append(try prepareOne(w)) }
+            return out
+        }
+        let chunk = (writes.count + lanes - 1) / lanes
+        do {
+            return try await withThrowingTaskGroup(of: (Int, [PreparedWrite]).self) { group in
+                for lane in 0..<lanes {
+                    let slice = Array(writes[min(writes.count, lane * chunk)..<min(writes.count, (lane + 1) * chunk)])
+                    group.addTask {
+                        var out: [PreparedWrite] = []
+                        out.reserveCapacity(slice.count)
+                        for w in slice { out.append(try prepareOne(w)) }
+                        return (lane, out)
+                    }
+                }
+                var parts = [[PreparedWrite]](repeating: [], count: lanes)
+                for try await (lane, part) in group { parts[lane] = part }
+                return parts.flatMap { $0 }
+            }
+        } catch let e as StoreError {
+            throw e
+        } catch {
+            throw StoreError(.invalid, "cannot encode objects: \(error)")
+        }
+    }
+
     /// Applies a batch inside the caller's write transaction: each write gets the next revision and
     /// a `changes` row; the meta row is written once at the end. Throws on the first failing write,
     /// and the caller's transaction then rolls everything back.
-    static func apply(_ writes: [StoreWrite], db: Database, historyLimit: Int64) throws -> [AnyResource?] {
+    static func apply(_ writes: [PreparedWrite], db: Database, historyLimit: Int64, now: Time) throws -> [AnyResource?] {
         guard let meta = try Row.fetchOne(db.cachedStatement(sql: "SELECT revision, compacted FROM meta")) else {
             throw StoreError(.unavailable, "store: meta row missing")
         }
         var revision: Int64 = meta[0]
         let compacted: Int64 = meta[1]
-        let now = Time.now()
         var results: [AnyResource?] = []
         results.reserveCapacity(writes.count)
-        for write in writes {
-            switch write {
-            case .create(let object):
-                results.append(try create(object, db: db, revision: &revision, now: now))
-            case .update(let object):
-                results.append(try update(object, db: db, revision: &revision))
-            case .delete(let kind, let namespace, let name, let uid):
+        for w in writes {
+            switch (w.write, w.object, w.body) {
+            case (.create, let object?, let body?):
+                results.append(try create(object, body: body, db: db, revision: &revision))
+            case (.update, let object?, let body?):
+                results.append(try update(object, body: body, db: db, revision: &revision))
+            case (.delete(let kind, let namespace, let name, let uid), _, _):
                 results.append(try delete(kind, namespace: namespace, name: name, uid: uid, db: db, revision: &revision, now: now))
+            default:
+                throw StoreError(.invalid, "write was not prepared")
             }
         }
         try db.cachedStatement(sql: "UPDATE meta SET revision = ?").execute(arguments: [revision])
@@ -36,27 +112,20 @@ extension SQLiteStore {
         return results
     }
 
-    private static func create(_ object: AnyResource, db: Database, revision: inout Int64, now: Time) throws -> AnyResource {
-        var object = object.withTypeMeta()
+    private static func create(_ object: AnyResource, body: Data, db: Database, revision: inout Int64) throws -> AnyResource {
+        var object = object
         let kind = object.kind
-        var meta = object.metadata
-        guard !meta.name.isEmpty else { throw StoreError(.invalid, "\(kind.shortName): name required") }
-        let ns = storedNamespace(kind, meta.namespace)
+        let meta = object.metadata
+        let ns = meta.namespace ?? ""
         revision += 1
-        // Everything the store owns is assigned here, whatever the caller sent.
-        meta.namespace = ns.isEmpty ? nil : ns
-        meta.uid = UUID().uuidString.lowercased()
-        meta.resourceVersion = String(revision)
-        meta.generation = 1
-        meta.creationTimestamp = now
-        meta.deletionTimestamp = nil
-        object.metadata = meta
-        let data = try encode(object)
+        object.metadata.resourceVersion = String(revision)
+        let data = try JSONMembers.patchingMetadata(in: body, resourceVersion: String(revision), generation: nil)
+            ?? withMetadata(body, object)
         do {
             try db.cachedStatement(sql: """
                 INSERT INTO objects (kind, namespace, name, uid, rv, generation, created, deleting, data)
                 VALUES (?, ?, ?, ?, ?, 1, ?, NULL, ?)
-                """).execute(arguments: [kind.rawValue, ns, meta.name, meta.uid, revision, now.seconds, data])
+                """).execute(arguments: [kind.rawValue, ns, meta.name, meta.uid, revision, meta.creationTimestamp?.seconds ?? 0, data])
         } catch let e as DatabaseError where e.resultCode == .SQLITE_CONSTRAINT {
             throw StoreError(.alreadyExists, "\(displayName(kind, ns, meta.name)): already exists")
         }
@@ -64,8 +133,8 @@ extension SQLiteStore {
         return object
     }
 
-    private static func update(_ object: AnyResource, db: Database, revision: inout Int64) throws -> AnyResource {
-        var object = object.withTypeMeta()
+    private static func update(_ object: AnyResource, body: Data, db: Database, revision: inout Int64) throws -> AnyResource {
+        var object = object
         let kind = object.kind
         var meta = object.metadata
         let ns = storedNamespace(kind, meta.namespace)
@@ -81,28 +150,32 @@ extension SQLiteStore {
             throw StoreError(.conflict, "\(name): conflict: uid \(uid) does not match stored uid \(stored.uid)")
         }
         revision += 1
-        meta.namespace = ns.isEmpty ? nil : ns
+        let sent = meta
         meta.uid = stored.uid
         meta.creationTimestamp = Time(seconds: stored.created)
         // Once set, deletionTimestamp stays: an update can neither clear nor move it.
         meta.deletionTimestamp = stored.deleting.map { Time(seconds: $0) }
-        meta.generation = stored.generation
+        meta.generation = JSONMembers.specChanged(stored.data, body) ? stored.generation + 1 : stored.generation
         meta.resourceVersion = String(revision)
         object.metadata = meta
-        var data = try encode(object)
-        // Encoding twice only when the spec changed is cheaper than decoding the stored object.
-        if JSONMembers.specChanged(stored.data, data) {
-            meta.generation = stored.generation + 1
-            object.metadata = meta
-            data = try encode(object)
+        // The usual caller sent back what it read, so only the revision and generation differ from
+        // what `body` holds and can be patched; anything else means encoding the metadata.
+        var unpatched = meta
+        unpatched.resourceVersion = sent.resourceVersion
+        unpatched.generation = sent.generation
+        let data: Data
+        if unpatched == sent, sent.generation != nil,
+           let patched = JSONMembers.patchingMetadata(in: body, resourceVersion: String(revision), generation: meta.generation) {
+            data = patched
+        } else {
+            data = try withMetadata(body, object)
         }
         if meta.deletionTimestamp != nil && (meta.finalizers ?? []).isEmpty {
-            try db.cachedStatement(sql: "DELETE FROM objects WHERE kind = ? AND namespace = ? AND name = ?")
-                .execute(arguments: [kind.rawValue, ns, meta.name])
+            try db.cachedStatement(sql: "DELETE FROM objects WHERE rowid = ?").execute(arguments: [stored.rowid])
             try recordChange(db, revision, kind, ns, meta.name, .deleted, data)
         } else {
-            try db.cachedStatement(sql: "UPDATE objects SET rv = ?, generation = ?, data = ? WHERE kind = ? AND namespace = ? AND name = ?")
-                .execute(arguments: [revision, meta.generation, data, kind.rawValue, ns, meta.name])
+            try db.cachedStatement(sql: "UPDATE objects SET rv = ?, generation = ?, data = ? WHERE rowid = ?")
+                .execute(arguments: [revision, meta.generation, data, stored.rowid])
             try recordChange(db, revision, kind, ns, meta.name, .modified, data)
         }
         return object
@@ -132,9 +205,9 @@ extension SQLiteStore {
             meta.deletionTimestamp = now
             meta.resourceVersion = String(revision)
             object.metadata = meta
-            let data = try encode(object)
-            try db.cachedStatement(sql: "UPDATE objects SET rv = ?, deleting = ?, data = ? WHERE kind = ? AND namespace = ? AND name = ?")
-                .execute(arguments: [revision, now.seconds, data, kind.rawValue, ns, objectName])
+            let data = try withMetadata(stored.data, object)
+            try db.cachedStatement(sql: "UPDATE objects SET rv = ?, deleting = ?, data = ? WHERE rowid = ?")
+                .execute(arguments: [revision, now.seconds, data, stored.rowid])
             try recordChange(db, revision, kind, ns, objectName, .modified, data)
             return object
         }
@@ -142,15 +215,28 @@ extension SQLiteStore {
         // The DELETED event carries the deletion's revision, as Kubernetes' watch does.
         meta.resourceVersion = String(revision)
         object.metadata = meta
-        let data = try encode(object)
-        try db.cachedStatement(sql: "DELETE FROM objects WHERE kind = ? AND namespace = ? AND name = ?")
-            .execute(arguments: [kind.rawValue, ns, objectName])
+        let data = try withMetadata(stored.data, object)
+        try db.cachedStatement(sql: "DELETE FROM objects WHERE rowid = ?").execute(arguments: [stored.rowid])
         try recordChange(db, revision, kind, ns, objectName, .deleted, data)
         return nil
     }
 
+    /// `body` (an encoding of `object` with other metadata) with `object`'s metadata in it.
+    private static func withMetadata(_ body: Data, _ object: AnyResource) throws -> Data {
+        let meta: Data
+        do {
+            meta = try JSONCoding.shared.encode(object.metadata)
+        } catch {
+            throw StoreError(.invalid, "\(object.displayName): metadata cannot be encoded: \(error)")
+        }
+        // A body without a metadata member cannot come from our encoder; encode it whole then.
+        return try JSONMembers.replacingMetadata(in: body, with: meta) ?? encode(object)
+    }
+
     /// The columns of a stored object that the write rules need.
     private struct Stored {
+        /// Lets the write that follows the read skip a second primary-key search.
+        var rowid: Int64
         var uid: String
         var rv: Int64
         var generation: Int64
@@ -161,12 +247,12 @@ extension SQLiteStore {
 
     private static func fetchStored(_ db: Database, _ kind: ResourceKind, _ ns: String, _ name: String, _ display: String) throws -> Stored {
         let statement = try db.cachedStatement(sql: """
-            SELECT uid, rv, generation, created, deleting, data FROM objects WHERE kind = ? AND namespace = ? AND name = ?
+            SELECT rowid, uid, rv, generation, created, deleting, data FROM objects WHERE kind = ? AND namespace = ? AND name = ?
             """)
         guard let row = try Row.fetchOne(statement, arguments: [kind.rawValue, ns, name]) else {
             throw StoreError(.notFound, "\(display): not found")
         }
-        return Stored(uid: row[0], rv: row[1], generation: row[2], created: row[3], deleting: row[4], data: row[5])
+        return Stored(rowid: row[0], uid: row[1], rv: row[2], generation: row[3], created: row[4], deleting: row[5], data: row[6])
     }
 
     private static func recordChange(
@@ -177,7 +263,7 @@ extension SQLiteStore {
             .execute(arguments: [revision, kind.rawValue, ns, name, type.rawValue, data])
     }
 
-    private static func encode(_ object: AnyResource) throws -> Data {
+    static func encode(_ object: AnyResource) throws(StoreError) -> Data {
         do {
             switch object {
             case .storageClass(let x): return try JSONCoding.shared.encode(x)

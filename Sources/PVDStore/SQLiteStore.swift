@@ -17,7 +17,7 @@ public final class SQLiteStore: ObjectStore {
     let pool: DatabasePool
     let signal = ChangeSignal()
     let historyLimit: Int64
-    let pollInterval: Duration
+    let poller: DataVersionPoller
     let logger: Logger
 
     /// Opens (and, unless `createIfMissing` is false, creates) the store at `path`.
@@ -27,7 +27,8 @@ public final class SQLiteStore: ObjectStore {
     ///     with `.unavailable` "database is locked".
     ///   - historyLimit: how many revisions of change history `watch` can replay; older ones are
     ///     compacted away as writes go on.
-    ///   - pollInterval: how often watchers check whether another process wrote to the file.
+    ///   - pollInterval: while any watch runs, how often the store checks (one `PRAGMA data_version`
+    ///     query, shared by all watchers) whether another process wrote to the file.
     /// - Throws: `.unavailable` when the file is missing (and may not be created), is not a SQLite
     ///   database, belongs to something else or to a newer pvd, or stays locked.
     public init(
@@ -37,7 +38,7 @@ public final class SQLiteStore: ObjectStore {
     ) throws(StoreError) {
         self.path = path
         self.historyLimit = max(1, historyLimit)
-        self.pollInterval = pollInterval
+        self.poller = DataVersionPoller(path: path, interval: pollInterval, signal: signal)
         self.logger = logger
         if !createIfMissing && !FileManager.default.fileExists(atPath: path) {
             throw StoreError(.unavailable, "store \(path): no such file")
@@ -64,6 +65,7 @@ public final class SQLiteStore: ObjectStore {
         } catch {
             throw Self.storeError(error, path: path)
         }
+        logger.debug("store opened", metadata: ["pvd.store": "\(path)"])
     }
 
     // MARK: - ObjectStore
@@ -93,32 +95,58 @@ public final class SQLiteStore: ObjectStore {
         let kind = R.kind
         let ns = namespace.map { Self.storedNamespace(kind, $0) }
         let path = self.path
+        let raw: (revision: Int64, rows: [Data])
         do {
-            return try await pool.read { db in
+            raw = try await pool.read { db in
                 let revision = try Int64.fetchOne(db.cachedStatement(sql: "SELECT revision FROM meta")) ?? 0
                 // The primary key (kind, namespace, name) already yields namespace-then-name order.
-                let statement: Statement
-                let arguments: StatementArguments
+                let rows: [Data]
                 if let ns {
-                    statement = try db.cachedStatement(sql: "SELECT name, data FROM objects WHERE kind = ? AND namespace = ? ORDER BY namespace, name")
-                    arguments = [kind.rawValue, ns]
+                    rows = try Data.fetchAll(
+                        db.cachedStatement(sql: "SELECT data FROM objects WHERE kind = ? AND namespace = ? ORDER BY namespace, name"),
+                        arguments: [kind.rawValue, ns])
                 } else {
-                    statement = try db.cachedStatement(sql: "SELECT name, data FROM objects WHERE kind = ? ORDER BY namespace, name")
-                    arguments = [kind.rawValue]
+                    rows = try Data.fetchAll(
+                        db.cachedStatement(sql: "SELECT data FROM objects WHERE kind = ? ORDER BY namespace, name"),
+                        arguments: [kind.rawValue])
                 }
-                var items: [R] = []
-                let rows = try Row.fetchCursor(statement, arguments: arguments)
-                while let row = try rows.next() {
-                    let name: String = row[0]
-                    let data: Data = row[1]
-                    let object = try Self.decode(R.self, data, path: path, "\(kind.shortName) \(name)")
-                    if let selector, !selector.matches(object.metadata.labels) { continue }
-                    items.append(object)
-                }
-                return ObjectList(items: items, revision: revision)
+                return (revision, rows)
             }
         } catch {
             throw Self.storeError(error, path: path)
+        }
+        // Decoding is most of a big list's cost, and needs no database: it runs after the read
+        // transaction ends, on several tasks for big lists.
+        var items = try await Self.decodeAll(R.self, raw.rows, path: path)
+        if let selector { items.removeAll { !selector.matches($0.metadata.labels) } }
+        return ObjectList(items: items, revision: raw.revision)
+    }
+
+    /// Lists of at least this many objects are decoded on several tasks.
+    static let parallelDecodingThreshold = 512
+
+    static func decodeAll<R: Resource>(_ type: R.Type, _ rows: [Data], path: String) async throws(StoreError) -> [R] {
+        @Sendable func decodeSlice(_ slice: ArraySlice<Data>) throws -> [R] {
+            var out: [R] = []
+            out.reserveCapacity(slice.count)
+            for data in slice { out.append(try decode(R.self, data, path: path, R.kind.rawValue)) }
+            return out
+        }
+        do {
+            let lanes = min(4, ProcessInfo.processInfo.activeProcessorCount)
+            if rows.count < parallelDecodingThreshold || lanes < 2 { return try decodeSlice(rows[...]) }
+            let chunk = (rows.count + lanes - 1) / lanes
+            return try await withThrowingTaskGroup(of: (Int, [R]).self) { group in
+                for lane in 0..<lanes {
+                    let slice = rows[min(rows.count, lane * chunk)..<min(rows.count, (lane + 1) * chunk)]
+                    group.addTask { (lane, try decodeSlice(slice)) }
+                }
+                var parts = [[R]](repeating: [], count: lanes)
+                for try await (lane, part) in group { parts[lane] = part }
+                return parts.flatMap { $0 }
+            }
+        } catch {
+            throw storeError(error, path: path)
         }
     }
 
@@ -136,6 +164,8 @@ public final class SQLiteStore: ObjectStore {
         if writes.isEmpty { return [] }
         let path = self.path
         let historyLimit = self.historyLimit
+        let now = Time.now()
+        let prepared = try await Self.prepare(writes, now: now)
         let results: [AnyResource?]
         do {
             results = try await pool.writeWithoutTransaction { db in
@@ -143,7 +173,7 @@ public final class SQLiteStore: ObjectStore {
                 // IMMEDIATE takes the write lock before the first read, so the stored resourceVersion a
                 // CAS compares against cannot change before this transaction commits.
                 try db.inTransaction(.immediate) {
-                    results = try Self.apply(writes, db: db, historyLimit: historyLimit)
+                    results = try Self.apply(prepared, db: db, historyLimit: historyLimit, now: now)
                     return .commit
                 }
                 return results

@@ -226,4 +226,35 @@ struct SQLiteStoreCRUDTests {
             #expect(again.metadata.uid != pv.metadata.uid)
         }
     }
+
+    @Test func updateFromAFreshlyBuiltObjectKeepsStoreFields() async throws {
+        try await withStore { store, _ in
+            let created = try await store.create(volume("pv-1", size: 1 << 30))
+            // As an apply would send it: built from a manifest, with only the resourceVersion known.
+            var fresh = volume("pv-1", size: 2 << 30)
+            fresh.metadata.resourceVersion = created.metadata.resourceVersion
+            let updated = try await store.update(fresh)
+            #expect(updated.metadata.uid == created.metadata.uid)
+            #expect(updated.metadata.creationTimestamp == created.metadata.creationTimestamp)
+            #expect(updated.metadata.generation == 2)
+            #expect(updated.metadata.resourceVersion == "2")
+            #expect(try await store.get(PersistentVolume.self, namespace: nil, name: "pv-1") == updated)
+        }
+    }
+
+    @Test func labelsNamedLikeStoreFieldsSurviveWrites() async throws {
+        try await withStore { store, _ in
+            var c = claim("data", labels: ["resourceVersion": "label", "generation": "label"])
+            c.metadata.annotations = ["resourceVersion": "\"quoted\"", "metadata": "{}"]
+            c = try await store.create(c)
+            c.status = PersistentVolumeClaimStatus(phase: .bound)
+            c = try await store.update(c)
+            _ = try await store.update(c)
+            let got = try await store.get(PersistentVolumeClaim.self, namespace: "default", name: "data")
+            #expect(got.metadata.labels == ["resourceVersion": "label", "generation": "label"])
+            #expect(got.metadata.annotations == ["resourceVersion": "\"quoted\"", "metadata": "{}"])
+            #expect(got.metadata.resourceVersion == "3")
+            #expect(got.metadata.generation == 1)
+        }
+    }
 }

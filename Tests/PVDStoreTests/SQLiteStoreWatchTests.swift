@@ -112,4 +112,28 @@ struct SQLiteStoreWatchTests {
             #expect(await collector.events.isEmpty)
         }
     }
+
+    @Test func concurrentWritersFromTwoStoresAreSeenWithoutGapsInOrder() async throws {
+        try await withStore { store, path in
+            let other = try SQLiteStore(path: path, createIfMissing: false)
+            let collector = EventCollector()
+            let task = collect(store.watch(Set(ResourceKind.allCases), after: 0), into: collector)
+            async let a: Void = {
+                for i in 0..<150 { _ = try await store.create(volume("a-\(i)")) }
+            }()
+            async let b: Void = {
+                for i in 0..<30 {
+                    let batch = (0..<5).map { StoreWrite.create(AnyResource(claim("b-\(i)-\($0)"))) }
+                    _ = try await other.commit(batch)
+                }
+            }()
+            _ = try await (a, b)
+            let events = await collector.waitFor(count: 300)
+            #expect(events.map(\.revision) == Array(1...300))
+            #expect(Set(events.map(\.object.key)).count == 300)
+            #expect(await collector.failure == nil)
+            task.cancel()
+            _ = await task.value
+        }
+    }
 }
