@@ -68,7 +68,7 @@ struct BindBench: AsyncParsableCommand {
 
         // (b) reconcile --once.
         var logger = Logger(label: "pvd.bench")
-        logger.logLevel = .warning
+        logger.logLevel = ProcessInfo.processInfo.environment["PVD_BENCH_TRACE"] != nil ? .debug : .warning
         let (summary, reconcileSeconds) = try await Measure.seconds {
             try await Reconciler(store: store, node: "bench", logger: logger).runOnce()
         }
