@@ -10,6 +10,9 @@ import Glibc
 public struct EventRecorder: Sendable {
     private var existing: [String: Event] = [:]
     private var sequence: UInt64 = 0
+    /// Events already recorded by this recorder: a controller that decides the same thing on
+    /// every pass of one run reports it once.
+    private var seen: Set<String> = []
     private let component: String
 
     /// Starts from the events already in the store, so repeats across runs are folded too.
@@ -22,9 +25,11 @@ public struct EventRecorder: Sendable {
         "\(ref.kind ?? "")|\(ref.namespace ?? "")|\(ref.name ?? "")|\(ref.uid ?? "")|\(type ?? "")|\(reason ?? "")|\(message ?? "")"
     }
 
-    /// The write recording one event: a new Event, or the existing one with its count raised.
-    public mutating func record(_ e: BinderEvent, at now: Time) -> StoreWriteIntent {
+    /// The write recording one event: a new Event, or the existing one with its count raised;
+    /// nil for a repeat within this recorder's lifetime.
+    public mutating func record(_ e: BinderEvent, at now: Time) -> StoreWriteIntent? {
         let k = Self.key(e.object, e.type.rawValue, e.reason, e.message)
+        guard seen.insert(k).inserted else { return nil }
         if var old = existing[k] {
             old.count = (old.count ?? 1) + 1
             old.lastTimestamp = now

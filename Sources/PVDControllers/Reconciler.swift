@@ -48,32 +48,31 @@ public struct Reconciler: Sendable {
     public func runOnce() async throws -> ReconcileSummary {
         var summary = ReconcileSummary()
         var recorder = EventRecorder(existing: try await store.list(Event.self, namespace: nil, selector: nil).items)
+        var snapshot = try await Snapshot.read(from: store)
         while summary.passes < maxPasses {
             summary.passes += 1
-            let wrote = try await pass(&summary, recorder: &recorder)
-            if wrote == 0 { break }
+            let (wrote, consistent) = try await pass(&summary, snapshot: &snapshot, recorder: &recorder)
+            if wrote == 0 && consistent { break }
+            if !consistent { snapshot = try await Snapshot.read(from: store) }
         }
         return summary
     }
 
-    /// One pass; returns how many object writes it committed.
-    func pass(_ summary: inout ReconcileSummary, recorder: inout EventRecorder) async throws -> Int {
+    /// One pass over the snapshot. Returns how many object writes it committed, and whether the
+    /// snapshot still matches the store (no lost race, no writer but us).
+    func pass(_ summary: inout ReconcileSummary, snapshot: inout Snapshot, recorder: inout EventRecorder) async throws -> (Int, Bool) {
         let clock = ContinuousClock()
-        let t0 = clock.now
-        let classes = try await store.list(StorageClass.self, namespace: nil, selector: nil).items
-        let nodes = try await store.list(Node.self, namespace: nil, selector: nil).items
-        let volumes = try await store.list(PersistentVolume.self, namespace: nil, selector: nil).items
-        let claims = try await store.list(PersistentVolumeClaim.self, namespace: nil, selector: nil).items
-        let now = Time.now()
         let t1 = clock.now
-        let context = BinderContext(storageClasses: classes, nodes: nodes, claims: claims, now: now)
+        let now = Time.now()
+        let claims = Array(snapshot.claims.values)
+        let context = BinderContext(storageClasses: snapshot.classes, nodes: snapshot.nodes, claims: claims, now: now)
         let binder = Binder()
 
         var plan = WritePlan()
         var events: [BinderEvent] = []
         var current: [PersistentVolume] = []
-        current.reserveCapacity(volumes.count)
-        for pv in volumes {
+        current.reserveCapacity(snapshot.volumes.count)
+        for pv in snapshot.volumes.values {
             let action = binder.syncVolume(pv, context: context)
             events += action.events
             if let v = action.volume {
@@ -109,49 +108,56 @@ public struct Reconciler: Sendable {
             }
         }
         let t2 = clock.now
-        let committed = try await commit(plan.writes, summary: &summary)
+        let (committed, lost) = try await commit(plan.writes, snapshot: &snapshot, summary: &summary)
         summary.writes += committed
         let t3 = clock.now
-        try await record(events, recorder: &recorder, now: now, summary: &summary)
+        let recorded = try await record(events, recorder: &recorder, now: now, summary: &summary)
+        let expected = snapshot.revision + Int64(committed + recorded)
+        let actual = try await store.currentRevision()
+        snapshot.revision = actual
         logger.debug("pass timings", metadata: [
-            "pvd.read": "\(t1 - t0)", "pvd.decide": "\(t2 - t1)", "pvd.commit": "\(t3 - t2)", "pvd.events": "\(clock.now - t3)",
+            "pvd.decide": "\(t2 - t1)", "pvd.commit": "\(t3 - t2)", "pvd.events": "\(clock.now - t3)",
         ])
-        return committed
+        return (committed, !lost && actual == expected)
     }
 
     /// Commits object writes in batches; a batch that fails on a conflict is retried write by
-    /// write so one stale object does not hold back the rest.
-    private func commit(_ writes: [StoreWrite], summary: inout ReconcileSummary) async throws -> Int {
+    /// write so one stale object does not hold back the rest. Returns the writes committed and
+    /// whether any lost a race.
+    private func commit(_ writes: [StoreWrite], snapshot: inout Snapshot, summary: inout ReconcileSummary) async throws -> (Int, Bool) {
         var done = 0
+        var lost = false
         var start = 0
         while start < writes.count {
             let batch = Array(writes[start..<min(start + batchSize, writes.count)])
             start += batch.count
-            if try await tryCommit(batch) {
+            if let results = try await tryCommit(batch) {
+                snapshot.apply(batch, results: results)
                 done += batch.count
                 continue
             }
             for w in batch {
-                if try await tryCommit([w]) {
+                if let results = try await tryCommit([w]) {
+                    snapshot.apply([w], results: results)
                     done += 1
                 } else {
                     summary.conflicts += 1
+                    lost = true
                 }
             }
         }
-        return done
+        return (done, lost)
     }
 
-    /// Commits a batch; false when it lost a race (a stale object, one deleted or created meanwhile),
+    /// Commits a batch; nil when it lost a race (a stale object, one deleted or created meanwhile),
     /// which the next pass decides again from fresh state. Other failures are thrown.
-    private func tryCommit(_ batch: [StoreWrite]) async throws -> Bool {
+    private func tryCommit(_ batch: [StoreWrite]) async throws -> [AnyResource?]? {
         do {
-            _ = try await store.commit(batch)
-            return true
+            return try await store.commit(batch)
         } catch {
             guard Self.lostRace(error) else { throw error }
             logger.info("write skipped, will retry", metadata: ["pvd.error": "\(error.message)"])
-            return false
+            return nil
         }
     }
 
@@ -159,15 +165,17 @@ public struct Reconciler: Sendable {
         e.code == .conflict || e.code == .notFound || e.code == .alreadyExists
     }
 
-    private func record(_ events: [BinderEvent], recorder: inout EventRecorder, now: Time, summary: inout ReconcileSummary) async throws {
-        guard !events.isEmpty else { return }
+    /// Writes the pass's events; returns how many writes committed.
+    private func record(_ events: [BinderEvent], recorder: inout EventRecorder, now: Time, summary: inout ReconcileSummary) async throws -> Int {
         var writes: [StoreWrite] = []
         for e in events {
             switch recorder.record(e, at: now) {
-            case .create(let ev): writes.append(.create(.event(ev)))
-            case .update(let ev): writes.append(.update(.event(ev)))
+            case .create(let ev)?: writes.append(.create(.event(ev)))
+            case .update(let ev)?: writes.append(.update(.event(ev)))
+            case nil: break
             }
         }
+        var committed = 0
         var start = 0
         while start < writes.count {
             let batch = Array(writes[start..<min(start + batchSize, writes.count)])
@@ -183,7 +191,9 @@ public struct Reconciler: Sendable {
             }
             for case .event(let ev)? in results { recorder.committed(ev) }
             summary.events += batch.count
+            committed += batch.count
         }
+        return committed
     }
 }
 

@@ -36,7 +36,7 @@ extension SQLiteStore {
     }
 
     private static func runWatch(
-        kinds: Set<ResourceKind>, after revision: Int64, pool: DatabasePool, signal: ChangeSignal,
+        kinds: Set<ResourceKind>, after revision: Int64, pool: DatabaseQueue, signal: ChangeSignal,
         poller: DataVersionPoller, path: String, continuation: AsyncThrowingStream<WatchEvent, any Error>.Continuation
     ) async throws {
         poller.acquire()

@@ -3,7 +3,7 @@ import GRDB
 import Logging
 import PVDModel
 
-/// The embedded `ObjectStore`: one SQLite file in WAL mode, opened through a GRDB `DatabasePool`.
+/// The embedded `ObjectStore`: one SQLite file in WAL mode, opened through a GRDB `DatabaseQueue`.
 ///
 /// Several processes (the daemon and CLI invocations) may open the same file at once: SQLite's file
 /// locks serialise their writes, every write transaction begins `IMMEDIATE` so a compare-and-swap
@@ -14,7 +14,7 @@ public final class SQLiteStore: ObjectStore {
     /// The file this store reads and writes, as given to `init`.
     public let path: String
 
-    let pool: DatabasePool
+    let pool: DatabaseQueue
     let signal = ChangeSignal()
     let historyLimit: Int64
     let poller: DataVersionPoller
@@ -49,9 +49,14 @@ public final class SQLiteStore: ObjectStore {
             // WAL with synchronous=NORMAL survives a crash of any process; only a power loss can
             // lose the last commits. FULL would fsync on every commit and cap bulk binds far lower.
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            // WAL is a property of the file: a no-op once set, so opening an existing store writes
+            // nothing. (GRDB's DatabasePool would create and drop a table on every open to make
+            // the -wal file appear, changing the file even for a read-only command.)
+            let mode = try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL")
+            guard mode == "wal" else { throw StoreError(.unavailable, "store \(path): cannot use WAL mode (journal_mode is \(mode ?? "unknown"))") }
         }
         do {
-            pool = try DatabasePool(path: path, configuration: config)
+            pool = try DatabaseQueue(path: path, configuration: config)
         } catch {
             throw Self.storeError(error, path: path)
         }

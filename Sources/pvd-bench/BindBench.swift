@@ -33,26 +33,6 @@ struct BindBench: AsyncParsableCommand {
         var gen = BindWorkload(seed: seed)
         let (classes, volumes, claims) = gen.make(count: count)
 
-        // (c) The pure matcher alone: index + match every claim, no store.
-        let (matched, matcherSeconds) = await Measure.seconds { () -> Int in
-            let now = Time.now()
-            let available = volumes.map { pv -> PersistentVolume in
-                var v = pv
-                v.status = PersistentVolumeStatus(phase: .available)
-                return v
-            }
-            let stamped = claims.enumerated().map { i, c -> PersistentVolumeClaim in
-                var x = c
-                x.metadata.uid = "uid-\(i)"
-                x.metadata.creationTimestamp = now
-                return x
-            }
-            let context = BinderContext(storageClasses: classes, claims: stamped, now: now)
-            var index = VolumeIndex(available)
-            let actions = Binder().matchAll(claims: stamped, context: context, index: &index)
-            return actions.filter { if case .bound = $0.outcome { true } else { false } }.count
-        }
-
         // (a) Load into a fresh store.
         let store = try SQLiteStore(path: dir.appendingPathComponent("state.db").path)
         let objects: [AnyResource] = classes.map { .storageClass($0) } + volumes.map { .persistentVolume(Defaulting.forCreate(.persistentVolume($0)).as(PersistentVolume.self)!) }
@@ -64,6 +44,21 @@ struct BindBench: AsyncParsableCommand {
                 _ = try await store.commit(batch)
                 i += batch.count
             }
+        }
+
+        // (c) The pure matcher alone, over the objects as stored (uids and timestamps as the
+        // reconciler will see them), volumes already Available: index + match, no store.
+        let storedVolumes = try await store.list(PersistentVolume.self, namespace: nil, selector: nil).items.map { pv -> PersistentVolume in
+            var v = pv
+            v.status = PersistentVolumeStatus(phase: .available)
+            return v
+        }
+        let storedClaims = try await store.list(PersistentVolumeClaim.self, namespace: nil, selector: nil).items
+        let (matched, matcherSeconds) = Self.time {
+            let context = BinderContext(storageClasses: classes, claims: storedClaims, now: Time.now())
+            var index = VolumeIndex(storedVolumes)
+            let actions = Binder().matchAll(claims: storedClaims, context: context, index: &index)
+            return actions.filter { if case .bound = $0.outcome { true } else { false } }.count
         }
 
         // (b) reconcile --once.
@@ -104,6 +99,14 @@ struct BindBench: AsyncParsableCommand {
         if matched != summary.bound {
             throw ValidationError("the matcher bound \(matched) claims but reconcile bound \(summary.bound)")
         }
+    }
+
+    static func time<T>(_ body: () -> T) -> (T, Double) {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let v = body()
+        let d = clock.now - start
+        return (v, Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18)
     }
 
     private func f(_ s: Double) -> String { String(format: "%9.3f", s) }

@@ -1,0 +1,47 @@
+import PVDModel
+import PVDStore
+
+/// The objects the reconciler decides over, read once from the store and then kept current
+/// from the results of its own commits, so a later pass does not list and decode everything
+/// again. If anyone else wrote meanwhile (the revision moved further than our own writes
+/// account for), the snapshot is read afresh.
+struct Snapshot {
+    var classes: [StorageClass] = []
+    var nodes: [Node] = []
+    var volumes: [String: PersistentVolume] = [:]
+    var claims: [String: PersistentVolumeClaim] = [:]
+    /// The store revision the snapshot reflects.
+    var revision: Int64 = 0
+
+    /// Reads every kind the controllers use, retrying until no write slipped in between the
+    /// lists, so the snapshot is consistent.
+    static func read(from store: any ObjectStore) async throws -> Snapshot {
+        while true {
+            let before = try await store.currentRevision()
+            var s = Snapshot()
+            s.classes = try await store.list(StorageClass.self, namespace: nil, selector: nil).items
+            s.nodes = try await store.list(Node.self, namespace: nil, selector: nil).items
+            let volumes = try await store.list(PersistentVolume.self, namespace: nil, selector: nil).items
+            let claims = try await store.list(PersistentVolumeClaim.self, namespace: nil, selector: nil).items
+            s.volumes.reserveCapacity(volumes.count)
+            for v in volumes { s.volumes[v.metadata.name] = v }
+            s.claims.reserveCapacity(claims.count)
+            for c in claims { s.claims[c.key] = c }
+            s.revision = try await store.currentRevision()
+            if s.revision == before { return s }
+        }
+    }
+
+    /// Folds in what a commit returned: the objects as written (nil for an object now gone).
+    mutating func apply(_ writes: [StoreWrite], results: [AnyResource?]) {
+        for (w, r) in zip(writes, results) {
+            switch (w, r) {
+            case (_, .persistentVolume(let v)?): volumes[v.metadata.name] = v
+            case (_, .persistentVolumeClaim(let c)?): claims[c.key] = c
+            case (.update(.persistentVolume(let v)), nil): volumes[v.metadata.name] = nil
+            case (.update(.persistentVolumeClaim(let c)), nil): claims[c.key] = nil
+            default: break
+            }
+        }
+    }
+}
