@@ -53,7 +53,9 @@ public struct GlobalOptions: ParsableArguments, Sendable {
             throw CLIError("store \(location) does not exist (nothing applied yet? pass --store or set PVD_STORE)")
         }
         do {
-            return try SQLiteStore(path: location, createIfMissing: create)
+            // How long to wait for another process's write lock ($PVD_BUSY_TIMEOUT, default 5s).
+            let wait = ProcessInfo.processInfo.environment["PVD_BUSY_TIMEOUT"].flatMap(WaitDuration.parse) ?? 5
+            return try SQLiteStore(path: location, createIfMissing: create, busyTimeout: .milliseconds(Int(wait * 1000)))
         } catch {
             throw CLIError(error.description)
         }
