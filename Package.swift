@@ -20,12 +20,31 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
     ],
     targets: [
         // Objects, quantities, selectors, validation and the YAML/JSON codec: pure, no I/O.
         .target(
             name: "PVDModel",
             dependencies: [.product(name: "Yams", package: "Yams")],
+            swiftSettings: strict
+        ),
+        // libmount and libblkid, through pkg-config.
+        .systemLibrary(name: "CLibMount", pkgConfig: "mount", providers: [.apt(["libmount-dev"])]),
+        .systemLibrary(name: "CLibBlkid", pkgConfig: "blkid", providers: [.apt(["libblkid-dev"])]),
+        // The few Linux calls Swift cannot make directly: loop-device ioctls and openat2.
+        .target(name: "CLinux"),
+        // Volume drivers: hostPath directories and loop-device filesystems, and the kernel
+        // surface under them (loop devices, mounts, mkfs, blkid, quotas). Knows objects, never the store.
+        .target(
+            name: "PVDDrivers",
+            dependencies: [
+                "PVDModel", "CLinux", "CLibMount", "CLibBlkid",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
             swiftSettings: strict
         ),
         // The ObjectStore protocol and its SQLite backend.
@@ -42,7 +61,7 @@ let package = Package(
         .target(
             name: "PVDControllers",
             dependencies: [
-                "PVDModel", "PVDStore",
+                "PVDModel", "PVDStore", "PVDDrivers",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -69,6 +88,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "PVDModelTests", dependencies: ["PVDModel"], swiftSettings: strict),
+        .testTarget(name: "PVDDriversTests", dependencies: ["PVDDrivers", "PVDModel", "CLinux"], swiftSettings: strict),
         .testTarget(name: "PVDStoreTests", dependencies: ["PVDStore", "PVDModel"], swiftSettings: strict),
         .testTarget(
             name: "PVDControllersTests",

@@ -109,8 +109,9 @@ enum Applier {
     private static func fetch(_ obj: AnyResource, store: any ObjectStore) async throws -> AnyResource? {
         do {
             return try await store.get(kind: obj.kind, namespace: obj.metadata.namespace, name: obj.metadata.name)
-        } catch let e as StoreError where e.code == .notFound {
-            return nil
+        } catch {
+            if error.code == .notFound { return nil }
+            throw error
         }
     }
 }

@@ -1,0 +1,2 @@
+/// Volume drivers. Placeholder until the drivers land.
+public enum PVDDrivers {}
