@@ -1,0 +1,66 @@
+/// A loop device pvd attached: its node ("/dev/loop7") and number.
+public struct LoopDevice: Sendable, Hashable, CustomStringConvertible {
+    public var number: Int
+    public var path: String { "/dev/loop\(number)" }
+    public init(number: Int) { self.number = number }
+    public var description: String { path }
+}
+
+/// Loop devices, through /dev/loop-control and the loop ioctls (LOOP_CTL_GET_FREE,
+/// LOOP_CONFIGURE, LOOP_CLR_FD, LOOP_SET_CAPACITY, LOOP_GET_STATUS64).
+public protocol LoopDevices: Sendable {
+    /// Attaches an image file to a free loop device. `autoclear` makes the kernel detach it after
+    /// the last close once nothing has it mounted (for filesystem volumes); a Block volume,
+    /// which nothing mounts, is attached without it and detached explicitly.
+    func attach(image: String, readOnly: Bool, autoclear: Bool) throws(DriverError) -> LoopDevice
+    /// Detaches a device (LOOP_CLR_FD). Detaching a device that is already free is not an error.
+    func detach(_ device: LoopDevice) throws(DriverError)
+    /// The devices currently backed by `image` (by inode, not by name), as the kernel reports them.
+    func devices(backing image: String) throws(DriverError) -> [LoopDevice]
+    /// Tells the device its backing file changed size (LOOP_SET_CAPACITY).
+    func refreshCapacity(_ device: LoopDevice) throws(DriverError)
+}
+
+/// Mounts, through libmount.
+public protocol Mounter: Sendable {
+    /// Mounts `source` at `target` (a directory that exists) with a filesystem type (nil for a bind
+    /// mount) and options ("ro", "noatime", "bind"…).
+    func mount(source: String, target: String, fsType: String?, options: [String]) throws(DriverError)
+    /// Unmounts `target`. Unmounting something not mounted is not an error.
+    func unmount(target: String) throws(DriverError)
+    /// What is mounted exactly at `target` (from /proc/self/mountinfo), or nil.
+    func mountedSource(at target: String) throws(DriverError) -> MountInfo?
+}
+
+/// One mount, as the kernel lists it.
+public struct MountInfo: Sendable, Hashable {
+    public var source: String
+    public var target: String
+    public var fsType: String
+    public var options: [String]
+    public init(source: String, target: String, fsType: String, options: [String]) {
+        self.source = source
+        self.target = target
+        self.fsType = fsType
+        self.options = options
+    }
+}
+
+/// What a device or image already holds, through libblkid.
+public protocol FilesystemProbe: Sendable {
+    /// The filesystem type ("ext4", "xfs", "btrfs"…) found on `path`, or nil when it holds none.
+    /// Anything else libblkid recognises (a partition table, swap, LVM) comes back as its type too,
+    /// so pvd never formats over it.
+    func probe(_ path: String) throws(DriverError) -> String?
+}
+
+/// Makes and grows filesystems with the system's tools (mkfs.<type>, resize2fs, xfs_growfs,
+/// btrfs filesystem resize), their output captured into the error on failure.
+public protocol FilesystemTools: Sendable {
+    /// Makes a filesystem of `type` on `device`, with extra `options` given to mkfs.
+    func makeFilesystem(type: String, device: String, options: [String]) async throws(DriverError)
+    /// Grows the mounted filesystem at `mountPoint` (on `device`) to fill its device.
+    func growFilesystem(type: String, device: String, mountPoint: String) async throws(DriverError)
+    /// The filesystem types this machine can make (mkfs.<type> found on PATH), from ext4, xfs, btrfs.
+    func supportedTypes() -> [String]
+}

@@ -1,2 +1,0 @@
-/// Volume drivers. Placeholder until the drivers land.
-public enum PVDDrivers {}

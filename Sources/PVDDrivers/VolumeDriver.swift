@@ -1,0 +1,57 @@
+import PVDModel
+
+/// What a provisioner asks a driver for. `name` is deterministic ("pvc-<claim-uid>"), so a
+/// retry after a crash finds the half-done work of the first try instead of making a twin.
+public struct ProvisionRequest: Sendable, Hashable {
+    public var name: String
+    /// The claim's request, in bytes.
+    public var capacityBytes: Int64
+    public var volumeMode: VolumeMode
+    /// The StorageClass's parameters.
+    public var parameters: [String: String]
+    /// The StorageClass's mountOptions.
+    public var mountOptions: [String]
+    /// The claim, for drivers that name things after it (hostPath `pathPattern`).
+    public var claimNamespace: String
+    public var claimName: String
+
+    public init(
+        name: String, capacityBytes: Int64, volumeMode: VolumeMode = .filesystem, parameters: [String: String] = [:],
+        mountOptions: [String] = [], claimNamespace: String = "default", claimName: String = ""
+    ) {
+        self.name = name
+        self.capacityBytes = capacityBytes
+        self.volumeMode = volumeMode
+        self.parameters = parameters
+        self.mountOptions = mountOptions
+        self.claimNamespace = claimNamespace
+        self.claimName = claimName
+    }
+}
+
+/// What a driver made: where the volume is on this node and how big it really is.
+public struct ProvisionedVolume: Sendable, Hashable {
+    /// A directory (Filesystem volumes) or a device node (Block volumes).
+    public var path: String
+    /// The capacity the PV records (the request rounded up as the driver needs).
+    public var capacityBytes: Int64
+    public init(path: String, capacityBytes: Int64) {
+        self.path = path
+        self.capacityBytes = capacityBytes
+    }
+}
+
+/// A kind of volume pvd can make on this node. Every operation is idempotent: calling it
+/// again after a crash at any point finishes or repeats the work, never doubles it.
+public protocol VolumeDriver: Sendable {
+    /// The provisioner name classes use ("pvd.io/hostpath", "pvd.io/loop").
+    var provisionerName: String { get }
+    /// Checks a class's parameters before anything is made; the errors name the parameter.
+    func validate(parameters: [String: String], volumeMode: VolumeMode) -> [String]
+    /// Makes (or finds, if a previous try made it) the volume.
+    func provision(_ request: ProvisionRequest) async throws(DriverError) -> ProvisionedVolume
+    /// Removes the volume and everything it holds. Removing one that is already gone succeeds.
+    func delete(name: String, parameters: [String: String]) async throws(DriverError)
+    /// The names ("pvc-…") of volumes this driver finds on the node, for recovery.
+    func existingVolumes(parameters: [String: String]) throws(DriverError) -> [String]
+}
