@@ -12,12 +12,19 @@ public struct ReconcileSummary: Sendable, CustomStringConvertible {
     public var events = 0
     public var conflicts = 0
     public var passes = 0
+    public var provisioned = 0
+    public var provisioningFailures = 0
+    public var deleted = 0
 
     public init() {}
 
     public var description: String {
-        "\(bound) bound, \(released) released, \(lost) lost; \(madeAvailable) volume\(madeAvailable == 1 ? "" : "s") made available; "
-            + "\(writes) writes in \(passes) pass\(passes == 1 ? "" : "es")"
+        var parts = ["\(bound) bound, \(released) released, \(lost) lost"]
+        if provisioned > 0 || provisioningFailures > 0 || deleted > 0 {
+            parts.append("\(provisioned) provisioned, \(provisioningFailures) failed, \(deleted) deleted")
+        }
+        parts.append("\(madeAvailable) volume\(madeAvailable == 1 ? "" : "s") made available")
+        return parts.joined(separator: "; ") + "; \(writes) writes in \(passes) pass\(passes == 1 ? "" : "es")"
             + (conflicts > 0 ? " (\(conflicts) conflicts retried)" : "")
     }
 }
@@ -31,22 +38,28 @@ public struct ReconcileSummary: Sendable, CustomStringConvertible {
 /// that lost a race is skipped and decided again from fresh state in the next pass.
 public struct Reconciler: Sendable {
     public let store: any ObjectStore
-    public let node: String
+    public let agent: NodeAgent
     public var logger: Logger
     /// Objects per transaction.
     public var batchSize = 1000
     /// Passes before giving up on reaching a fixed point (a controller fighting a writer).
     public var maxPasses = 20
 
-    public init(store: any ObjectStore, node: String, logger: Logger) {
+    public init(store: any ObjectStore, agent: NodeAgent, logger: Logger) {
         self.store = store
-        self.node = node
+        self.agent = agent
         self.logger = logger
+    }
+
+    /// A reconciler for a node with no drivers: binding only.
+    public init(store: any ObjectStore, node: String, logger: Logger) {
+        self.init(store: store, agent: NodeAgent(nodeName: node), logger: logger)
     }
 
     /// Runs passes until one makes no write.
     public func runOnce() async throws -> ReconcileSummary {
         var summary = ReconcileSummary()
+        if !agent.drivers.isEmpty { try await NodeRegistration.register(agent.nodeName, in: store) }
         var recorder = EventRecorder(existing: try await store.list(Event.self, namespace: nil, selector: nil).items)
         var snapshot = try await Snapshot.read(from: store)
         while summary.passes < maxPasses {
@@ -64,6 +77,10 @@ public struct Reconciler: Sendable {
         let clock = ContinuousClock()
         let t1 = clock.now
         let now = Time.now()
+        let revisionBefore = snapshot.revision
+        let writesBefore = summary.writes + summary.events
+        let objectWritesBefore = summary.writes
+        try await scheduleConsumers(snapshot: &snapshot, summary: &summary)
         let claims = Array(snapshot.claims.values)
         let context = BinderContext(storageClasses: snapshot.classes, nodes: snapshot.nodes, claims: claims, now: now)
         let binder = Binder()
@@ -89,7 +106,8 @@ public struct Reconciler: Sendable {
             }
         }
         var index = VolumeIndex(current)
-        for action in binder.matchAll(claims: claims, context: context, index: &index) {
+        let claimActions = binder.matchAll(claims: claims, context: context, index: &index)
+        for action in claimActions {
             events += action.events
             if let v = action.volume { plan.put(.persistentVolume(v)) }
             if let c = action.claim { plan.put(.persistentVolumeClaim(c)) }
@@ -111,14 +129,17 @@ public struct Reconciler: Sendable {
         let (committed, lost) = try await commit(plan.writes, snapshot: &snapshot, summary: &summary)
         summary.writes += committed
         let t3 = clock.now
-        let recorded = try await record(events, recorder: &recorder, now: now, summary: &summary)
-        let expected = snapshot.revision + Int64(committed + recorded)
+        _ = try await record(events, recorder: &recorder, now: now, summary: &summary)
+        let work = provisioningWork(claimActions, context: context)
+        try await provision(work, snapshot: &snapshot, recorder: &recorder, summary: &summary)
+        try await reclaim(snapshot: &snapshot, recorder: &recorder, summary: &summary)
+        let expected = revisionBefore + Int64(summary.writes + summary.events - writesBefore)
         let actual = try await store.currentRevision()
         snapshot.revision = actual
         logger.debug("pass timings", metadata: [
             "pvd.decide": "\(t2 - t1)", "pvd.commit": "\(t3 - t2)", "pvd.events": "\(clock.now - t3)",
         ])
-        return (committed, !lost && actual == expected)
+        return (summary.writes - objectWritesBefore, !lost && actual == expected)
     }
 
     /// Commits object writes in batches; a batch that fails on a conflict is retried write by
@@ -151,7 +172,7 @@ public struct Reconciler: Sendable {
 
     /// Commits a batch; nil when it lost a race (a stale object, one deleted or created meanwhile),
     /// which the next pass decides again from fresh state. Other failures are thrown.
-    private func tryCommit(_ batch: [StoreWrite]) async throws -> [AnyResource?]? {
+    func tryCommit(_ batch: [StoreWrite]) async throws -> [AnyResource?]? {
         do {
             return try await store.commit(batch)
         } catch {
@@ -166,7 +187,7 @@ public struct Reconciler: Sendable {
     }
 
     /// Writes the pass's events; returns how many writes committed.
-    private func record(_ events: [BinderEvent], recorder: inout EventRecorder, now: Time, summary: inout ReconcileSummary) async throws -> Int {
+    func record(_ events: [BinderEvent], recorder: inout EventRecorder, now: Time, summary: inout ReconcileSummary) async throws -> Int {
         var writes: [StoreWrite] = []
         for e in events {
             switch recorder.record(e, at: now) {

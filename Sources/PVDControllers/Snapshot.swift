@@ -10,6 +10,7 @@ struct Snapshot {
     var nodes: [Node] = []
     var volumes: [String: PersistentVolume] = [:]
     var claims: [String: PersistentVolumeClaim] = [:]
+    var pods: [Pod] = []
     /// The store revision the snapshot reflects.
     var revision: Int64 = 0
 
@@ -21,6 +22,7 @@ struct Snapshot {
             var s = Snapshot()
             s.classes = try await store.list(StorageClass.self, namespace: nil, selector: nil).items
             s.nodes = try await store.list(Node.self, namespace: nil, selector: nil).items
+            s.pods = try await store.list(Pod.self, namespace: nil, selector: nil).items
             let volumes = try await store.list(PersistentVolume.self, namespace: nil, selector: nil).items
             let claims = try await store.list(PersistentVolumeClaim.self, namespace: nil, selector: nil).items
             s.volumes.reserveCapacity(volumes.count)
@@ -40,6 +42,7 @@ struct Snapshot {
             case (_, .persistentVolumeClaim(let c)?): claims[c.key] = c
             case (.update(.persistentVolume(let v)), nil): volumes[v.metadata.name] = nil
             case (.update(.persistentVolumeClaim(let c)), nil): claims[c.key] = nil
+            case (.delete(kind: .persistentVolume, _, let name, _), _): volumes[name] = nil
             default: break
             }
         }
