@@ -36,7 +36,13 @@ public struct Time: Sendable, Hashable, Comparable, Codable, CustomStringConvert
     /// Parses RFC 3339 ("2006-01-02T15:04:05Z", fractional seconds and numeric offsets allowed).
     /// Returns nil for anything else.
     public init?(rfc3339 text: String) {
-        let b = Array(text.utf8)
+        var text = text
+        guard let t = text.withUTF8({ Time(rfc3339UTF8: $0) }) else { return nil }
+        self = t
+    }
+
+    /// `init?(rfc3339:)` over UTF-8 bytes, so the JSON reader parses times without making Strings.
+    init?(rfc3339UTF8 b: UnsafeBufferPointer<UInt8>) {
         func num(_ from: Int, _ len: Int) -> Int? {
             guard from + len <= b.count else { return nil }
             var v = 0
@@ -89,7 +95,7 @@ public struct Time: Sendable, Hashable, Comparable, Codable, CustomStringConvert
         try c.encode(rfc3339)
     }
 
-    private static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
+    static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
         a >= 0 ? a / b : -((-a + b - 1) / b)
     }
 
@@ -103,7 +109,7 @@ public struct Time: Sendable, Hashable, Comparable, Codable, CustomStringConvert
         return Int64(era * 146_097 + doe - 719_468)
     }
 
-    private static func civil(fromDays z0: Int64) -> (Int, Int, Int) {
+    static func civil(fromDays z0: Int64) -> (Int, Int, Int) {
         let z = Int(z0) + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097
         let doe = z - era * 146_097

@@ -1,0 +1,146 @@
+extension PersistentVolumeClaim: FastJSONEncodable, FastJSONDecodable {
+    public func writeJSON(to w: inout JSONWriter) {
+        w.beginObject()
+        w.field("apiVersion", apiVersion)
+        w.field("kind", kindName)
+        w.field("metadata", metadata)
+        w.field("spec", spec)
+        w.field("status", status)
+        w.endObject()
+    }
+
+    /// As `init(from:)`: missing metadata and spec decode as empty ones.
+    public init(json r: inout JSONReader) throws(FastJSONError) {
+        var apiVersion: String?, kindName: String?, metadata: ObjectMeta?, spec: PersistentVolumeClaimSpec?
+        var status: PersistentVolumeClaimStatus?
+        var seen: UInt32 = 0
+        try r.beginObject()
+        var first = true
+        while try r.nextKey(&first) {
+            if r.isKey("metadata") {
+                try r.once(&seen, 1 << 0)
+                metadata = try r.optional(ObjectMeta.self)
+            } else if r.isKey("spec") {
+                try r.once(&seen, 1 << 1)
+                spec = try r.optional(PersistentVolumeClaimSpec.self)
+            } else if r.isKey("status") {
+                try r.once(&seen, 1 << 2)
+                status = try r.optional(PersistentVolumeClaimStatus.self)
+            } else if r.isKey("apiVersion") {
+                try r.once(&seen, 1 << 3)
+                apiVersion = try r.optionalString()
+            } else if r.isKey("kind") {
+                try r.once(&seen, 1 << 4)
+                kindName = try r.optionalString()
+            } else {
+                try r.skipValue()
+            }
+        }
+        self.init(name: "", spec: spec ?? PersistentVolumeClaimSpec())
+        self.apiVersion = apiVersion
+        self.kindName = kindName
+        self.metadata = metadata ?? ObjectMeta(name: "")
+        self.status = status
+    }
+}
+
+extension PersistentVolumeClaimSpec: FastJSONEncodable, FastJSONDecodable {
+    public func writeJSON(to w: inout JSONWriter) {
+        w.beginObject()
+        w.field("accessModes", accessModes)
+        w.field("resources", resources)
+        w.field("selector", selector)
+        w.field("storageClassName", storageClassName)
+        w.field("volumeMode", volumeMode)
+        w.field("volumeName", volumeName)
+        w.endObject()
+    }
+
+    public init(json r: inout JSONReader) throws(FastJSONError) {
+        self.init()
+        var seen: UInt32 = 0
+        try r.beginObject()
+        var first = true
+        while try r.nextKey(&first) {
+            if r.isKey("accessModes") {
+                try r.once(&seen, 1 << 0)
+                accessModes = try r.optionalArray(AccessMode.self)
+            } else if r.isKey("resources") {
+                try r.once(&seen, 1 << 1)
+                resources = try r.optional(VolumeResourceRequirements.self)
+            } else if r.isKey("storageClassName") {
+                try r.once(&seen, 1 << 2)
+                storageClassName = try r.optionalString()
+            } else if r.isKey("selector") {
+                try r.once(&seen, 1 << 3)
+                selector = try r.optional(LabelSelector.self)
+            } else if r.isKey("volumeMode") {
+                try r.once(&seen, 1 << 4)
+                volumeMode = try r.optional(VolumeMode.self)
+            } else if r.isKey("volumeName") {
+                try r.once(&seen, 1 << 5)
+                volumeName = try r.optionalString()
+            } else {
+                try r.skipValue()
+            }
+        }
+    }
+}
+
+extension VolumeResourceRequirements: FastJSONEncodable, FastJSONDecodable {
+    public func writeJSON(to w: inout JSONWriter) {
+        w.beginObject()
+        w.field("limits", limits)
+        w.field("requests", requests)
+        w.endObject()
+    }
+
+    public init(json r: inout JSONReader) throws(FastJSONError) {
+        self.init()
+        var seen: UInt32 = 0
+        try r.beginObject()
+        var first = true
+        while try r.nextKey(&first) {
+            if r.isKey("requests") {
+                try r.once(&seen, 1 << 0)
+                requests = try r.optionalMap(Quantity.self)
+            } else if r.isKey("limits") {
+                try r.once(&seen, 1 << 1)
+                limits = try r.optionalMap(Quantity.self)
+            } else {
+                try r.skipValue()
+            }
+        }
+    }
+}
+
+extension PersistentVolumeClaimStatus: FastJSONEncodable, FastJSONDecodable {
+    public func writeJSON(to w: inout JSONWriter) {
+        w.beginObject()
+        w.field("accessModes", accessModes)
+        w.field("capacity", capacity)
+        w.field("phase", phase)
+        w.endObject()
+    }
+
+    public init(json r: inout JSONReader) throws(FastJSONError) {
+        self.init()
+        var seen: UInt32 = 0
+        try r.beginObject()
+        var first = true
+        while try r.nextKey(&first) {
+            if r.isKey("phase") {
+                try r.once(&seen, 1 << 0)
+                phase = try r.optional(ClaimPhase.self)
+            } else if r.isKey("accessModes") {
+                try r.once(&seen, 1 << 1)
+                accessModes = try r.optionalArray(AccessMode.self)
+            } else if r.isKey("capacity") {
+                try r.once(&seen, 1 << 2)
+                capacity = try r.optionalMap(Quantity.self)
+            } else {
+                try r.skipValue()
+            }
+        }
+    }
+}
