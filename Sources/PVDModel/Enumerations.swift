@@ -1,16 +1,23 @@
 // Kubernetes' string enumerations. Each decodes any string, so a manifest with an unknown value
 // reaches validation, which names the object and field, instead of failing inside the decoder.
 
+/// A Kubernetes enumeration carried as its string: encodes and decodes as that string (the
+/// standard library's Codable for String-backed RawRepresentable types) and prints as it.
+public protocol StringValue: RawRepresentable, Codable, Sendable, Hashable, CustomStringConvertible, FastJSONEncodable, FastJSONDecodable
+where RawValue == String {
+    init(rawValue: String)
+}
+
+extension StringValue {
+    public var description: String { rawValue }
+    public func writeJSON(to w: inout JSONWriter) { w.string(rawValue) }
+    public init(json r: inout JSONReader) throws(FastJSONError) { self.init(rawValue: try r.readString()) }
+}
+
 /// How a volume may be mounted: ReadWriteOnce, ReadOnlyMany, ReadWriteMany, ReadWriteOncePod.
-public struct AccessMode: RawRepresentable, Codable, Sendable, Hashable, Comparable, CustomStringConvertible {
+public struct AccessMode: StringValue, Comparable {
     public var rawValue: String
     public init(rawValue: String) { self.rawValue = rawValue }
-    public init(from decoder: any Decoder) throws { rawValue = try decoder.singleValueContainer().decode(String.self) }
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.singleValueContainer()
-        try c.encode(rawValue)
-    }
-    public var description: String { rawValue }
     public static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
 
     public static let readWriteOnce = AccessMode(rawValue: "ReadWriteOnce")
@@ -32,15 +39,9 @@ public struct AccessMode: RawRepresentable, Codable, Sendable, Hashable, Compara
 }
 
 /// What happens to a volume once its claim is gone: Retain, Delete or Recycle.
-public struct ReclaimPolicy: RawRepresentable, Codable, Sendable, Hashable, CustomStringConvertible {
+public struct ReclaimPolicy: StringValue {
     public var rawValue: String
     public init(rawValue: String) { self.rawValue = rawValue }
-    public init(from decoder: any Decoder) throws { rawValue = try decoder.singleValueContainer().decode(String.self) }
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.singleValueContainer()
-        try c.encode(rawValue)
-    }
-    public var description: String { rawValue }
 
     public static let retain = ReclaimPolicy(rawValue: "Retain")
     public static let delete = ReclaimPolicy(rawValue: "Delete")
@@ -49,15 +50,9 @@ public struct ReclaimPolicy: RawRepresentable, Codable, Sendable, Hashable, Cust
 }
 
 /// Whether a volume is used as a filesystem or as a raw block device.
-public struct VolumeMode: RawRepresentable, Codable, Sendable, Hashable, CustomStringConvertible {
+public struct VolumeMode: StringValue {
     public var rawValue: String
     public init(rawValue: String) { self.rawValue = rawValue }
-    public init(from decoder: any Decoder) throws { rawValue = try decoder.singleValueContainer().decode(String.self) }
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.singleValueContainer()
-        try c.encode(rawValue)
-    }
-    public var description: String { rawValue }
 
     public static let filesystem = VolumeMode(rawValue: "Filesystem")
     public static let block = VolumeMode(rawValue: "Block")
@@ -65,15 +60,9 @@ public struct VolumeMode: RawRepresentable, Codable, Sendable, Hashable, CustomS
 }
 
 /// When a StorageClass binds and provisions: Immediate or WaitForFirstConsumer.
-public struct VolumeBindingMode: RawRepresentable, Codable, Sendable, Hashable, CustomStringConvertible {
+public struct VolumeBindingMode: StringValue {
     public var rawValue: String
     public init(rawValue: String) { self.rawValue = rawValue }
-    public init(from decoder: any Decoder) throws { rawValue = try decoder.singleValueContainer().decode(String.self) }
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.singleValueContainer()
-        try c.encode(rawValue)
-    }
-    public var description: String { rawValue }
 
     public static let immediate = VolumeBindingMode(rawValue: "Immediate")
     public static let waitForFirstConsumer = VolumeBindingMode(rawValue: "WaitForFirstConsumer")
@@ -81,15 +70,9 @@ public struct VolumeBindingMode: RawRepresentable, Codable, Sendable, Hashable, 
 }
 
 /// The phase of a PersistentVolume: Pending, Available, Bound, Released, Failed.
-public struct VolumePhase: RawRepresentable, Codable, Sendable, Hashable, CustomStringConvertible {
+public struct VolumePhase: StringValue {
     public var rawValue: String
     public init(rawValue: String) { self.rawValue = rawValue }
-    public init(from decoder: any Decoder) throws { rawValue = try decoder.singleValueContainer().decode(String.self) }
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.singleValueContainer()
-        try c.encode(rawValue)
-    }
-    public var description: String { rawValue }
 
     public static let pending = VolumePhase(rawValue: "Pending")
     public static let available = VolumePhase(rawValue: "Available")
@@ -99,15 +82,9 @@ public struct VolumePhase: RawRepresentable, Codable, Sendable, Hashable, Custom
 }
 
 /// The phase of a PersistentVolumeClaim: Pending, Bound, Lost.
-public struct ClaimPhase: RawRepresentable, Codable, Sendable, Hashable, CustomStringConvertible {
+public struct ClaimPhase: StringValue {
     public var rawValue: String
     public init(rawValue: String) { self.rawValue = rawValue }
-    public init(from decoder: any Decoder) throws { rawValue = try decoder.singleValueContainer().decode(String.self) }
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.singleValueContainer()
-        try c.encode(rawValue)
-    }
-    public var description: String { rawValue }
 
     public static let pending = ClaimPhase(rawValue: "Pending")
     public static let bound = ClaimPhase(rawValue: "Bound")
