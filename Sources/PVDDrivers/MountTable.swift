@@ -31,7 +31,7 @@ public enum MountTable {
     }
 
     /// Parses one mountinfo line: `id parent major:minor root mountpoint options [optional…] - fstype source superoptions`.
-    static func parse(_ line: Substring) -> MountInfoEntry? {
+    public static func parse(_ line: Substring) -> MountInfoEntry? {
         let fields = line.split(separator: " ", omittingEmptySubsequences: true)
         guard let id = UInt64(fields[0]), let dash = fields.firstIndex(of: "-"),
               dash >= 6, fields.count > dash + 2 else { return nil }

@@ -81,8 +81,12 @@ public enum ProjectQuota {
         var space: UInt64 = 0
         var inodes: UInt64 = 0
         let rc = pvd_quota_get(dir.fd, mount.source, id, &hard, &space, &inodes)
+        // XFS answers ENOENT for an id it holds no dquot for (never used, or long freed); ext4
+        // makes an empty one. Both mean: no limit, nothing charged.
+        if rc == -ENOENT { return (0, 0, 0) }
         if rc < 0 { throw quotaError("read the quota of project \(id) for", dir.path, -rc, mount: mount) }
-        return (Int64(clamping: hard) * 1024, Int64(clamping: space), Int64(clamping: inodes))
+        let bytes = hard.multipliedReportingOverflow(by: 1024)
+        return (bytes.overflow ? Int64.max : Int64(clamping: bytes.partialValue), Int64(clamping: space), Int64(clamping: inodes))
     }
 
     /// Keeps the id `dir` already has when it is one of pvd's (a retry), else takes the first

@@ -116,3 +116,30 @@ struct SafeTreeTests {
         #expect(throws: DriverError.self) { try tree.remove(root, below: root) }
     }
 }
+
+extension SafeTreeTests {
+    @Test(.enabled(if: geteuid() == 0, "makes trees under /tmp"))
+    func removesADeepTreeWithoutRecursion() throws {
+        let scratch = try Scratch()
+        var path = scratch.path + "/base/vol"
+        for level in 0..<300 { path += "/d\(level % 10)" }
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        try Data("leaf".utf8).write(to: URL(fileURLWithPath: path + "/leaf"))
+        let tree = try SafeTree(roots: [scratch.path])
+        try tree.remove(scratch.path + "/base/vol", below: scratch.path + "/base")
+        #expect(!FileManager.default.fileExists(atPath: scratch.path + "/base/vol"))
+    }
+}
+
+struct MountTableTests {
+    @Test func parsesAMountinfoLineWithEscapesAndOptionalFields() throws {
+        let line: Substring = "36 35 7:3 / /srv/my\\040disk rw,noatime master:1 shared:2 - xfs /dev/loop3 rw,attr2,inode64,prjquota"
+        let entry = try #require(MountTable.parse(line))
+        #expect(entry.id == 36)
+        #expect(entry.mountPoint == "/srv/my disk")
+        #expect(entry.fsType == "xfs")
+        #expect(entry.source == "/dev/loop3")
+        #expect(entry.options.contains("prjquota"))
+        #expect(entry.options.contains("noatime"))
+    }
+}
