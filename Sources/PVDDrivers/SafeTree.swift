@@ -67,7 +67,7 @@ public struct SafeTree: Sendable {
 
     /// Opens the anchor directory `path` (inside a root), never following a symlink on the way;
     /// with `create`, missing directories are made with mode 0755.
-    /// - Returns: the open descriptor (the caller closes it), or nil when it does not exist and
+    /// - Returns: the open directory (closed when released), or nil when it does not exist and
     ///   `create` is false.
     public func openAnchor(_ path: String, create: Bool) throws(DriverError) -> OpenDirectory? {
         let (root, below) = try locate(path)
