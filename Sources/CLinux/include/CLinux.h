@@ -4,4 +4,7 @@
 /* Linux calls Swift cannot make directly. Each function returns 0 (or a non-negative
    result) on success and -errno on failure. */
 
+#include "pvd_openat2.h"
+#include "pvd_quota.h"
+
 #endif

@@ -1,0 +1,81 @@
+import CLinux
+import Logging
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension HostPathDriver {
+    /// Tags `dir` as volume `name`'s (fsetxattr of `trusted.pvd.volume`), or checks the tag an
+    /// earlier try wrote. A directory tagged for another volume is refused: two claims whose
+    /// pattern expands to the same path must not share it.
+    func claim(_ dir: OpenDirectory, for name: String, required: Bool) throws(DriverError) {
+        if let owner = tag(of: dir) {
+            if owner == name { return }
+            throw DriverError(.refused, "\(dir.path) already belongs to volume \(owner); change pathPattern so volumes get their own directories")
+        }
+        let bytes = Array(name.utf8)
+        let rc = pvd_fsetxattr(dir.fd, HostPathDriver.tagAttribute, bytes, bytes.count)
+        if rc < 0 {
+            if required {
+                throw DriverError(.unsupported, "cannot tag \(dir.path) with \(HostPathDriver.tagAttribute) (errno \(-rc)); a pathPattern with ${namespace} or ${name} needs it to find the volume again", errno: -rc)
+            }
+            logger.debug("volume directory left untagged", metadata: ["pvd.path": "\(dir.path)", "pvd.errno": "\(-rc)"])
+        }
+    }
+
+    /// The volume name `dir` is tagged with (fgetxattr), or nil.
+    func tag(of dir: OpenDirectory) -> String? {
+        var buffer = [UInt8](repeating: 0, count: 256)
+        let n = pvd_fgetxattr(dir.fd, HostPathDriver.tagAttribute, &buffer, buffer.count)
+        guard n > 0 else { return nil }
+        return String(decoding: buffer[0..<Int(n)], as: UTF8.self)
+    }
+
+    /// Where volume `name` is below basePath, or nil when it is not there. Computed from the
+    /// pattern when that needs only the volume name; otherwise found by its tag.
+    /// - Throws: `.refused` when the computed directory is tagged for another volume.
+    func locate(_ name: String, params: HostPathParameters, base: OpenDirectory) throws(DriverError) -> [String]? {
+        if !params.dependsOnClaim {
+            let below = try params.components(pvname: name, namespace: "", name: "")
+            guard let dir = try SafeTree.walk(below, from: base, crossMounts: false, create: nil) else { return nil }
+            if let owner = tag(of: dir), owner != name {
+                throw DriverError(.refused, "\(dir.path) belongs to volume \(owner), not \(name); pvd leaves it")
+            }
+            return below
+        }
+        for (dir, below) in try directories(atDepth: params.depth, below: base) where tag(of: dir) == name {
+            return below
+        }
+        return nil
+    }
+
+    /// Every directory exactly `depth` levels below `base`, with its components, reached without
+    /// following symlinks or crossing mounts (those are skipped).
+    func directories(atDepth depth: Int, below base: OpenDirectory) throws(DriverError) -> [(OpenDirectory, [String])] {
+        var level: [(OpenDirectory, [String])] = [(base, [])]
+        for _ in 0..<depth {
+            var next: [(OpenDirectory, [String])] = []
+            for (dir, below) in level {
+                for entry in try SafeTree.entries(of: dir) where entry.isDirectory {
+                    let fd = SafeTree.openChild(dir.fd, raw: entry.raw)
+                    guard fd >= 0 else { continue }
+                    next.append((OpenDirectory(fd: fd, path: dir.path + "/" + entry.display), below + [entry.display]))
+                }
+            }
+            level = next
+        }
+        return level
+    }
+
+    /// Removes the directories a pattern made above a deleted volume (`${namespace}/…`) once
+    /// they are empty; the first that is not stops it. Best effort: leftovers are harmless.
+    func removeEmptyParents(_ below: [String], base: OpenDirectory) {
+        var parents = Array(below.dropLast())
+        while let last = parents.last {
+            let above = Array(parents.dropLast())
+            guard let dir = try? SafeTree.walk(above, from: base, crossMounts: false, create: nil),
+                  unlinkat(dir.fd, last, AT_REMOVEDIR) == 0 else { return }
+            parents = above
+        }
+    }
+}

@@ -1,0 +1,158 @@
+import CLinux
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension SafeTree {
+    /// Removes the directory `path` and everything in it. `path` must lie strictly below
+    /// `anchor`, and `anchor` inside one of the roots; the anchor itself is never removed.
+    /// Files and symlinks are unlinked (a symlink itself, never its target); a directory that is
+    /// a mount point is left alone, with its contents, and reported.
+    /// A `path` that does not exist is success.
+    /// - Throws: `.refused` naming every mount point left behind (or when `path` itself is a
+    ///   symlink, a mount point or not a directory); `.refused` before any syscall when a path
+    ///   is outside the roots.
+    public func remove(_ path: String, below anchor: String) throws(DriverError) {
+        try removeTree(path, below: anchor, keepTop: false)
+    }
+
+    /// Empties the directory `path` (for a Recycle reclaim): the same walk as `remove`, but the
+    /// directory itself stays, with its mode, owner and project id.
+    public func scrub(_ path: String, below anchor: String) throws(DriverError) {
+        try removeTree(path, below: anchor, keepTop: true)
+    }
+
+    func removeTree(_ path: String, below anchor: String, keepTop: Bool) throws(DriverError) {
+        let normalAnchor = try SafeTree.normalise(anchor, what: "anchor")
+        let normal = try SafeTree.normalise(path)
+        let anchorParts = SafeTree.components(normalAnchor)
+        let parts = SafeTree.components(normal)
+        guard parts.count > anchorParts.count, Array(parts.prefix(anchorParts.count)) == anchorParts else {
+            throw DriverError(.refused, "\(normal) is not below \(normalAnchor); pvd removes only what lies below it")
+        }
+        guard let base = try openAnchor(normalAnchor, create: false) else { return }
+        try SafeTree.removeTree(Array(parts.dropFirst(anchorParts.count)), below: base, keepTop: keepTop)
+    }
+
+    /// Removes (or, with `keepTop`, empties) `components` below the open `anchor`.
+    public static func removeTree(_ components: [String], below anchor: OpenDirectory, keepTop: Bool) throws(DriverError) {
+        guard let leaf = components.last else {
+            throw DriverError(.refused, "pvd does not remove \(anchor.path) itself")
+        }
+        guard let parent = try walk(Array(components.dropLast()), from: anchor, crossMounts: false, create: nil) else { return }
+        let fd = openChild(parent.fd, leaf, crossMounts: false)
+        if fd == -ENOENT { return }
+        if fd < 0 { throw openError(parent.path + "/" + leaf, -fd) }
+        let top = OpenDirectory(fd: fd, path: parent.path + "/" + leaf)
+        var left: [String] = []
+        try empty(top, left: &left)
+        if !left.isEmpty {
+            throw DriverError(.refused, "left mount point(s) in place, with their contents: \(left.joined(separator: ", ")); unmount them and delete again")
+        }
+        if !keepTop && unlinkat(parent.fd, leaf, AT_REMOVEDIR) != 0 && errno != ENOENT {
+            throw DriverError.system("rmdir", top.path, errno: errno)
+        }
+    }
+
+    /// One directory being emptied: its descriptor, its entries, how far through them the walk
+    /// is, its raw name in its parent, and how many refusals there were when it began.
+    private final class Frame {
+        let dir: OpenDirectory
+        let entries: [Entry]
+        var next = 0
+        let name: [CChar]
+        let leftBefore: Int
+        init(dir: OpenDirectory, entries: [Entry], name: [CChar], leftBefore: Int) {
+            self.dir = dir
+            self.entries = entries
+            self.name = name
+            self.leftBefore = leftBefore
+        }
+    }
+
+    struct Entry {
+        /// The name as the kernel gave it, NUL-terminated: names need not be UTF-8, and a
+        /// repaired String would unlink the wrong thing (or nothing).
+        var raw: [CChar]
+        var isDirectory: Bool
+        var display: String { String(decoding: raw.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self) }
+    }
+
+    /// Empties `top` depth first with an explicit stack (deep trees must not exhaust a task's
+    /// small stack); one descriptor stays open per level. Mount points are appended to `left`.
+    static func empty(_ top: OpenDirectory, left: inout [String]) throws(DriverError) {
+        var stack = [Frame(dir: top, entries: try entries(of: top), name: [], leftBefore: 0)]
+        while let frame = stack.last {
+            guard frame.next < frame.entries.count else {
+                stack.removeLast()
+                guard let parent = stack.last else { break }
+                let rc = unlinkat(parent.dir.fd, frame.name, AT_REMOVEDIR)
+                if rc != 0 {
+                    let e = errno
+                    // Not empty because a mount point inside was left: already reported.
+                    let explained = e == ENOTEMPTY && left.count > frame.leftBefore
+                    if e != ENOENT && !explained { throw DriverError.system("rmdir", frame.dir.path, errno: e) }
+                }
+                continue
+            }
+            let entry = frame.entries[frame.next]
+            frame.next += 1
+            let path = frame.dir.path + "/" + entry.display
+            if !entry.isDirectory {
+                let rc = unlinkat(frame.dir.fd, entry.raw, 0)
+                if rc == 0 { continue }
+                let e = errno
+                if e == ENOENT { continue }
+                // A file bind-mounted over this name.
+                if e == EBUSY { left.append(path); continue }
+                if e != EISDIR { throw DriverError.system("unlink", path, errno: e) }
+            }
+            let fd = openChild(frame.dir.fd, raw: entry.raw)
+            switch -fd {
+            case ENOENT:
+                continue
+            case EXDEV:
+                left.append(path)
+                continue
+            case ELOOP, ENOTDIR:
+                // Replaced by a symlink or a file since it was listed: unlink that, never follow it.
+                let rc = unlinkat(frame.dir.fd, entry.raw, 0)
+                if rc != 0 && errno != ENOENT { throw DriverError.system("unlink", path, errno: errno) }
+                continue
+            default:
+                if fd < 0 { throw openError(path, -fd) }
+            }
+            let child = OpenDirectory(fd: fd, path: path)
+            stack.append(Frame(dir: child, entries: try entries(of: child), name: entry.raw, leftBefore: left.count))
+        }
+    }
+
+    /// The entries of `dir` but `.` and `..`, read through a duplicate descriptor (closedir
+    /// closes the one it is given) before anything is removed, since removing while reading
+    /// may make readdir skip entries on some filesystems.
+    static func entries(of dir: OpenDirectory) throws(DriverError) -> [Entry] {
+        let copy = dup(dir.fd)
+        guard copy >= 0 else { throw DriverError.system("dup", dir.path, errno: errno) }
+        guard let stream = fdopendir(copy) else {
+            let e = errno
+            _ = close(copy)
+            throw DriverError.system("fdopendir", dir.path, errno: e)
+        }
+        defer { _ = closedir(stream) }
+        var result: [Entry] = []
+        while true {
+            errno = 0
+            guard let entry = readdir(stream) else {
+                if errno != 0 { throw DriverError.system("readdir", dir.path, errno: errno) }
+                break
+            }
+            var raw = withUnsafeBytes(of: entry.pointee.d_name) { bytes in
+                Array(bytes.bindMemory(to: CChar.self).prefix { $0 != 0 })
+            }
+            if raw == [46] || raw == [46, 46] { continue }
+            raw.append(0)
+            result.append(Entry(raw: raw, isDirectory: entry.pointee.d_type == UInt8(DT_DIR)))
+        }
+        return result
+    }
+}
