@@ -1,5 +1,8 @@
 import ArgumentParser
 import Foundation
+import Logging
+import PVDControllers
+import PVDDrivers
 import PVDModel
 import PVDStore
 
@@ -31,6 +34,15 @@ public struct GlobalOptions: ParsableArguments, Sendable {
         if let node { return node }
         if let env = ProcessInfo.processInfo.environment["PVD_NODE"], !env.isEmpty { return env }
         return ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "localhost"
+    }
+
+    /// This node and its drivers, rooted at the resolved root.
+    public func nodeAgent(logger: Logger) throws -> NodeAgent {
+        do {
+            return NodeAgent(nodeName: resolvedNode, drivers: try StandardDrivers.make(root: resolvedRoot, logger: logger))
+        } catch {
+            throw CLIError("root \(resolvedRoot): \(error.message)")
+        }
     }
 
     /// Opens the store. Commands that only read pass `create: false`, so a mistyped path is an

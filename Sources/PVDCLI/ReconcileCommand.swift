@@ -1,6 +1,7 @@
 import ArgumentParser
 import Logging
 import PVDControllers
+import PVDDrivers
 import PVDModel
 import PVDStore
 
@@ -27,7 +28,8 @@ extension PVD {
                 var logger = Logger(label: "pvd.reconcile")
                 logger.logLevel = verbose ? .info : .warning
                 let store = try global.openStore(create: false)
-                let summary = try await Reconciler(store: store, node: global.resolvedNode, logger: logger).runOnce()
+                let agent = try global.nodeAgent(logger: logger)
+                let summary = try await Reconciler(store: store, agent: agent, logger: logger).runOnce()
                 printOut(summary.description + "\n")
             }
         }
