@@ -39,10 +39,17 @@ extension Reconciler {
 
     /// Makes each volume and records its PV, pre-bound to the claim; the binder binds it on the
     /// next pass. A failure is reported on the claim, and what the driver made is removed.
-    func provision(_ work: [ProvisionWork], snapshot: inout Snapshot, recorder: inout EventRecorder, summary: inout ReconcileSummary) async throws {
+    ///
+    /// Each claim is tried at most once per run (`attempted`); a failed one waits for the next
+    /// run, or the daemon's backoff.
+    func provision(
+        _ work: [ProvisionWork], snapshot: inout Snapshot, recorder: inout EventRecorder, summary: inout ReconcileSummary,
+        attempted: inout Set<String>
+    ) async throws {
         for item in work {
             guard let claim = snapshot.claims[item.claimKey], let name = ProvisionedVolumeBuilder.volumeName(for: claim) else { continue }
             if snapshot.volumes[name] != nil { continue }
+            guard attempted.insert(name).inserted else { continue }
             let sc = item.storageClass
             let params = sc.parameters ?? [:]
             var events: [BinderEvent] = []

@@ -62,9 +62,10 @@ public struct Reconciler: Sendable {
         if !agent.drivers.isEmpty { try await NodeRegistration.register(agent.nodeName, in: store) }
         var recorder = EventRecorder(existing: try await store.list(Event.self, namespace: nil, selector: nil).items)
         var snapshot = try await Snapshot.read(from: store)
+        var attempted: Set<String> = []
         while summary.passes < maxPasses {
             summary.passes += 1
-            let (wrote, consistent) = try await pass(&summary, snapshot: &snapshot, recorder: &recorder)
+            let (wrote, consistent) = try await pass(&summary, snapshot: &snapshot, recorder: &recorder, attempted: &attempted)
             if wrote == 0 && consistent { break }
             if !consistent { snapshot = try await Snapshot.read(from: store) }
         }
@@ -73,7 +74,9 @@ public struct Reconciler: Sendable {
 
     /// One pass over the snapshot. Returns how many object writes it committed, and whether the
     /// snapshot still matches the store (no lost race, no writer but us).
-    func pass(_ summary: inout ReconcileSummary, snapshot: inout Snapshot, recorder: inout EventRecorder) async throws -> (Int, Bool) {
+    func pass(
+        _ summary: inout ReconcileSummary, snapshot: inout Snapshot, recorder: inout EventRecorder, attempted: inout Set<String>
+    ) async throws -> (Int, Bool) {
         let clock = ContinuousClock()
         let t1 = clock.now
         let now = Time.now()
@@ -131,7 +134,7 @@ public struct Reconciler: Sendable {
         let t3 = clock.now
         _ = try await record(events, recorder: &recorder, now: now, summary: &summary)
         let work = provisioningWork(claimActions, context: context)
-        try await provision(work, snapshot: &snapshot, recorder: &recorder, summary: &summary)
+        try await provision(work, snapshot: &snapshot, recorder: &recorder, summary: &summary, attempted: &attempted)
         try await reclaim(snapshot: &snapshot, recorder: &recorder, summary: &summary)
         let expected = revisionBefore + Int64(summary.writes + summary.events - writesBefore)
         let actual = try await store.currentRevision()
