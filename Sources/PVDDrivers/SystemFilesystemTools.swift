@@ -6,18 +6,27 @@ import Glibc
 /// `mkfs.<type> -q [options] <device>`, `resize2fs <device>` (ext2/3/4, online when mounted),
 /// `xfs_growfs -d <mountPoint>`, `btrfs filesystem resize max <mountPoint>`.
 ///
-/// mkfs is never forced (no -F/-f of its own): mkfs.xfs and mkfs.btrfs refuse a device that
-/// already holds a filesystem, and the caller probes with libblkid first anyway. A failure
+/// mkfs is never forced (no -F/-f of its own), and `makeFilesystem` probes the device first and
+/// refuses one that holds anything: mkfs.xfs and mkfs.btrfs would refuse too, but mkfs.ext4
+/// run without a terminal formats over an existing filesystem without asking. A failure
 /// quotes the command and the tool's stderr.
 public struct SystemFilesystemTools: FilesystemTools {
     /// The types pvd makes, in the order `supportedTypes()` lists them.
     public static let knownTypes = ["ext4", "xfs", "btrfs"]
 
-    public init() {}
+    /// Asked before every mkfs; anything it finds stops the format.
+    public var probe: any FilesystemProbe
+
+    public init(probe: any FilesystemProbe = BlkidProbe()) {
+        self.probe = probe
+    }
 
     public func makeFilesystem(type: String, device: String, options: [String]) async throws(DriverError) {
         let kind = try Kind(type)
         try Self.requireAbsolute(device, "mkfs.\(type)")
+        if let found = try probe.probe(device) {
+            throw DriverError(.refused, "mkfs.\(type) \(device): refusing to format, it already holds \(found)")
+        }
         try await ToolInvocation(tool: "mkfs.\(type)", arguments: kind.mkfsDefaults + options + [device]).run()
     }
 

@@ -66,12 +66,18 @@ struct ToolInvocation: Sendable {
         }
     }
 
+    /// The most of a tool's output an error quotes: its head and its tail, each half of this.
+    static let quoteLimit = 2000
+
     /// The tool's own words: stderr, else stdout, trimmed; "no output" when both are empty.
+    /// Long output keeps its beginning and end (mkfs.xfs says why first, then prints its usage;
+    /// other tools say why last).
     static func quote(stderr: String, stdout: String) -> String {
-        let err = trimmed(stderr)
-        if !err.isEmpty { return err }
-        let out = trimmed(stdout)
-        return out.isEmpty ? "no output" : out
+        var text = trimmed(stderr)
+        if text.isEmpty { text = trimmed(stdout) }
+        if text.isEmpty { return "no output" }
+        guard text.count > quoteLimit else { return text }
+        return "\(text.prefix(quoteLimit / 2)) … \(text.suffix(quoteLimit / 2))"
     }
 
     private static func trimmed(_ text: String) -> String {

@@ -44,16 +44,34 @@ struct FilesystemToolsTests {
         #expect(message.contains("too small"))
     }
 
-    @Test func mkfsNeverOverwritesWithoutForce() async throws {
+    @Test(arguments: [("xfs", "ext4"), ("ext4", "xfs"), ("ext4", "swap")])
+    func mkfsNeverFormatsOverSomething(type: String, existing: String) async throws {
+        try #require(tools.supportedTypes().contains(type), "mkfs.\(type) not installed")
+        let dir = try MountFixture.makeTempDir()
+        defer { MountFixture.removeTempDir(dir) }
+        let image = try MountFixture.makeImage(dir + "/\(existing).img", size: 320 << 20)
+        if existing == "swap" {
+            try MountFixture.run("mkswap", [image])
+        } else {
+            try await tools.makeFilesystem(type: existing, device: image, options: [])
+        }
+        let error = await #expect(throws: DriverError.self) {
+            try await tools.makeFilesystem(type: type, device: image, options: [])
+        }
+        #expect(error?.code == .refused)
+        #expect(error?.message == "mkfs.\(type) \(image): refusing to format, it already holds \(existing)")
+        #expect(try BlkidProbe().probe(image) == existing)
+    }
+
+    /// Why the probe above matters: without a terminal, mkfs.ext4 formats over another
+    /// filesystem without asking (mkfs.xfs and mkfs.btrfs refuse without -f).
+    @Test func bareMkfsExt4OverwritesSilently() throws {
         try #require(tools.supportedTypes().contains("xfs"), "mkfs.xfs not installed")
         let dir = try MountFixture.makeTempDir()
         defer { MountFixture.removeTempDir(dir) }
-        let image = try MountFixture.makeImage(dir + "/ext4.img", size: 320 << 20)
-        try await tools.makeFilesystem(type: "ext4", device: image, options: [])
-        let error = await #expect(throws: DriverError.self) {
-            try await tools.makeFilesystem(type: "xfs", device: image, options: [])
-        }
-        #expect(error?.message.contains("existing filesystem") == true)
+        let image = try MountFixture.makeImage(dir + "/xfs.img", size: 320 << 20)
+        try MountFixture.run("mkfs.xfs", ["-q", image])
+        try MountFixture.run("mkfs.ext4", ["-q", image])
         #expect(try BlkidProbe().probe(image) == "ext4")
     }
 
@@ -109,6 +127,16 @@ struct FilesystemToolsTests {
             try await tools.growFilesystem(type: "xfs", device: "/dev/null", mountPoint: dir)
         }
         #expect(error?.message.hasPrefix("xfs_growfs -d \(dir) failed (exit ") == true)
+    }
+
+    @Test func quotesPreferStderrAndStayShort() {
+        #expect(ToolInvocation.quote(stderr: "  bad\n", stdout: "ignored") == "bad")
+        #expect(ToolInvocation.quote(stderr: "\n", stdout: " said this \n") == "said this")
+        #expect(ToolInvocation.quote(stderr: "", stdout: "") == "no output")
+        let long = "why" + String(repeating: "x", count: 5000) + "end"
+        let quoted = ToolInvocation.quote(stderr: long, stdout: "")
+        #expect(quoted.count <= ToolInvocation.quoteLimit + 3)
+        #expect(quoted.hasPrefix("why") && quoted.hasSuffix("end") && quoted.contains(" … "))
     }
 
     @Test func capabilitiesParse() {
