@@ -95,13 +95,15 @@ struct MounterTests {
     func readOnlyBindRefusesWrites() throws {
         let dir = try MountFixture.makeTempDir()
         defer { MountFixture.removeTempDir(dir) }
-        let source = dir + "/src", target = dir + "/dst"
+        // A space in the name: mountinfo escapes it as \040 and libmount must undo that.
+        let source = dir + "/src", target = dir + "/dst dir"
         #expect(mkdir(source, 0o755) == 0 && mkdir(target, 0o755) == 0)
 
         try mounter.mount(source: source, target: target, fsType: nil, options: ["bind", "ro"])
         defer { try? mounter.unmount(target: target) }
 
         let info = try #require(try mounter.mountedSource(at: target))
+        #expect(info.target == target)
         #expect(info.options.contains("ro"))
         let fd = open(target + "/file", O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
         let e = errno
