@@ -26,6 +26,9 @@ struct CLIWorkflowTests {
         // "gold" selects tier=gold.
         #expect(claim("gold")?.path("spec.volumeName") as? String == "pv-large")
         #expect(claim("shared")?.path("spec.volumeName") as? String == "pv-fast")
+        // "scratch" got a directory of its own from the hostPath provisioner.
+        #expect((claim("scratch")?.path("spec.volumeName") as? String)?.hasPrefix("pvc-") == true)
+        #expect(claim("scratch")?.path("status.phase") as? String == "Bound")
         let annotations = claim("data")?.path("metadata.annotations") as? [String: String]
         #expect(annotations?["pv.kubernetes.io/bind-completed"] == "yes")
         #expect(annotations?["pv.kubernetes.io/bound-by-controller"] == "yes")
@@ -69,7 +72,9 @@ struct CLIWorkflowTests {
         let names = try pvd.ok(["get", "pv", "-o", "name", "-l", "tier=gold"]).stdout
         #expect(names == "persistentvolume/pv-large\n")
         let notIn = try pvd.ok(["get", "pv", "-o", "name", "-l", "tier notin (gold)"]).stdout
-        #expect(notIn == "persistentvolume/pv-fast\npersistentvolume/pv-small\n")
+        let notInNames = notIn.split(separator: "\n").filter { $0.hasPrefix("persistentvolume/pv-") }
+        #expect(notInNames == ["persistentvolume/pv-fast", "persistentvolume/pv-small"])
+        #expect(!notIn.contains("pv-large"))
         let missing = try pvd.run(["get", "pvc", "nope"])
         #expect(missing.status == 1)
         #expect(missing.stderr.contains("persistentvolumeclaims \"nope\" not found"))
@@ -91,7 +96,7 @@ struct CLIWorkflowTests {
         let list = try pvd.ok(["get", "pv", "-o", "json"]).stdout
         let obj = try JSONSerialization.jsonObject(with: Data(list.utf8)) as? [String: Any]
         #expect(obj?["kind"] as? String == "List")
-        #expect((obj?["items"] as? [Any])?.count == 3)
+        #expect((obj?["items"] as? [Any])?.count == 4)
     }
 
     @Test func unknownFieldsWarnButApply() throws {
