@@ -80,7 +80,7 @@ let package = Package(
         .executableTarget(
             name: "pvd-bench",
             dependencies: [
-                "PVDModel", "PVDStore", "PVDControllers",
+                "PVDModel", "PVDStore", "PVDControllers", "PVDDrivers",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRDB", package: "GRDB.swift"),

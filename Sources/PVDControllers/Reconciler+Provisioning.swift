@@ -68,6 +68,8 @@ extension Reconciler {
             let request = ProvisionRequest(
                 name: name, capacityBytes: claim.request?.value ?? 0, volumeMode: claim.volumeMode, parameters: params,
                 mountOptions: sc.mountOptions ?? [], claimNamespace: claim.namespace, claimName: claim.metadata.name)
+            let clock = ContinuousClock()
+            let started = clock.now
             let made: ProvisionedVolume
             do {
                 made = try await item.driver.provision(request)
@@ -87,6 +89,8 @@ extension Reconciler {
             let write = StoreWrite.create(.persistentVolume(pv))
             if let results = try await tryCommit([write]) {
                 snapshot.apply([write], results: results)
+                let took = clock.now - started
+                summary.provisionSeconds.append(Double(took.components.seconds) + Double(took.components.attoseconds) / 1e18)
                 summary.provisioned += 1
                 summary.writes += 1
                 report(.normal, ProvisionerReason.provisioningSucceeded, "Successfully provisioned volume \(name)")

@@ -15,6 +15,8 @@ public struct ReconcileSummary: Sendable, CustomStringConvertible {
     public var provisioned = 0
     public var provisioningFailures = 0
     public var deleted = 0
+    /// Seconds each successful provisioning took (driver work plus recording the PV), in order.
+    public var provisionSeconds: [Double] = []
 
     public init() {}
 
