@@ -85,6 +85,31 @@ struct ProvisioningTests {
         let after = try #require(try pvd.items("pv").first)
         #expect(after.path("status.phase") as? String == "Released")
         #expect(try String(contentsOfFile: dir + "/file", encoding: .utf8) == "keep me")
+
+        // The administrator releases it for reuse; a new claim naming it binds, data intact.
+        let name = try #require(after.path("metadata.name") as? String)
+        let p = try pvd.ok(["patch", "pv", name, "-p", #"{"spec":{"claimRef":null}}"#])
+        #expect(p.stdout == "persistentvolume/\(name) patched\n")
+        try pvd.ok(["reconcile", "--once"])
+        #expect(try pvd.items("pv").first?.path("status.phase") as? String == "Available")
+        try pvd.ok(["apply", "-f", try pvd.write("again.yaml", Self.claim("again", extra: "  volumeName: \(name)"))])
+        try pvd.ok(["reconcile", "--once"])
+        let again = try #require(try claimNamed(pvd, "again"))
+        #expect(again.path("status.phase") as? String == "Bound")
+        #expect(again.path("spec.volumeName") as? String == name)
+        #expect(try String(contentsOfFile: dir + "/file", encoding: .utf8) == "keep me")
+    }
+
+    @Test func patchRefusesWhatItMayNotChange() throws {
+        let pvd = try PVDProcess()
+        defer { pvd.cleanup() }
+        try pvd.ok(["apply", "-f", try pvd.write("m.yaml", Self.hostPathClass() + Self.claim("data"))])
+        let before = try #require(pvd.storeBytes())
+        for patch in [#"{"status":{"phase":"Bound"}}"#, #"{"metadata":{"name":"x"}}"#, #"{"spec":{"accessModes":["ReadWriteMany"]}}"#, "[1]"] {
+            let r = try pvd.run(["patch", "pvc", "data", "-p", patch])
+            #expect(r.status != 0, "\(patch) was accepted")
+        }
+        #expect(pvd.storeBytes() == before)
     }
 
     @Test func idempotentAcrossRuns() throws {

@@ -1,0 +1,108 @@
+import ArgumentParser
+import PVDModel
+import PVDStore
+
+extension PVD {
+    /// `pvd patch KIND NAME -p '{"spec":{"claimRef":null}}'`: a JSON merge patch, as
+    /// `kubectl patch --type merge`. The way to make a Retained volume Available again.
+    struct Patch: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Change fields of an object with a JSON merge patch (null removes a field).")
+
+        @OptionGroup var global: GlobalOptions
+
+        @Argument(help: "The kind, e.g. pv.")
+        var kind: String
+
+        @Argument(help: "The object's name.")
+        var name: String
+
+        @Option(name: .shortAndLong, help: "The namespace (default: default).")
+        var namespace: String?
+
+        @Option(name: .shortAndLong, help: "The patch, as JSON or YAML.")
+        var patch: String
+
+        @Option(help: "The patch type: merge (the only one pvd takes; kubectl's strategic merge is the same for the fields pvd has).")
+        var type: String = "merge"
+
+        func validate() throws {
+            guard type == "merge" || type == "strategic" else { throw ValidationError("--type \(type): pvd takes merge patches") }
+        }
+
+        func run() async throws {
+            try await runReportingErrors {
+                guard let kind = ResourceKind(userInput: kind) else {
+                    throw CLIError("the server doesn't have a resource type \"\(self.kind)\"")
+                }
+                let docs: [JSONValue]
+                do { docs = try YAMLConversion.documents(patch) } catch { throw CLIError("-p: not JSON or YAML: \(error)") }
+                guard docs.count == 1, case .object(let members) = docs[0] else { throw CLIError("-p: the patch must be one JSON object") }
+                for forbidden in ["status", "apiVersion", "kind"] where members[forbidden] != nil {
+                    throw CLIError("-p: \(forbidden) cannot be patched")
+                }
+                if let meta = members["metadata"], case .object(let m) = meta {
+                    for k in ["name", "namespace", "uid", "resourceVersion", "creationTimestamp", "deletionTimestamp", "generation"] where m[k] != nil {
+                        throw CLIError("-p: metadata.\(k) cannot be patched")
+                    }
+                }
+                let store = try global.openStore(create: false)
+                let ns = namespace ?? "default"
+                for _ in 0..<5 {
+                    let current: AnyResource
+                    do { current = try await store.get(kind: kind, namespace: ns, name: name) } catch let error as StoreError {
+                        if error.code == .notFound {
+                            printError("Error from server (NotFound): \(kind.plural) \"\(name)\" not found")
+                            throw ExitCode(1)
+                        }
+                        throw CLIError(error.message)
+                    }
+                    let patched = try Self.patched(current, with: docs[0])
+                    if patched == current {
+                        printOut("\(kind.qualifiedName)/\(name) patched (no change)\n")
+                        return
+                    }
+                    do {
+                        _ = try await store.update(patched.resource)
+                        printOut("\(kind.qualifiedName)/\(name) patched\n")
+                        return
+                    } catch let error as StoreError {
+                        if error.code == .conflict { continue }
+                        throw CLIError(error.message)
+                    }
+                }
+                throw CLIError("\(kind.shortName) \(name): kept conflicting with other writers; try again")
+            }
+        }
+
+        /// The object with the patch applied, validated, with Kubernetes' immutability rules; a
+        /// patch may clear fields an apply keeps (a PV's claimRef, a claim's volumeName).
+        static func patched(_ object: AnyResource, with patch: JSONValue) throws -> AnyResource {
+            let value = JSONMergePatch.apply(patch, to: try ObjectRenderer.value(object))
+            let decoded: AnyResource
+            do { decoded = try ManifestReader.decodeObject(value, source: "-p", document: 1).object } catch {
+                throw CLIError(error.description)
+            }
+            var merged: AnyResource
+            switch ApplyMerge.merge(existing: object, incoming: decoded) {
+            case .failure(let e): throw CLIError("\(object.displayName): \(e.field): \(e.message)")
+            case .success(let m): merged = m
+            }
+            if case .persistentVolume(var pv) = merged, case .persistentVolume(let d) = decoded {
+                pv.spec.claimRef = d.spec.claimRef
+                merged = .persistentVolume(pv)
+            }
+            if case .persistentVolumeClaim(var c) = merged, case .persistentVolumeClaim(let d) = decoded, c.phase != .bound {
+                c.spec.volumeName = d.spec.volumeName
+                merged = .persistentVolumeClaim(c)
+            }
+            merged.metadata.annotations = decoded.metadata.annotations
+            merged.metadata.resourceVersion = object.metadata.resourceVersion
+            let errors = merged.validate()
+            if !errors.isEmpty {
+                throw CLIError(errors.map { "\(object.displayName): \($0.field): \($0.message)" }.joined(separator: "\nerror: "))
+            }
+            return merged
+        }
+    }
+}
