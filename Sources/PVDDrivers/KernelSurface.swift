@@ -19,7 +19,13 @@ public protocol LoopDevices: Sendable {
     /// once its last holder (the mount) lets go. Call it only while something holds the device open.
     func setAutoclear(_ device: LoopDevice) throws(DriverError)
     /// Detaches a device (LOOP_CLR_FD). Detaching a device that is already free is not an error.
+    /// A number is only safe to detach while it is known to be held: once it is free, another
+    /// process may bind it, so prefer `detach(_:ifBacking:)`.
     func detach(_ device: LoopDevice) throws(DriverError)
+    /// Detaches `device` only if `image` still backs it, checked (LOOP_GET_STATUS64) and cleared
+    /// (LOOP_CLR_FD) through one open descriptor, which keeps the device from changing hands in
+    /// between. Returns false, touching nothing, when it is free or backed by another file.
+    func detach(_ device: LoopDevice, ifBacking image: String) throws(DriverError) -> Bool
     /// The devices currently backed by `image` (by inode, not by name), as the kernel reports them.
     func devices(backing image: String) throws(DriverError) -> [LoopDevice]
     /// Tells the device its backing file changed size (LOOP_SET_CAPACITY).

@@ -78,6 +78,24 @@ public struct LinuxLoopDevices: LoopDevices {
         throw .system("LOOP_CLR_FD", device.path, errno: -r)
     }
 
+    /// LOOP_GET_STATUS64, compared with `stat` of the image, then LOOP_CLR_FD, on one descriptor:
+    /// while it is open the kernel cannot let the device go (autoclear waits for the last close,
+    /// another LOOP_CLR_FD is deferred to it), so the device cleared is the one checked.
+    public func detach(_ device: LoopDevice, ifBacking image: String) throws(DriverError) -> Bool {
+        guard let st = try LoopFiles.statIfExists(image) else { return false }
+        guard let loop = try openDevice(device) else { return false }
+        defer { try? loop.close() }
+        var dev: UInt64 = 0
+        var ino: UInt64 = 0
+        let r = pvd_loop_backing(loop.rawValue, &dev, &ino)
+        if -r == ENXIO { return false }
+        if r != 0 { throw .system("LOOP_GET_STATUS64", device.path, errno: -r) }
+        guard LoopFiles.Identity(device: dev, inode: ino) == LoopFiles.identity(of: st) else { return false }
+        let c = pvd_loop_clear(loop.rawValue)
+        if c == 0 || -c == ENXIO { return true }
+        throw .system("LOOP_CLR_FD", device.path, errno: -c)
+    }
+
     /// LOOP_GET_STATUS64 then LOOP_SET_STATUS64 with LO_FLAGS_AUTOCLEAR added.
     public func setAutoclear(_ device: LoopDevice) throws(DriverError) {
         guard let loop = try openDevice(device) else {

@@ -40,13 +40,13 @@ extension LoopDriver {
     func detachAll(_ layout: LoopLayout) async throws(DriverError) {
         var devices = try loops.devices(backing: layout.image)
         guard !devices.isEmpty else { return }
-        for device in devices { try loops.detach(device) }
+        for device in devices { _ = try loops.detach(device, ifBacking: layout.image) }
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: detachWait)
         while true {
             devices = try loops.devices(backing: layout.image)
             if devices.isEmpty { return }
-            if clock.now >= deadline {
+            if clock.now >= deadline || Task.isCancelled {
                 throw DriverError(
                     .busy,
                     "\(devices.map(\.path).joined(separator: ", ")) still attached to \(layout.image): something holds it open (a bind mount of the volume, a process using the Block device)"

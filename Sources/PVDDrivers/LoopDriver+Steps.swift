@@ -42,7 +42,7 @@ extension LoopDriver {
     /// The filesystem on the device: the one already there, or a new one of the class's type
     /// when the probe finds nothing at all. An image that holds a filesystem is never formatted
     /// again, whatever the class says now.
-    func ensureFilesystem(device: LoopDevice, parameters: LoopParameters) async throws(DriverError) -> String {
+    func ensureFilesystem(_ layout: LoopLayout, device: LoopDevice, parameters: LoopParameters) async throws(DriverError) -> String {
         if let found = try probe.probe(device.path) {
             guard Self.mountableTypes.contains(found) else {
                 throw DriverError(.refused, "\(device.path) already holds \(found), which pvd does not mount; it is never formatted over")
@@ -52,6 +52,10 @@ extension LoopDriver {
                     "image keeps its existing filesystem", metadata: ["pvd.device": "\(device)", "pvd.found": "\(found)", "pvd.fsType": "\(parameters.fsType)"])
             }
             return found
+        }
+        // mkfs takes a path: make sure, as late as we can, that the number is still this image's.
+        guard try loops.devices(backing: layout.image).contains(device) else {
+            throw DriverError(.busy, "\(device.path) no longer backs \(layout.image); provision again")
         }
         try await tools.makeFilesystem(type: parameters.fsType, device: device.path, options: parameters.mkfsOptions)
         logger.debug("made filesystem", metadata: ["pvd.device": "\(device)", "pvd.fsType": "\(parameters.fsType)"])

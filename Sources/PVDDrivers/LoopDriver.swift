@@ -79,7 +79,7 @@ public struct LoopDriver: VolumeDriver {
             try loops.setAutoclear(device)
         } else {
             let device = try ensureAttached(layout)
-            let fsType = try await ensureFilesystem(device: device, parameters: parameters)
+            let fsType = try await ensureFilesystem(layout, device: device, parameters: parameters)
             try ensureAllocated(layout, parameters: parameters)
             try ensureMounted(layout, device: device, fsType: fsType, options: request.mountOptions)
             try loops.setAutoclear(device)

@@ -22,9 +22,10 @@ struct LinuxLoopDevicesTests {
         #expect(try loops.devices(backing: image) == [device])
         #expect(root.devicesInside() == [device])
 
-        try loops.detach(device)
+        #expect(try loops.detach(device, ifBacking: image))
         #expect(try loops.devices(backing: image).isEmpty)
-        try loops.detach(device)  // already free: not an error
+        // Free now, and maybe someone else's a moment later: the checked detach leaves it alone.
+        #expect(try !loops.detach(device, ifBacking: image))
         #expect(root.devicesInside().isEmpty)
     }
 
@@ -36,10 +37,12 @@ struct LinuxLoopDevicesTests {
         try makeSparseFile(image, size: 8 * mebibyte)
         try makeSparseFile(other, size: 8 * mebibyte)
         let device = try loops.attach(image: image, readOnly: false, autoclear: false)
-        defer { try? loops.detach(device) }
+        let renamed = root.sub("renamed.img")
+        defer { _ = try? loops.detach(device, ifBacking: renamed) }
 
         #expect(try loops.devices(backing: other).isEmpty)
-        let renamed = root.sub("renamed.img")
+        #expect(try !loops.detach(device, ifBacking: other))  // not other's: untouched
+        #expect(try loops.devices(backing: image) == [device])
         #expect(rename(image, renamed) == 0)
         #expect(try loops.devices(backing: renamed) == [device])
         #expect(try loops.devices(backing: image).isEmpty)  // nothing at that name now
@@ -52,7 +55,7 @@ struct LinuxLoopDevicesTests {
         let image = root.sub("grow.img")
         try makeSparseFile(image, size: 32 * mebibyte)
         let device = try loops.attach(image: image, readOnly: false, autoclear: false)
-        defer { try? loops.detach(device) }
+        defer { _ = try? loops.detach(device, ifBacking: image) }
 
         #expect(truncate(image, off_t(96 * mebibyte)) == 0)
         #expect(try sizeOf(device.path) == 32 * mebibyte)
@@ -66,7 +69,7 @@ struct LinuxLoopDevicesTests {
         let image = root.sub("ro.img")
         try makeSparseFile(image, size: 8 * mebibyte)
         let device = try loops.attach(image: image, readOnly: true, autoclear: false)
-        defer { try? loops.detach(device) }
+        defer { _ = try? loops.detach(device, ifBacking: image) }
 
         #expect(try loops.flags(of: device).map { $0 & PVD_LO_FLAGS_READ_ONLY } == PVD_LO_FLAGS_READ_ONLY)
         // The kernel lets the device be opened for writing; the write itself fails.
@@ -116,14 +119,24 @@ struct LinuxLoopDevicesTests {
         let backing = open(image, O_RDWR | O_CLOEXEC)
         try #require(backing >= 0)
         defer { close(backing) }
-        let number = pvd_loop_get_free()
-        try #require(number >= 0)
-        let device = LoopDevice(number: Int(number))
-        let loopFD = open(device.path, O_RDWR | O_CLOEXEC)
-        try #require(loopFD >= 0)
-        #expect(pvd_loop_configure(loopFD, backing, 0, 1, 0) == 0)
+        // The free number is only a hint: another test (or process) may bind it first, and then
+        // the device is theirs, not to be touched: ask again.
+        var configured: (device: LoopDevice, fd: Int32)?
+        for _ in 0..<8 where configured == nil {
+            let number = pvd_loop_get_free()
+            try #require(number >= 0)
+            let device = LoopDevice(number: Int(number))
+            let fd = open(device.path, O_RDWR | O_CLOEXEC)
+            guard fd >= 0 else { continue }
+            let r = pvd_loop_configure(fd, backing, 0, 1, 0)
+            if r == 0 { configured = (device, fd) } else { close(fd); #expect(r == -EBUSY) }
+        }
+        let (device, loopFD) = try #require(configured)
+        var held = true
+        defer { if held { close(loopFD) } }
         try CLIMounter().mount(source: device.path, target: target, fsType: "ext4", options: [])
         close(loopFD)
+        held = false
         #expect(try loops.devices(backing: image) == [device])  // the mount still holds it
         try CLIMounter().unmount(target: target)
         #expect(try loops.devices(backing: image).isEmpty)
@@ -159,7 +172,7 @@ struct LinuxLoopDevicesTests {
         #expect(Set(devices.values).count == images.count)
         for (image, device) in devices {
             #expect(try loops.devices(backing: image) == [device])
-            try loops.detach(device)
+            #expect(try loops.detach(device, ifBacking: image))
         }
         #expect(root.devicesInside().isEmpty)
     }

@@ -1,3 +1,4 @@
+import CLinux
 import Foundation
 import PVDDrivers
 
@@ -26,11 +27,28 @@ struct TestRoot: Sendable {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: "/sys/block")) ?? []
         return names.compactMap { name -> LoopDevice? in
             guard name.hasPrefix("loop"), let number = Int(name.dropFirst(4)) else { return nil }
-            guard var file = try? String(contentsOfFile: "/sys/block/\(name)/loop/backing_file", encoding: .utf8) else { return nil }
-            file = file.trimmingCharacters(in: .newlines)
-            if file.hasSuffix(" (deleted)") { file.removeLast(" (deleted)".count) }
-            return file.hasPrefix(path + "/") ? LoopDevice(number: number) : nil
+            let device = LoopDevice(number: number)
+            return isInside(device) ? device : nil
         }.sorted { $0.number < $1.number }
+    }
+
+    /// Whether the kernel names a file inside this root as the device's backing file.
+    func isInside(_ device: LoopDevice) -> Bool {
+        guard var file = try? String(contentsOfFile: "/sys/block/loop\(device.number)/loop/backing_file", encoding: .utf8) else {
+            return false
+        }
+        file = file.trimmingCharacters(in: .newlines)
+        if file.hasSuffix(" (deleted)") { file.removeLast(" (deleted)".count) }
+        return file.hasPrefix(path + "/")
+    }
+
+    /// LOOP_CLR_FD on a device of this root, checked again while a descriptor of ours holds
+    /// it: then the kernel cannot hand the number to someone else between check and clear.
+    func detachIfInside(_ device: LoopDevice) {
+        let fd = open(device.path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        defer { close(fd) }
+        if isInside(device) { _ = pvd_loop_clear(fd) }
     }
 
     /// Undoes everything this test left under its root. Safe to call more than once.
@@ -38,11 +56,10 @@ struct TestRoot: Sendable {
         for target in mountsInside() {
             _ = try? Shell.run("umount", [target])
         }
-        let loops = LinuxLoopDevices()
         for _ in 0..<50 {
             let left = devicesInside()
             if left.isEmpty { break }
-            for device in left { try? loops.detach(device) }
+            for device in left { detachIfInside(device) }
             usleep(20_000)
         }
         // Never remove a tree that still has a mount in it.
