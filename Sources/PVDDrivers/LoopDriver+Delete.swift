@@ -12,7 +12,7 @@ extension LoopDriver {
         let layout = LoopLayout(root: root, imageDir: parameters.imageDir, name: name)
         try unmountAll(layout)
         try await detachAll(layout)
-        try LoopFiles.removeDirectoryIfExists(layout.mountPoint)
+        try removeMountPoint(layout)
         try removeDeviceLink(layout)
         try LoopFiles.unlinkIfExists(layout.image)
         try LoopFiles.unlinkIfExists(layout.partialImage)
@@ -54,6 +54,16 @@ extension LoopDriver {
             }
             try? await Task.sleep(for: .milliseconds(20))
         }
+    }
+
+    /// Removes the mount directory if empty; a symlink found in its place (never made by pvd,
+    /// refused by provision) is removed itself, not followed.
+    func removeMountPoint(_ layout: LoopLayout) throws(DriverError) {
+        if let st = try LoopFiles.lstatIfExists(layout.mountPoint), LoopFiles.isSymlink(st) {
+            try LoopFiles.unlinkIfExists(layout.mountPoint)
+            return
+        }
+        try LoopFiles.removeDirectoryIfExists(layout.mountPoint)
     }
 
     /// Removes the Block volume's link (and a half-made one), refusing anything there that is not a symlink.

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Logging
+import SystemPackage
 
 /// The provisioning steps after the image. Each looks first and acts only when its work is not
 /// done yet; provisioning calls them in order, tests call them one by one to stage a crash.
@@ -23,6 +24,21 @@ extension LoopDriver {
         let device = try loops.attach(image: layout.image, readOnly: false, autoclear: false)
         logger.debug("attached", metadata: ["pvd.pv": "\(layout.name)", "pvd.device": "\(device)"])
         return device
+    }
+
+    /// Runs `body` while a descriptor of ours holds `device` open, after checking that it backs the
+    /// volume's image. While it is held the kernel keeps the binding: autoclear waits for the last
+    /// close and another process's LOOP_CLR_FD is deferred to it. So the number mkfs, mount or the
+    /// link are given is the image's for as long as they use it.
+    func holding<T>(
+        _ device: LoopDevice, of layout: LoopLayout, _ body: () async throws(DriverError) -> T
+    ) async throws(DriverError) -> T {
+        let hold = try LoopFiles.open(device.path, .readOnly, options: [.closeOnExec])
+        defer { try? hold.close() }
+        guard try loops.devices(backing: layout.image).contains(device) else {
+            throw DriverError(.busy, "\(device.path) no longer backs \(layout.image); provision again")
+        }
+        return try await body()
     }
 
     /// The device of the image mounted at the volume's mount point, or nil when nothing is.

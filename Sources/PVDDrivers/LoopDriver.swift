@@ -11,6 +11,10 @@ import PVDModel
 /// mkfs (`ensureFilesystem`) → mount (`ensureMounted`) → autoclear; Block volumes stop after
 /// the device and get a link (`ensureDeviceLink`) instead.
 ///
+/// Between finding the device and formatting, mounting or linking it, the driver holds it open
+/// (`holding`): mkfs, mount and the link take a path, and a device nobody holds could be let go
+/// and bound to someone else's file under the same number in between; a held one cannot.
+///
 /// Filesystem volumes are attached *without* LO_FLAGS_AUTOCLEAR and get it once mounted: the
 /// kernel clears an autoclear device at its last close, and between attach and mount nothing
 /// holds the device open (mkfs and the probe open and close it). Once set, unmounting the volume
@@ -67,8 +71,10 @@ public struct LoopDriver: VolumeDriver {
 
         if request.volumeMode == .block {
             let device = try ensureAttached(layout)
-            try ensureAllocated(layout, parameters: parameters)
-            try ensureDeviceLink(layout, device: device)
+            try await holding(device, of: layout) { () throws(DriverError) in
+                try ensureAllocated(layout, parameters: parameters)
+                try ensureDeviceLink(layout, device: device)
+            }
             logger.info("provisioned", metadata: ["pvd.pv": "\(request.name)", "pvd.device": "\(device)", "pvd.path": "\(layout.deviceLink)"])
             return ProvisionedVolume(path: layout.deviceLink, capacityBytes: imageSize)
         }
@@ -79,10 +85,12 @@ public struct LoopDriver: VolumeDriver {
             try loops.setAutoclear(device)
         } else {
             let device = try ensureAttached(layout)
-            let fsType = try await ensureFilesystem(layout, device: device, parameters: parameters)
-            try ensureAllocated(layout, parameters: parameters)
-            try ensureMounted(layout, device: device, fsType: fsType, options: request.mountOptions)
-            try loops.setAutoclear(device)
+            try await holding(device, of: layout) { () async throws(DriverError) in
+                let fsType = try await ensureFilesystem(layout, device: device, parameters: parameters)
+                try ensureAllocated(layout, parameters: parameters)
+                try ensureMounted(layout, device: device, fsType: fsType, options: request.mountOptions)
+                try loops.setAutoclear(device)
+            }
             logger.info("provisioned", metadata: ["pvd.pv": "\(request.name)", "pvd.device": "\(device)", "pvd.path": "\(layout.mountPoint)"])
         }
         return ProvisionedVolume(path: layout.mountPoint, capacityBytes: imageSize)

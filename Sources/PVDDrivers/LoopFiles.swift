@@ -41,8 +41,9 @@ enum LoopFiles {
     static func isSymlink(_ st: stat) -> Bool { st.st_mode & S_IFMT == S_IFLNK }
 
     /// `mkdir -p`: makes `path` with `mode` and any missing parents with `parentMode`. An existing
-    /// directory (or a symlink to one, as an administrator may make of the root) is fine; anything
-    /// else is refused.
+    /// directory is fine, and so is a symlink to one among the parents (an administrator may make
+    /// the root one); `path` itself must be a real directory: a volume is never mounted or put
+    /// through a link somewhere else.
     static func makeDirectories(_ path: String, mode: mode_t, parentMode: mode_t = 0o755) throws(DriverError) {
         var prefix = path.hasPrefix("/") ? "" : "."
         let components = path.split(separator: "/", omittingEmptySubsequences: true)
@@ -51,8 +52,9 @@ enum LoopFiles {
             if mkdir(prefix, index == components.count - 1 ? mode : parentMode) == 0 { continue }
             let e = errno
             guard e == EEXIST else { throw .system("mkdir", prefix, errno: e) }
-            guard let st = try statIfExists(prefix), isDirectory(st) else {
-                throw DriverError(.refused, "\(prefix) exists and is not a directory")
+            let isLast = index == components.count - 1
+            guard let st = try isLast ? lstatIfExists(prefix) : statIfExists(prefix), isDirectory(st) else {
+                throw DriverError(.refused, "\(prefix) exists and is not a directory\(isLast ? " (pvd does not follow a symlink here)" : "")")
             }
         }
     }

@@ -393,4 +393,19 @@ struct LoopDriverTests {
         try await driver.delete(name: name, parameters: [:])
         try expectGone(root, name)
     }
+
+    @Test func aSymlinkInPlaceOfTheMountPointIsRefusedAndNotFollowed() async throws {
+        let root = try TestRoot()
+        defer { root.cleanup() }
+        let driver = makeDriver(root)
+        try FileManager.default.createDirectory(atPath: root.sub("mounts"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: root.sub("elsewhere"), withIntermediateDirectories: true)
+        #expect(symlink(root.sub("elsewhere"), root.sub("mounts/pvc-sym")) == 0)
+        let error = await #expect(throws: DriverError.self) { try await driver.provision(request("pvc-sym", 8 * mebibyte)) }
+        #expect(error?.code == .refused)
+        #expect(root.mountsInside().isEmpty)
+        try await driver.delete(name: "pvc-sym", parameters: [:])
+        try expectGone(root, "pvc-sym")
+        #expect(FileManager.default.fileExists(atPath: root.sub("elsewhere")))
+    }
 }
