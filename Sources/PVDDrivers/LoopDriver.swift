@@ -16,9 +16,11 @@ import PVDModel
 /// and bound to someone else's file under the same number in between; a held one cannot.
 ///
 /// Filesystem volumes are attached *without* LO_FLAGS_AUTOCLEAR and get it once mounted: the
-/// kernel clears an autoclear device at its last close, and between attach and mount nothing
-/// holds the device open (mkfs and the probe open and close it). Once set, unmounting the volume
-/// detaches its device by itself. Block volumes never get it; `delete` detaches them.
+/// kernel clears an autoclear device at its last close, and `attach` closes its descriptor before
+/// it returns, so a device attached with it would be gone before anything could hold it. Once
+/// set, unmounting the volume detaches its device by itself. Block volumes never get it;
+/// `delete` detaches them. A crash between attach and mount leaves the device attached, and the
+/// next provision picks it up.
 ///
 /// Capacity: the request is rounded up to a whole MiB, and for Filesystem volumes up to the
 /// smallest filesystem mkfs makes (300 MiB for xfs, 128 MiB for btrfs); the PV records the image's

@@ -69,6 +69,17 @@ struct TestRoot: Sendable {
     }
 }
 
+/// The devices still backing `image` after waiting up to a second for them to go: a device
+/// clears at its last close, and a concurrent attach or scan may hold it a moment longer.
+func devicesAfterRelease(backing image: String) throws -> [LoopDevice] {
+    var left = try LinuxLoopDevices().devices(backing: image)
+    for _ in 0..<50 where !left.isEmpty {
+        usleep(20_000)
+        left = try LinuxLoopDevices().devices(backing: image)
+    }
+    return left
+}
+
 /// Size of a file or block device, by seeking to its end.
 func sizeOf(_ path: String) throws -> Int64 {
     let fd = open(path, O_RDONLY | O_CLOEXEC)
