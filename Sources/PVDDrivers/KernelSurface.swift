@@ -7,7 +7,7 @@ public struct LoopDevice: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// Loop devices, through /dev/loop-control and the loop ioctls (LOOP_CTL_GET_FREE,
-/// LOOP_CONFIGURE, LOOP_CLR_FD, LOOP_SET_CAPACITY, LOOP_GET_STATUS64).
+/// LOOP_CONFIGURE, LOOP_CLR_FD, LOOP_SET_CAPACITY, LOOP_GET_STATUS64, LOOP_SET_STATUS64).
 public protocol LoopDevices: Sendable {
     /// Attaches an image file to a free loop device. `autoclear` makes the kernel detach it at
     /// its last close. `attach` closes its own descriptor before it returns, so a device attached
