@@ -7,14 +7,25 @@ public struct LoopDevice: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// Loop devices, through /dev/loop-control and the loop ioctls (LOOP_CTL_GET_FREE,
-/// LOOP_CONFIGURE, LOOP_CLR_FD, LOOP_SET_CAPACITY, LOOP_GET_STATUS64).
+/// LOOP_CONFIGURE, LOOP_CLR_FD, LOOP_SET_CAPACITY, LOOP_GET_STATUS64, LOOP_SET_STATUS64).
 public protocol LoopDevices: Sendable {
-    /// Attaches an image file to a free loop device. `autoclear` makes the kernel detach it after
-    /// the last close once nothing has it mounted (for filesystem volumes); a Block volume,
-    /// which nothing mounts, is attached without it and detached explicitly.
+    /// Attaches an image file to a free loop device. `autoclear` makes the kernel detach it at
+    /// its last close. `attach` closes its own descriptor before it returns, so a device attached
+    /// with `autoclear` that nothing else holds open is gone again at once: filesystem volumes are
+    /// attached without it and get it from `setAutoclear` once mounted; a Block volume, which
+    /// nothing mounts, never gets it and is detached explicitly.
     func attach(image: String, readOnly: Bool, autoclear: Bool) throws(DriverError) -> LoopDevice
+    /// Turns autoclear on for an attached device (LOOP_SET_STATUS64), so that it detaches itself
+    /// once its last holder (the mount) lets go. Call it only while something holds the device open.
+    func setAutoclear(_ device: LoopDevice) throws(DriverError)
     /// Detaches a device (LOOP_CLR_FD). Detaching a device that is already free is not an error.
+    /// A number is only safe to detach while it is known to be held: once it is free, another
+    /// process may bind it, so prefer `detach(_:ifBacking:)`.
     func detach(_ device: LoopDevice) throws(DriverError)
+    /// Detaches `device` only if `image` still backs it, checked (LOOP_GET_STATUS64) and cleared
+    /// (LOOP_CLR_FD) through one open descriptor, which keeps the device from changing hands in
+    /// between. Returns false, touching nothing, when it is free or backed by another file.
+    func detach(_ device: LoopDevice, ifBacking image: String) throws(DriverError) -> Bool
     /// The devices currently backed by `image` (by inode, not by name), as the kernel reports them.
     func devices(backing image: String) throws(DriverError) -> [LoopDevice]
     /// Tells the device its backing file changed size (LOOP_SET_CAPACITY).
