@@ -22,6 +22,9 @@ struct BindBench: AsyncParsableCommand {
     @Option(help: "Where to write the JSON results (default bench-results/bind-N.json).")
     var json: String?
 
+    @Flag(help: "Time only the pure matcher (no store): for profiling it.")
+    var matcherOnly = false
+
     @Option(help: "Directory for the temporary store (default: the system temp dir).")
     var workDir: String?
 
@@ -32,6 +35,28 @@ struct BindBench: AsyncParsableCommand {
 
         var gen = BindWorkload(seed: seed)
         let (classes, volumes, claims) = gen.make(count: count)
+
+        if matcherOnly {
+            let now = Time.now()
+            let vols = volumes.map { pv -> PersistentVolume in
+                var v = pv
+                v.status = PersistentVolumeStatus(phase: .available)
+                return v
+            }
+            let stamped = claims.enumerated().map { i, c -> PersistentVolumeClaim in
+                var x = c
+                x.metadata.uid = "uid-\(i)"
+                x.metadata.creationTimestamp = now
+                return x
+            }
+            let (n, secs) = Self.time {
+                let context = BinderContext(storageClasses: classes, claims: stamped, now: now)
+                var index = VolumeIndex(vols)
+                return Binder().matchAll(claims: stamped, context: context, index: &index).filter { if case .bound = $0.outcome { true } else { false } }.count
+            }
+            print("matcher alone: \(String(format: "%.3f", secs)) s, \(n) bound, peak RSS \(String(format: "%.0f", Measure.peakRSSMiB())) MiB")
+            return
+        }
 
         // (a) Load into a fresh store.
         let store = try SQLiteStore(path: dir.appendingPathComponent("state.db").path)
