@@ -20,7 +20,7 @@ struct CLIMounter: Mounter {
     }
 
     func mountedSource(at target: String) throws(DriverError) -> MountInfo? {
-        MountTable.read().last { $0.target == target }
+        CLIMountTable.read().last { $0.target == target }
     }
 
     private func run(_ tool: String, _ arguments: [String]) throws(DriverError) {
@@ -38,7 +38,7 @@ struct CLIMounter: Mounter {
 }
 
 /// /proc/self/mountinfo, parsed.
-enum MountTable {
+enum CLIMountTable {
     static func read() -> [MountInfo] {
         guard let text = try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8) else { return [] }
         return text.split(separator: "\n").compactMap { line in
