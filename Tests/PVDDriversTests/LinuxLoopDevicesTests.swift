@@ -95,13 +95,13 @@ struct LinuxLoopDevicesTests {
         try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: false)
 
         let device = try loops.attach(image: image, readOnly: false, autoclear: false)
-        try CLIMounter().mount(source: device.path, target: target, fsType: "ext4", options: [])
+        try LibMountMounter().mount(source: device.path, target: target, fsType: "ext4", options: [])
         try loops.setAutoclear(device)
         try loops.setAutoclear(device)  // again: no change
         #expect(try loops.flags(of: device).map { $0 & PVD_LO_FLAGS_AUTOCLEAR } == PVD_LO_FLAGS_AUTOCLEAR)
         #expect(try loops.devices(backing: image) == [device])  // the mount holds it
 
-        try CLIMounter().unmount(target: target)
+        try LibMountMounter().unmount(target: target)
         #expect(try devicesAfterRelease(backing: image).isEmpty)
     }
 
@@ -134,11 +134,11 @@ struct LinuxLoopDevicesTests {
         let (device, loopFD) = try #require(configured)
         var held = true
         defer { if held { close(loopFD) } }
-        try CLIMounter().mount(source: device.path, target: target, fsType: "ext4", options: [])
+        try LibMountMounter().mount(source: device.path, target: target, fsType: "ext4", options: [])
         close(loopFD)
         held = false
         #expect(try loops.devices(backing: image) == [device])  // the mount still holds it
-        try CLIMounter().unmount(target: target)
+        try LibMountMounter().unmount(target: target)
         #expect(try devicesAfterRelease(backing: image).isEmpty)
     }
 

@@ -22,7 +22,7 @@ struct LoopDriverRecoveryTests {
 
         let volume = try await driver.provision(request(name, 32 * mebibyte))
         #expect(try LinuxLoopDevices().devices(backing: layout.image) == [device])  // reused, no twin
-        #expect(try CLIMounter().mountedSource(at: volume.path)?.source == device.path)
+        #expect(try LibMountMounter().mountedSource(at: volume.path)?.source == device.path)
         try await driver.delete(name: name, parameters: [:])
         try expectGone(root, name)
     }
@@ -41,7 +41,7 @@ struct LoopDriverRecoveryTests {
 
         let volume = try await driver.provision(request(name, 32 * mebibyte))
         #expect(try filesystemUUID(device.path) == uuid)
-        #expect(try CLIMounter().mountedSource(at: volume.path)?.source == device.path)
+        #expect(try LibMountMounter().mountedSource(at: volume.path)?.source == device.path)
         try await driver.delete(name: name, parameters: [:])
         try expectGone(root, name)
     }
@@ -87,7 +87,7 @@ struct LoopDriverRecoveryTests {
         let driver = makeDriver(root)
         let name = "pvc-half-deleted"
         let volume = try await driver.provision(request(name, 16 * mebibyte))
-        try CLIMounter().unmount(target: volume.path)  // the crash came after the unmount
+        try LibMountMounter().unmount(target: volume.path)  // the crash came after the unmount
         try await driver.delete(name: name, parameters: [:])
         try expectGone(root, name)
     }
@@ -101,7 +101,7 @@ struct LoopDriverRecoveryTests {
         let name = "pvc-reboot"
         let volume = try await driver.provision(request(name, 32 * mebibyte))
         try "before".write(toFile: volume.path + "/f", atomically: false, encoding: .utf8)
-        try CLIMounter().unmount(target: volume.path)
+        try LibMountMounter().unmount(target: volume.path)
         #expect(try devicesAfterRelease(backing: root.sub("images/\(name).img")).isEmpty)
 
         #expect(try await driver.provision(request(name, 32 * mebibyte)) == volume)

@@ -8,7 +8,7 @@ import Testing
 /// A LoopDriver over the real kernel, rooted in the test's own temporary directory.
 func makeDriver(_ root: TestRoot) -> LoopDriver {
     LoopDriver(
-        root: root.path, loopDevices: LinuxLoopDevices(), mounter: CLIMounter(), probe: BlkidProbe(), tools: MkfsTools())
+        root: root.path, loopDevices: LinuxLoopDevices(), mounter: LibMountMounter(), probe: BlkidProbe(), tools: SystemFilesystemTools())
 }
 
 func request(_ name: String, _ bytes: Int64, _ parameters: [String: String] = [:], mode: VolumeMode = .filesystem) -> ProvisionRequest {
@@ -31,7 +31,7 @@ struct LoopDriverTests {
     /// ext4 and xfs always (the Makefile installs e2fsprogs and xfsprogs); btrfs where mkfs.btrfs is.
     @Test(arguments: ["ext4", "xfs"] + (Shell.has("mkfs.btrfs") ? ["btrfs"] : []))
     func lifecycle(fsType: String) async throws {
-        try #require(MkfsTools().supportedTypes().contains(fsType), "mkfs.\(fsType) is not installed")
+        try #require(SystemFilesystemTools().supportedTypes().contains(fsType), "mkfs.\(fsType) is not installed")
         let root = try TestRoot()
         defer { root.cleanup() }
         let driver = makeDriver(root)
@@ -41,7 +41,7 @@ struct LoopDriverTests {
         let volume = try await driver.provision(request(name, 100 * mebibyte, parameters))
         #expect(volume.path == root.sub("mounts/\(name)"))
         #expect(volume.capacityBytes == max(100 * mebibyte, LoopDriver.minimumBytes(fsType: fsType)))
-        let mounted = try #require(try CLIMounter().mountedSource(at: volume.path))
+        let mounted = try #require(try LibMountMounter().mountedSource(at: volume.path))
         #expect(mounted.fsType == fsType)
         let image = root.sub("images/\(name).img")
         let devices = try LinuxLoopDevices().devices(backing: image)
@@ -80,7 +80,7 @@ struct LoopDriverTests {
         // larger than asked for, gives the volume its capacity.
         let driver = makeDriver(root)
         let volume = try await driver.provision(request(name, 300 * mebibyte, ["fsType": "xfs"]))
-        #expect(try CLIMounter().mountedSource(at: volume.path)?.fsType == "ext4")
+        #expect(try LibMountMounter().mountedSource(at: volume.path)?.fsType == "ext4")
         #expect(try String(contentsOfFile: volume.path + "/dir/old.txt", encoding: .utf8) == "old data")
         #expect(volume.capacityBytes == 320 * mebibyte)
         #expect(try filesystemUUID(image) == uuid)
@@ -103,7 +103,7 @@ struct LoopDriverTests {
         let devices = try LinuxLoopDevices().devices(backing: root.sub("images/\(name).img"))
         #expect(devices.map(\.path) == [target])
         #expect(try LinuxLoopDevices().flags(of: devices[0]).map { $0 & 4 } == 0)  // never autoclear
-        #expect(try CLIMounter().mountedSource(at: root.sub("mounts/\(name)")) == nil)
+        #expect(try LibMountMounter().mountedSource(at: root.sub("mounts/\(name)")) == nil)
 
         #expect(try await driver.provision(request(name, 20 * mebibyte + 1, mode: .block)) == volume)
         #expect(try LinuxLoopDevices().devices(backing: root.sub("images/\(name).img")) == devices)
@@ -191,7 +191,7 @@ struct LoopDriverTests {
         let driver = makeDriver(root)
         let name = "pvc-occupied"
         try FileManager.default.createDirectory(atPath: root.sub("mounts/\(name)"), withIntermediateDirectories: true)
-        try CLIMounter().mount(source: "tmpfs", target: root.sub("mounts/\(name)"), fsType: "tmpfs", options: ["size=1m"])
+        try LibMountMounter().mount(source: "tmpfs", target: root.sub("mounts/\(name)"), fsType: "tmpfs", options: ["size=1m"])
         let error = await #expect(throws: DriverError.self) {
             try await driver.provision(request(name, 16 * mebibyte))
         }
@@ -222,7 +222,7 @@ struct LoopDriverTests {
         let root = try TestRoot()
         defer { root.cleanup() }
         let driver = LoopDriver(
-            root: root.path, loopDevices: LinuxLoopDevices(), mounter: CLIMounter(), probe: BlkidProbe(), tools: MkfsTools(),
+            root: root.path, loopDevices: LinuxLoopDevices(), mounter: LibMountMounter(), probe: BlkidProbe(), tools: SystemFilesystemTools(),
             detachWait: .milliseconds(200))
         let name = "pvc-held"
         let volume = try await driver.provision(request(name, 4 * mebibyte, mode: .block))

@@ -7,7 +7,7 @@ import Testing
 /// Parameter checks and sizes: no kernel involved, no root needed.
 struct LoopParametersTests {
     let driver = LoopDriver(
-        root: "/nonexistent/pvd-root", loopDevices: LinuxLoopDevices(), mounter: CLIMounter(), probe: BlkidProbe(),
+        root: "/nonexistent/pvd-root", loopDevices: LinuxLoopDevices(), mounter: LibMountMounter(), probe: BlkidProbe(),
         tools: FixedTools(types: ["ext4", "xfs"]))
 
     @Test func goodParametersPass() {
