@@ -57,6 +57,7 @@ enum Applier {
             do {
                 let (writes, results) = try await plan(objects, store: store)
                 if !writes.isEmpty { _ = try await store.commit(writes) }
+                try await warnAboutDefaultClasses(store: store)
                 return results
             } catch let e as StoreError where e.code == .conflict && attempt < 5 {
                 continue
@@ -64,6 +65,15 @@ enum Applier {
                 throw CLIError(e.message)
             }
         }
+    }
+
+    /// Kubernetes allows several default classes and uses the newest; it is still worth saying.
+    private static func warnAboutDefaultClasses(store: any ObjectStore) async throws {
+        let classes = try await store.list(StorageClass.self, namespace: nil, selector: nil).items
+        let defaults = classes.filter(\.isDefault)
+        guard defaults.count > 1, let chosen = Defaulting.defaultClass(among: classes) else { return }
+        let names = defaults.map(\.metadata.name).sorted().joined(separator: ", ")
+        printError("Warning: \(defaults.count) StorageClasses are marked default (\(names)); claims that name no class get the newest, \(chosen.metadata.name)")
     }
 
     private static func plan(_ objects: [ManifestObject], store: any ObjectStore) async throws -> ([StoreWrite], [Result]) {

@@ -134,6 +134,17 @@ struct ProvisioningTests {
         #expect(c.path("status.phase") as? String == "Bound")
     }
 
+    @Test func twoDefaultClassesWarnAndTheNewestWins() throws {
+        let pvd = try PVDProcess()
+        defer { pvd.cleanup() }
+        try pvd.ok(["apply", "-f", try pvd.write("a.yaml", Self.hostPathClass("older", isDefault: true))])
+        Thread.sleep(forTimeInterval: 1.1)
+        let r = try pvd.ok(["apply", "-f", try pvd.write("b.yaml", Self.hostPathClass("newer", isDefault: true))])
+        #expect(r.stderr.contains("Warning: 2 StorageClasses are marked default (newer, older)"), "\(r.stderr)")
+        try pvd.ok(["apply", "-f", try pvd.write("c.yaml", Self.claim("data", cls: nil))])
+        #expect(try claimNamed(pvd, "data")?.path("spec.storageClassName") as? String == "newer")
+    }
+
     @Test func waitForFirstConsumerWaitsForAPodWithANode() throws {
         let pvd = try PVDProcess()
         defer { pvd.cleanup() }
