@@ -391,11 +391,12 @@ public struct JSONReader {
         default:
             let t = try numberToken()
             if t.integer, let v = int64(t.start, t.end) { return .int(v) }
-            // Foundation reads any number whose double value is a whole Int64 as `.int`, and
-            // parses in ways not worth copying for integers past Int64; leave those to it.
-            guard !t.integer else { throw FastJSONError() }
+            // Foundation reads a number as `.int` when its double value is a whole number that
+            // fits Int64 ("1.0", "1e2"), else as `.double`. Near Int64's range its exact rules
+            // are not worth copying: whole numbers below 2^64 in magnitude are left to it.
             let text = String(decoding: UnsafeBufferPointer(rebasing: b[t.start..<t.end]), as: UTF8.self)
-            guard let d = Double(text), d.isFinite, d.rounded(.towardZero) != d else { throw FastJSONError() }
+            guard let d = Double(text), d.isFinite else { throw FastJSONError() }
+            guard d.rounded(.towardZero) != d || d.magnitude >= 0x1p64 else { throw FastJSONError() }
             return .double(d)
         }
     }
