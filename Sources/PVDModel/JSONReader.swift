@@ -198,17 +198,23 @@ public struct JSONReader {
     public mutating func readString() throws(FastJSONError) -> String {
         try expect(UInt8(ascii: "\""))
         let start = i
+        var ascii = true
         // Fast path: no escapes, so the bytes are the string.
         while i < b.count {
             let c = b[i]
             if c == UInt8(ascii: "\"") {
-                let s = String(validating: UnsafeBufferPointer(rebasing: b[start..<i]), as: UTF8.self)
+                let bytes = UnsafeBufferPointer(rebasing: b[start..<i])
                 i += 1
-                guard let s else { throw FastJSONError() }
+                // ASCII needs no validation, and `String(decoding:)` is much cheaper than
+                // `String(validating:)`, which only non-ASCII text needs (Foundation refuses
+                // invalid UTF-8 rather than repairing it).
+                if ascii { return String(decoding: bytes, as: UTF8.self) }
+                guard let s = String(validating: bytes, as: UTF8.self) else { throw FastJSONError() }
                 return s
             }
             if c == UInt8(ascii: "\\") { break }
             if c < 0x20 { throw FastJSONError() }
+            if c >= 0x80 { ascii = false }
             i += 1
         }
         guard i < b.count else { throw FastJSONError() }
