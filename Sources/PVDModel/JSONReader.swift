@@ -198,17 +198,23 @@ public struct JSONReader {
     public mutating func readString() throws(FastJSONError) -> String {
         try expect(UInt8(ascii: "\""))
         let start = i
+        var ascii = true
         // Fast path: no escapes, so the bytes are the string.
         while i < b.count {
             let c = b[i]
             if c == UInt8(ascii: "\"") {
-                let s = String(validating: UnsafeBufferPointer(rebasing: b[start..<i]), as: UTF8.self)
+                let bytes = UnsafeBufferPointer(rebasing: b[start..<i])
                 i += 1
-                guard let s else { throw FastJSONError() }
+                // ASCII needs no validation, and `String(decoding:)` is much cheaper than
+                // `String(validating:)`, which only non-ASCII text needs (Foundation refuses
+                // invalid UTF-8 rather than repairing it).
+                if ascii { return String(decoding: bytes, as: UTF8.self) }
+                guard let s = String(validating: bytes, as: UTF8.self) else { throw FastJSONError() }
                 return s
             }
             if c == UInt8(ascii: "\\") { break }
             if c < 0x20 { throw FastJSONError() }
+            if c >= 0x80 { ascii = false }
             i += 1
         }
         guard i < b.count else { throw FastJSONError() }
@@ -391,11 +397,12 @@ public struct JSONReader {
         default:
             let t = try numberToken()
             if t.integer, let v = int64(t.start, t.end) { return .int(v) }
-            // Foundation reads any number whose double value is a whole Int64 as `.int`, and
-            // parses in ways not worth copying for integers past Int64; leave those to it.
-            guard !t.integer else { throw FastJSONError() }
+            // Foundation reads a number as `.int` when its double value is a whole number that
+            // fits Int64 ("1.0", "1e2"), else as `.double`. Near Int64's range its exact rules
+            // are not worth copying: whole numbers below 2^64 in magnitude are left to it.
             let text = String(decoding: UnsafeBufferPointer(rebasing: b[t.start..<t.end]), as: UTF8.self)
-            guard let d = Double(text), d.isFinite, d.rounded(.towardZero) != d else { throw FastJSONError() }
+            guard let d = Double(text), d.isFinite else { throw FastJSONError() }
+            guard d.rounded(.towardZero) != d || d.magnitude >= 0x1p64 else { throw FastJSONError() }
             return .double(d)
         }
     }

@@ -24,7 +24,8 @@ public struct JSONWriter: Sendable {
     public private(set) var unsupported = false
     private var needsComma = false
 
-    public init(capacity: Int = 512) {
+    /// `capacity`: bytes to reserve; a bound PV is about 1 KB, so most objects never regrow.
+    public init(capacity: Int = 1024) {
         bytes = []
         bytes.reserveCapacity(capacity)
     }
@@ -131,10 +132,6 @@ public struct JSONWriter: Sendable {
         if text.hasSuffix(".0") { text.removeLast(2) }
         bytes.append(contentsOf: text.utf8)
         needsComma = true
-    }
-
-    public mutating func value(_ v: some FastJSONEncodable) {
-        v.writeJSON(to: &self)
     }
 
     // MARK: Members that Foundation omits when nil (`encodeIfPresent`)
