@@ -28,6 +28,9 @@ public protocol LoopDevices: Sendable {
     func detach(_ device: LoopDevice, ifBacking image: String) throws(DriverError) -> Bool
     /// The devices currently backed by `image` (by inode, not by name), as the kernel reports them.
     func devices(backing image: String) throws(DriverError) -> [LoopDevice]
+    /// Whether `device` is backed by `image` right now (LOOP_GET_STATUS64 on that one device):
+    /// the cheap check once the device is known, where `devices(backing:)` scans them all.
+    func isBacking(_ device: LoopDevice, image: String) throws(DriverError) -> Bool
     /// Tells the device its backing file changed size (LOOP_SET_CAPACITY).
     func refreshCapacity(_ device: LoopDevice) throws(DriverError)
 }

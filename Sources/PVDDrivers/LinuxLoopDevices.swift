@@ -142,6 +142,11 @@ public struct LinuxLoopDevices: LoopDevices {
         throw .system("LOOP_SET_CAPACITY", device.path, errno: -r)
     }
 
+    public func isBacking(_ device: LoopDevice, image: String) throws(DriverError) -> Bool {
+        guard let st = try LoopFiles.statIfExists(image) else { return false }
+        return try backingIdentity(of: device) == LoopFiles.identity(of: st)
+    }
+
     /// The backing file of a device (LOOP_GET_STATUS64), or nil when it is free or gone.
     func backingIdentity(of device: LoopDevice) throws(DriverError) -> LoopFiles.Identity? {
         guard let loop = try openDevice(device) else { return nil }

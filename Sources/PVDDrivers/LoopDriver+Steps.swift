@@ -35,7 +35,7 @@ extension LoopDriver {
     ) async throws(DriverError) -> T {
         let hold = try LoopFiles.open(device.path, .readOnly, options: [.closeOnExec])
         defer { try? hold.close() }
-        guard try loops.devices(backing: layout.image).contains(device) else {
+        guard try loops.isBacking(device, image: layout.image) else {
             throw DriverError(.busy, "\(device.path) no longer backs \(layout.image); provision again")
         }
         return try await body()
@@ -45,6 +45,10 @@ extension LoopDriver {
     /// Something else mounted there is refused, never unmounted or mounted over.
     func mountedDevice(_ layout: LoopLayout) throws(DriverError) -> LoopDevice? {
         guard let mounted = try mounter.mountedSource(at: layout.mountPoint) else { return nil }
+        if mounted.source.hasPrefix("/dev/loop"), let number = Int(mounted.source.dropFirst("/dev/loop".count)),
+           try loops.isBacking(LoopDevice(number: number), image: layout.image) {
+            return LoopDevice(number: number)
+        }
         let devices = try loops.devices(backing: layout.image)
         guard let device = devices.first(where: { $0.path == mounted.source }) else {
             throw DriverError(
@@ -70,11 +74,25 @@ extension LoopDriver {
             return found
         }
         // mkfs takes a path: make sure, as late as we can, that the number is still this image's.
-        guard try loops.devices(backing: layout.image).contains(device) else {
+        guard try loops.isBacking(device, image: layout.image) else {
             throw DriverError(.busy, "\(device.path) no longer backs \(layout.image); provision again")
         }
         try await tools.makeFilesystem(type: parameters.fsType, device: device.path, options: parameters.mkfsOptions)
         logger.debug("made filesystem", metadata: ["pvd.device": "\(device)", "pvd.fsType": "\(parameters.fsType)"])
+        return parameters.fsType
+    }
+
+    /// The same as `ensureFilesystem(_:device:parameters:)` for an image no device is attached to:
+    /// the probe and mkfs work on the file itself.
+    func ensureFilesystem(onImage layout: LoopLayout, parameters: LoopParameters) async throws(DriverError) -> String {
+        if let found = try probe.probe(layout.image) {
+            guard Self.mountableTypes.contains(found) else {
+                throw DriverError(.refused, "\(layout.image) already holds \(found), which pvd does not mount; it is never formatted over")
+            }
+            return found
+        }
+        try await tools.makeFilesystem(type: parameters.fsType, device: layout.image, options: parameters.mkfsOptions)
+        logger.debug("made filesystem", metadata: ["pvd.image": "\(layout.image)", "pvd.fsType": "\(parameters.fsType)"])
         return parameters.fsType
     }
 

@@ -86,9 +86,16 @@ public struct LoopDriver: VolumeDriver {
             // Mounted by an earlier try, which may have stopped before autoclear.
             try loops.setAutoclear(device)
         } else {
-            let device = try ensureAttached(layout)
+            // A fresh image (no device has it yet) is probed and formatted as a plain file, as
+            // mkfs by hand would do it: faster than writing through a loop device, and no device
+            // can hold stale cached blocks of it. An image that is already attached (an earlier
+            // try stopped after attaching) is formatted through its device.
+            let attached = try loops.devices(backing: layout.image)
+            let preformatted = attached.isEmpty ? try await ensureFilesystem(onImage: layout, parameters: parameters) : nil
+            let device = try attached.isEmpty ? loops.attach(image: layout.image, readOnly: false, autoclear: false) : ensureAttached(layout)
             try await holding(device, of: layout) { () async throws(DriverError) in
-                let fsType = try await ensureFilesystem(layout, device: device, parameters: parameters)
+                let fsType: String
+                if let preformatted { fsType = preformatted } else { fsType = try await ensureFilesystem(layout, device: device, parameters: parameters) }
                 try ensureAllocated(layout, parameters: parameters)
                 try ensureMounted(layout, device: device, fsType: fsType, options: request.mountOptions)
                 try loops.setAutoclear(device)

@@ -174,7 +174,9 @@ enum Leftovers {
             let dir = "\(root)/\(sub)"
             if let names = try? fm.contentsOfDirectory(atPath: dir), !names.isEmpty { found.append("\(names.count) in \(sub)/") }
         }
-        if let mounts = try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8) {
+        // Read to the end: String(contentsOfFile:) stops at the first 4 KiB of a procfs file.
+        if let data = FileHandle(forReadingAtPath: "/proc/self/mountinfo")?.readDataToEndOfFile() {
+            let mounts = String(decoding: data, as: UTF8.self)
             let n = mounts.split(separator: "\n").filter { $0.contains(root) }.count
             if n > 0 { found.append("\(n) mounts") }
         }

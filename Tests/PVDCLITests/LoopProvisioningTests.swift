@@ -134,7 +134,9 @@ enum OwnDevices {
     struct Mount { var source: String; var target: String; var fsType: String }
 
     static func mounts(under root: String) -> [Mount] {
-        guard let text = try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8) else { return [] }
+        // Read to the end: String(contentsOfFile:) stops at the first 4 KiB of a procfs file.
+        guard let data = FileHandle(forReadingAtPath: "/proc/self/mountinfo")?.readDataToEndOfFile() else { return [] }
+        let text = String(decoding: data, as: UTF8.self)
         return text.split(separator: "\n").compactMap { line in
             let f = line.split(separator: " ")
             guard let dash = f.firstIndex(of: "-"), f.count > dash + 2 else { return nil }

@@ -7,7 +7,9 @@ import PVDDrivers
 /// /proc/self/mountinfo, parsed.
 enum CLIMountTable {
     static func read() -> [MountInfo] {
-        guard let text = try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8) else { return [] }
+        // Read to the end: String(contentsOfFile:) stops at the first 4 KiB of a procfs file.
+        guard let data = FileHandle(forReadingAtPath: "/proc/self/mountinfo")?.readDataToEndOfFile() else { return [] }
+        let text = String(decoding: data, as: UTF8.self)
         return text.split(separator: "\n").compactMap { line in
             let fields = line.split(separator: " ").map(String.init)
             guard let dash = fields.firstIndex(of: "-"), dash >= 6, fields.count >= dash + 3 else { return nil }
