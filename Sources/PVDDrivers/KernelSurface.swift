@@ -1,3 +1,5 @@
+import SystemPackage
+
 /// A loop device pvd attached: its node ("/dev/loop7") and number.
 public struct LoopDevice: Sendable, Hashable, CustomStringConvertible {
     public var number: Int
@@ -28,6 +30,9 @@ public protocol LoopDevices: Sendable {
     func detach(_ device: LoopDevice, ifBacking image: String) throws(DriverError) -> Bool
     /// The devices currently backed by `image` (by inode, not by name), as the kernel reports them.
     func devices(backing image: String) throws(DriverError) -> [LoopDevice]
+    /// `attach`, returning the device's descriptor still open, so an autoclear device stays
+    /// bound until the caller (or a mount made meanwhile) lets go of it.
+    func attachHeld(image: String, readOnly: Bool, autoclear: Bool) throws(DriverError) -> (LoopDevice, FileDescriptor)
     /// Whether `device` is backed by `image` right now (LOOP_GET_STATUS64 on that one device):
     /// the cheap check once the device is known, where `devices(backing:)` scans them all.
     func isBacking(_ device: LoopDevice, image: String) throws(DriverError) -> Bool

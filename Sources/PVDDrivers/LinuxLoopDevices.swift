@@ -21,6 +21,14 @@ public struct LinuxLoopDevices: LoopDevices {
     /// to it (LOOP_CONFIGURE). LOOP_CTL_GET_FREE only names a device that was free a moment ago:
     /// when another process binds it first, LOOP_CONFIGURE fails with EBUSY and this asks again.
     public func attach(image: String, readOnly: Bool, autoclear: Bool) throws(DriverError) -> LoopDevice {
+        let (device, hold) = try attachHeld(image: image, readOnly: readOnly, autoclear: autoclear)
+        try? hold.close()
+        return device
+    }
+
+    /// `attach`, returning the device still open: with autoclear, the kernel keeps the binding
+    /// while this descriptor (and later a mount) holds it, and drops it when the last goes.
+    public func attachHeld(image: String, readOnly: Bool, autoclear: Bool) throws(DriverError) -> (LoopDevice, FileDescriptor) {
         let access: FileDescriptor.AccessMode = readOnly ? .readOnly : .readWrite
         let backing = try LoopFiles.open(image, access, options: [.closeOnExec, .noFollow])
         defer { try? backing.close() }
@@ -47,8 +55,8 @@ public struct LinuxLoopDevices: LoopDevices {
                 throw DriverError(.system, "open \(device.path): \(error)")
             }
             let r = pvd_loop_configure(loop.rawValue, backing.rawValue, readOnly ? 1 : 0, autoclear ? 1 : 0, 0)
+            if r == 0 { return (device, loop) }
             try? loop.close()
-            if r == 0 { return device }
             if -r == EBUSY {
                 lastError = .system("LOOP_CONFIGURE \(device.path) with", image, errno: EBUSY)
                 // Lost the race for this number; a short pause lets the winner finish.

@@ -1,4 +1,5 @@
 import Logging
+import SystemPackage
 import PVDModel
 
 /// `pvd.io/loop`: each volume is an image file attached to a loop device, formatted and mounted
@@ -69,6 +70,8 @@ public struct LoopDriver: VolumeDriver {
         let parameters = try LoopParameters.require(request.parameters, root: root)
         let layout = LoopLayout(root: root, imageDir: parameters.imageDir, name: request.name)
         let size = try Self.imageSize(for: request.capacityBytes, volumeMode: request.volumeMode, fsType: parameters.fsType)
+        // An image this call creates cannot be attached or formatted yet: the fast path.
+        let fresh = try LoopFiles.lstatIfExists(layout.image) == nil
         let imageSize = try ensureImage(layout, size: size, parameters: parameters)
 
         if request.volumeMode == .block {
@@ -85,17 +88,23 @@ public struct LoopDriver: VolumeDriver {
         if let device = try mountedDevice(layout) {
             // Mounted by an earlier try, which may have stopped before autoclear.
             try loops.setAutoclear(device)
+        } else if fresh {
+            // A fresh image, which no device can hold yet, is probed and formatted as a plain
+            // file, as mkfs by hand does it (faster than through a loop device, and no device
+            // can hold stale cached blocks of it), then attached with autoclear while our
+            // descriptor holds the device: once the mount holds it too and we let go, unmounting
+            // detaches it, and a crash before the mount detaches it at once.
+            let fsType = try await ensureFilesystem(onImage: layout, parameters: parameters)
+            let (device, hold) = try loops.attachHeld(image: layout.image, readOnly: false, autoclear: true)
+            defer { try? hold.close() }
+            try ensureAllocated(layout, parameters: parameters)
+            try ensureMounted(layout, device: device, fsType: fsType, options: request.mountOptions)
+            logger.info("provisioned", metadata: ["pvd.pv": "\(request.name)", "pvd.device": "\(device)", "pvd.path": "\(layout.mountPoint)"])
         } else {
-            // A fresh image (no device has it yet) is probed and formatted as a plain file, as
-            // mkfs by hand would do it: faster than writing through a loop device, and no device
-            // can hold stale cached blocks of it. An image that is already attached (an earlier
-            // try stopped after attaching) is formatted through its device.
-            let attached = try loops.devices(backing: layout.image)
-            let preformatted = attached.isEmpty ? try await ensureFilesystem(onImage: layout, parameters: parameters) : nil
-            let device = try attached.isEmpty ? loops.attach(image: layout.image, readOnly: false, autoclear: false) : ensureAttached(layout)
+            // An earlier try stopped between steps: finish from where it is, through the device.
+            let device = try ensureAttached(layout)
             try await holding(device, of: layout) { () async throws(DriverError) in
-                let fsType: String
-                if let preformatted { fsType = preformatted } else { fsType = try await ensureFilesystem(layout, device: device, parameters: parameters) }
+                let fsType = try await ensureFilesystem(layout, device: device, parameters: parameters)
                 try ensureAllocated(layout, parameters: parameters)
                 try ensureMounted(layout, device: device, fsType: fsType, options: request.mountOptions)
                 try loops.setAutoclear(device)
