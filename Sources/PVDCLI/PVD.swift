@@ -41,6 +41,28 @@ func printOut(_ text: String) {
 extension PVD {
     /// Parses the process's arguments and runs the chosen command: all `main.swift` calls.
     public static func runFromCommandLine() async {
-        await main()
+        await main(hoistingGlobalOptions(Array(CommandLine.arguments.dropFirst())))
+    }
+
+    /// The global options, as kubectl takes them: before the command (`pvd --root DIR get pv`)
+    /// as well as after it. ArgumentParser reads them after the subcommand, so those given before
+    /// are moved there.
+    static func hoistingGlobalOptions(_ args: [String]) -> [String] {
+        let globals: Set<String> = ["--root", "--store", "--node"]
+        var leading: [String] = []
+        var i = 0
+        while i < args.count {
+            let a = args[i]
+            let name = a.split(separator: "=", maxSplits: 1).first.map(String.init) ?? a
+            guard globals.contains(name) else { break }
+            leading.append(a)
+            if !a.contains("="), i + 1 < args.count {
+                leading.append(args[i + 1])
+                i += 1
+            }
+            i += 1
+        }
+        guard !leading.isEmpty, i < args.count else { return args }
+        return [args[i]] + leading + args[(i + 1)...]
     }
 }

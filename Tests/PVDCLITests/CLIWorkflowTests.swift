@@ -160,3 +160,27 @@ struct CLIWorkflowTests {
         #expect(again.stderr.contains("not found"))
     }
 }
+
+/// Global options before the command, as kubectl users type them.
+struct GlobalOptionPlacementTests {
+    @Test func rootBeforeTheCommand() throws {
+        let pvd = try PVDProcess()
+        defer { pvd.cleanup() }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: PVDProcess.binary)
+        p.arguments = ["--root", pvd.root.path, "apply", "-f", CLIWorkflowTests.examples + "/00-storageclasses.yaml"]
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+        let q = Process()
+        q.executableURL = URL(fileURLWithPath: PVDProcess.binary)
+        q.arguments = ["--store=\(pvd.store)", "get", "sc", "-o", "name"]
+        let out = Pipe()
+        q.standardOutput = out
+        try q.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        q.waitUntilExit()
+        #expect(text == "storageclass.storage.k8s.io/fast\nstorageclass.storage.k8s.io/manual\n")
+    }
+}
