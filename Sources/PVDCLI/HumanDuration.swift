@@ -1,3 +1,5 @@
+import PVDModel
+
 /// kubectl's way of printing an age: "45s", "3m20s", "5h", "12d", "2y30d".
 public enum HumanDuration {
     /// Formats `seconds` as kubectl's AGE and LAST SEEN columns do.
@@ -36,4 +38,3 @@ public enum HumanDuration {
     }
 }
 
-import PVDModel
