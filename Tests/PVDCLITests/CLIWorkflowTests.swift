@@ -184,3 +184,30 @@ struct GlobalOptionPlacementTests {
         #expect(text == "storageclass.storage.k8s.io/fast\nstorageclass.storage.k8s.io/manual\n")
     }
 }
+
+/// `get -w` prints a row for each change after the initial list.
+struct GetWatchTests {
+    @Test func watchPrintsChanges() async throws {
+        let pvd = try PVDProcess()
+        defer { pvd.cleanup() }
+        try pvd.ok(["apply", "-f", CLIWorkflowTests.examples + "/00-storageclasses.yaml"])
+        let watcher = Process()
+        watcher.executableURL = URL(fileURLWithPath: PVDProcess.binary)
+        watcher.arguments = ["get", "--root", pvd.root.path, "pvc", "-w"]
+        let out = Pipe()
+        watcher.standardOutput = out
+        watcher.standardError = FileHandle.nullDevice
+        try watcher.run()
+        // Stop exactly the process this test started, whatever happens.
+        defer { if watcher.isRunning { watcher.terminate() }; watcher.waitUntilExit() }
+        try await Task.sleep(for: .milliseconds(300))
+        try pvd.ok(["apply", "-f", CLIWorkflowTests.examples + "/20-claims.yaml"])
+        try await Task.sleep(for: .milliseconds(500))
+        watcher.terminate()
+        watcher.waitUntilExit()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        for name in ["data", "gold", "shared"] {
+            #expect(text.split(separator: "\n").contains { $0.hasPrefix(name + " ") && $0.contains("Pending") }, "\(text)")
+        }
+    }
+}
