@@ -59,7 +59,8 @@ enum Applier {
                 if !writes.isEmpty { _ = try await store.commit(writes) }
                 try await warnAboutDefaultClasses(store: store)
                 return results
-            } catch let e as StoreError where e.code == .conflict && attempt < 5 {
+            } catch let e as StoreError where (e.code == .conflict || e.code == .alreadyExists) && attempt < 5 {
+                // Another writer got in between: plan again from what is stored now.
                 continue
             } catch let e as StoreError {
                 throw CLIError(e.message)

@@ -56,6 +56,10 @@ extension PVD {
                     revision = try await store.currentRevision()
                     for m in missing { printError("Error from server (NotFound): \(kind.plural) \"\(m)\" not found") }
                     if !missing.isEmpty && objects.isEmpty && !watch { throw ExitCode(1) }
+                    if !missing.isEmpty && !watch {
+                        try printObjects(objects, kind: kind, ns: ns, listRequested: names.count != 1)
+                        throw ExitCode(1)
+                    }
                 }
                 try printObjects(objects, kind: kind, ns: ns, listRequested: names.count != 1)
                 if watch { try await watchChanges(store: store, kind: kind, ns: ns, selector: sel, after: revision) }

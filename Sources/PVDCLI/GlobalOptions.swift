@@ -39,7 +39,9 @@ public struct GlobalOptions: ParsableArguments, Sendable {
     /// This node and its drivers, rooted at the resolved root.
     public func nodeAgent(logger: Logger) throws -> NodeAgent {
         do {
-            return NodeAgent(nodeName: resolvedNode, drivers: try StandardDrivers.make(root: resolvedRoot, logger: logger))
+            // Further directories a hostPath class's basePath may name ($PVD_ALLOWED_ROOTS, colon-separated).
+            let allowed = (ProcessInfo.processInfo.environment["PVD_ALLOWED_ROOTS"] ?? "").split(separator: ":").map(String.init)
+            return NodeAgent(nodeName: resolvedNode, drivers: try StandardDrivers.make(root: resolvedRoot, allowedRoots: allowed, logger: logger))
         } catch {
             throw CLIError("root \(resolvedRoot): \(error.message)")
         }

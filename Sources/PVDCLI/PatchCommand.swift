@@ -97,6 +97,8 @@ extension PVD {
                 merged = .persistentVolumeClaim(c)
             }
             merged.metadata.annotations = decoded.metadata.annotations
+            // A patch may remove finalizers ({"metadata":{"finalizers":null}}), which apply keeps.
+            merged.metadata.finalizers = decoded.metadata.finalizers
             merged.metadata.resourceVersion = object.metadata.resourceVersion
             let errors = merged.validate()
             if !errors.isEmpty {

@@ -5,6 +5,9 @@ extension PVD {
     struct Version: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Print pvd's version.")
 
+        // Accepted so `pvd --root X version` works like every other command.
+        @OptionGroup var global: GlobalOptions
+
         func run() async throws {
             printOut("pvd version \(PVDVersion.string)\n")
         }

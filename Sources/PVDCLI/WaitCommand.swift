@@ -72,7 +72,7 @@ enum WaitCondition {
 /// Durations as kubectl takes them: "30s", "2m", "1h", "1m30s", or plain seconds.
 enum WaitDuration {
     static func parse(_ text: String) -> Double? {
-        if let plain = Double(text), plain >= 0 { return plain }
+        if let plain = Double(text) { return plain.isFinite && plain >= 0 && plain <= 1e7 ? plain : nil }
         var total = 0.0, number = ""
         for ch in text {
             if ch.isNumber || ch == "." { number.append(ch); continue }
@@ -85,7 +85,7 @@ enum WaitDuration {
             }
             number = ""
         }
-        return number.isEmpty && !text.isEmpty ? total : nil
+        return number.isEmpty && !text.isEmpty && total.isFinite && total <= 1e7 ? total : nil
     }
 }
 
@@ -94,7 +94,11 @@ enum Waiter {
     static func untilPhase(_ phase: String, store: any ObjectStore, kind: ResourceKind, namespace: String, name: String, timeout: Double) async throws {
         try await withDeadline(timeout, what: "\(kind.plural)/\(name)") {
             let rev = try await store.currentRevision()
-            if let now = try? await store.get(kind: kind, namespace: namespace, name: name), Self.phase(of: now) == phase { return }
+            let now: AnyResource
+            do { now = try await store.get(kind: kind, namespace: namespace, name: name) } catch let e as StoreError where e.code == .notFound {
+                throw CLIError("\(kind.plural) \"\(name)\" not found")
+            }
+            if Self.phase(of: now) == phase { return }
             for try await e in store.watch([kind], after: rev) {
                 guard e.object.metadata.name == name, !kind.isNamespaced || e.object.metadata.namespace == namespace else { continue }
                 if e.type != .deleted, Self.phase(of: e.object) == phase { return }

@@ -27,6 +27,13 @@ public enum ApplyMerge {
             return .success(.storageClass(i))
         case (.persistentVolume(let e), .persistentVolume(var i)):
             i.spec = Defaulting.specDefaults(i.spec)
+            if let ref = i.spec.claimRef, let old = e.spec.claimRef,
+               (ref.namespace ?? "default") == (old.namespace ?? "default"), ref.name == old.name {
+                // The same claim, as a manifest names it (no uid): keep what the binder recorded.
+                i.spec.claimRef = ObjectReference(
+                    apiVersion: ref.apiVersion ?? old.apiVersion, kind: ref.kind ?? old.kind, namespace: ref.namespace ?? old.namespace,
+                    name: ref.name, uid: ref.uid ?? old.uid, resourceVersion: ref.resourceVersion ?? old.resourceVersion)
+            }
             i.spec.claimRef = i.spec.claimRef ?? e.spec.claimRef
             if i.spec.hostPath != e.spec.hostPath || i.spec.local != e.spec.local {
                 return .failure(forbidden("spec.persistentvolumesource", "spec.persistentvolumesource is immutable after creation"))
@@ -53,6 +60,11 @@ public enum ApplyMerge {
             }
             if let new = i.request, let old = e.request, new < old {
                 return .failure(forbidden("spec.resources.requests.storage", "field can not be less than previous value"))
+            }
+            if let new = i.request, let old = e.request, new > old {
+                // Kubernetes accepts this when the class allows expansion; pvd cannot grow volumes
+                // yet, and accepting a request nothing will act on would be a silent lie.
+                return .failure(forbidden("spec.resources.requests.storage", "volume expansion is not supported by this pvd release"))
             }
             i.metadata = meta
             i.status = e.status

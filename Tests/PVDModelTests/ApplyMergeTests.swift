@@ -50,11 +50,15 @@ struct ApplyMergeTests {
         #expect(throws: ValidationError.self) {
             try ApplyMerge.merge(existing: .persistentVolumeClaim(stored), incoming: .persistentVolumeClaim(incoming)).get()
         }
-        // Bound: it may grow, not shrink.
+        // Bound: it may not shrink, and (no expansion in this release) not grow either.
         stored.status?.phase = .bound
-        let grown = try ApplyMerge.merge(existing: .persistentVolumeClaim(stored), incoming: .persistentVolumeClaim(incoming)).get()
-        #expect(grown.as(PersistentVolumeClaim.self)?.spec.volumeName == "v")
-        #expect(grown.as(PersistentVolumeClaim.self)?.spec.storageClassName == "fast")
+        #expect(throws: ValidationError.self) {
+            try ApplyMerge.merge(existing: .persistentVolumeClaim(stored), incoming: .persistentVolumeClaim(incoming)).get()
+        }
+        incoming.spec.resources = VolumeResourceRequirements(requests: ["storage": Quantity(1 << 30)])
+        let same = try ApplyMerge.merge(existing: .persistentVolumeClaim(stored), incoming: .persistentVolumeClaim(incoming)).get()
+        #expect(same.as(PersistentVolumeClaim.self)?.spec.volumeName == "v")
+        #expect(same.as(PersistentVolumeClaim.self)?.spec.storageClassName == "fast")
         incoming.spec.resources = VolumeResourceRequirements(requests: ["storage": Quantity(1 << 20)])
         #expect(throws: ValidationError.self) {
             try ApplyMerge.merge(existing: .persistentVolumeClaim(stored), incoming: .persistentVolumeClaim(incoming)).get()
@@ -95,5 +99,21 @@ struct ApplyMergeTests {
         c.metadata.creationTimestamp = Time(seconds: 300)
         #expect(Defaulting.defaultClass(among: [a, b, c])?.metadata.name == "b")
         #expect(Defaulting.defaultClass(among: [c]) == nil)
+    }
+}
+
+struct ApplyMergeClaimRefTests {
+    @Test func reapplyingAPreBoundVolumeKeepsTheBinding() throws {
+        var stored = PersistentVolume(name: "v", spec: PersistentVolumeSpec(
+            capacity: Quantity(1 << 30), accessModes: [.readWriteOnce], reclaimPolicy: .retain, volumeMode: .filesystem,
+            claimRef: ObjectReference(apiVersion: "v1", kind: "PersistentVolumeClaim", namespace: "default", name: "data", uid: "u1", resourceVersion: "5"),
+            hostPath: HostPathVolumeSource(path: "/srv/v")))
+        stored.metadata.resourceVersion = "9"
+        stored.status = PersistentVolumeStatus(phase: .bound)
+        var manifest = stored
+        manifest.spec.claimRef = ObjectReference(namespace: "default", name: "data")
+        manifest.status = nil
+        let merged = try ApplyMerge.merge(existing: .persistentVolume(stored), incoming: .persistentVolume(manifest)).get()
+        #expect(merged == .persistentVolume(stored), "an unchanged manifest must leave the bound volume as it is")
     }
 }
