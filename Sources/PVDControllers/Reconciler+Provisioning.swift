@@ -30,8 +30,10 @@ extension Reconciler {
             guard case .provision(let provisioner) = action.outcome, let driver = agent.driver(for: provisioner) else { continue }
             guard let claim = action.claim ?? context.claim(key: action.claimKey),
                   let sc = context.storageClass(named: claim.className) else { continue }
-            if sc.effectiveBindingMode == .waitForFirstConsumer,
-               claim.metadata.annotation(Annotations.selectedNode) != agent.nodeName { continue }
+            let selected = claim.metadata.annotation(Annotations.selectedNode)
+            if sc.effectiveBindingMode == .waitForFirstConsumer, selected != agent.nodeName { continue }
+            // An Immediate claim another node has taken is that node's to provision.
+            if let selected, selected != agent.nodeName { continue }
             work.append(ProvisionWork(claimKey: action.claimKey, storageClass: sc, driver: driver))
         }
         return work
@@ -63,6 +65,16 @@ extension Reconciler {
                 summary.provisioningFailures += 1
                 _ = try await record(events, recorder: &recorder, now: Time.now(), summary: &summary)
                 continue
+            }
+            // Several nodes may share the store and all see an Immediate claim: the one whose
+            // compare-and-swap records it as the selected node provisions; the others skip it.
+            if claim.metadata.annotation(Annotations.selectedNode) == nil {
+                var taken = claim
+                taken.metadata.setAnnotation(Annotations.selectedNode, agent.nodeName)
+                let write = StoreWrite.update(.persistentVolumeClaim(taken))
+                guard let results = try await tryCommit([write]) else { continue }
+                snapshot.apply([write], results: results)
+                summary.writes += 1
             }
             report(.normal, ProvisionerReason.provisioning, "External provisioner is provisioning volume for claim \"\(claim.key)\"")
             let request = ProvisionRequest(
@@ -121,6 +133,10 @@ extension Reconciler {
                 continue
             }
             guard let driver = agent.driver(for: provisioner), agent.owns(pv) else { continue }
+            // Decide on the volume as stored now, not as the snapshot saw it: someone may have
+            // switched it to Retain (or rebound it) while this pass was busy.
+            guard let current = try? await store.get(PersistentVolume.self, namespace: nil, name: pv.metadata.name),
+                  current.metadata.resourceVersion == pv.metadata.resourceVersion else { continue }
             do {
                 try await driver.delete(name: pv.metadata.name, parameters: ProvisionedVolumeBuilder.parameters(of: pv))
             } catch {

@@ -40,6 +40,16 @@ public struct HostPathDriver: VolumeDriver {
     }
 
     public func provision(_ request: ProvisionRequest) async throws(DriverError) -> ProvisionedVolume {
+        // Refuse bad requests before anything touches the disk, the lock file included.
+        let problems = validate(parameters: request.parameters, volumeMode: request.volumeMode)
+        if !problems.isEmpty { throw DriverError(.invalid, "volume \(request.name): " + problems.joined(separator: "; ")) }
+        return try await lock.withLock { () async throws(DriverError) in try await provisionLocked(request) }
+    }
+
+    /// The lock every pvd process on this node takes around hostPath provisioning and deletion.
+    var lock: VolumeLock { VolumeLock(path: root + "/.pvd-hostpath.lock") }
+
+    private func provisionLocked(_ request: ProvisionRequest) async throws(DriverError) -> ProvisionedVolume {
         let problems = validate(parameters: request.parameters, volumeMode: request.volumeMode)
         if !problems.isEmpty { throw DriverError(.invalid, "volume \(request.name): " + problems.joined(separator: "; ")) }
         let params = try HostPathParameters(request.parameters, root: root, tree: tree)
@@ -60,6 +70,10 @@ public struct HostPathDriver: VolumeDriver {
     }
 
     public func delete(name: String, parameters: [String: String]) async throws(DriverError) {
+        try await lock.withLock { () async throws(DriverError) in try await deleteLocked(name: name, parameters: parameters) }
+    }
+
+    private func deleteLocked(name: String, parameters: [String: String]) async throws(DriverError) {
         let params = try HostPathParameters(parameters, root: root, tree: tree)
         guard let base = try tree.openAnchor(params.basePath, create: false) else { return }
         guard let below = try locate(name, params: params, base: base) else { return }

@@ -7,6 +7,10 @@ extension LoopDriver {
     /// link, and the image last, so that as long as anything of the volume is left the image
     /// (which `existingVolumes` lists) is too. Each step accepts its work already done.
     public func delete(name: String, parameters: [String: String]) async throws(DriverError) {
+        try await lock.withLock { () async throws(DriverError) in try await deleteLocked(name: name, parameters: parameters) }
+    }
+
+    private func deleteLocked(name: String, parameters: [String: String]) async throws(DriverError) {
         try LoopLayout.checkName(name)
         let parameters = try LoopParameters.require(parameters, root: root)
         let layout = LoopLayout(root: root, imageDir: parameters.imageDir, name: name)

@@ -64,6 +64,17 @@ public struct LoopDriver: VolumeDriver {
     }
 
     public func provision(_ request: ProvisionRequest) async throws(DriverError) -> ProvisionedVolume {
+        // Refuse bad requests before anything touches the disk, the lock file included.
+        try LoopLayout.checkName(request.name)
+        let problems = validate(parameters: request.parameters, volumeMode: request.volumeMode)
+        guard problems.isEmpty else { throw DriverError(.invalid, problems.joined(separator: "; ")) }
+        return try await lock.withLock { () async throws(DriverError) in try await provisionLocked(request) }
+    }
+
+    /// The lock every pvd process on this node takes around loop provisioning and deletion.
+    var lock: VolumeLock { VolumeLock(path: LoopLayout.join(root, ".pvd-loop.lock")) }
+
+    private func provisionLocked(_ request: ProvisionRequest) async throws(DriverError) -> ProvisionedVolume {
         try LoopLayout.checkName(request.name)
         let problems = validate(parameters: request.parameters, volumeMode: request.volumeMode)
         guard problems.isEmpty else { throw DriverError(.invalid, problems.joined(separator: "; ")) }

@@ -210,3 +210,41 @@ struct ProvisioningTests {
         #expect((try? FileManager.default.contentsOfDirectory(atPath: base))?.isEmpty ?? true)
     }
 }
+
+/// Two nodes sharing one store: each Immediate claim is provisioned by exactly one of them.
+struct TwoNodeProvisioningTests {
+    @Test func eachClaimIsProvisionedOnce() async throws {
+        let pvd = try PVDProcess()
+        defer { pvd.cleanup() }
+        var manifests = ProvisioningTests.hostPathClass()
+        for i in 0..<8 { manifests += ProvisioningTests.claim("c\(i)") }
+        try pvd.ok(["apply", "-f", try pvd.write("m.yaml", manifests)])
+        let roots = ["node-a", "node-b"].map { pvd.root.appendingPathComponent($0).path }
+        try await withThrowingTaskGroup(of: PVDProcess.Output.self) { group in
+            for (node, root) in zip(["node-a", "node-b"], roots) {
+                group.addTask {
+                    let p = Process()
+                    p.executableURL = URL(fileURLWithPath: PVDProcess.binary)
+                    p.arguments = ["reconcile", "--once", "--store", pvd.store, "--root", root, "--node", node]
+                    p.standardOutput = FileHandle.nullDevice
+                    let err = Pipe()
+                    p.standardError = err
+                    try p.run()
+                    let e = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                    p.waitUntilExit()
+                    return PVDProcess.Output(status: p.terminationStatus, stdout: "", stderr: e)
+                }
+            }
+            for try await r in group { #expect(r.status == 0, "\(r.stderr)") }
+        }
+        // Whichever node did not finish a claim's binding, one more run of each settles it.
+        for (node, root) in zip(["node-a", "node-b"], roots) {
+            try pvd.ok(["reconcile", "--once", "--store", pvd.store, "--root", root, "--node", node])
+        }
+        let pvs = try pvd.items("pv")
+        #expect(pvs.count == 8)
+        let dirs = roots.map { (try? FileManager.default.contentsOfDirectory(atPath: $0 + "/hostpath"))?.count ?? 0 }
+        #expect(dirs.reduce(0, +) == 8, "directories per node: \(dirs)")
+        #expect(try pvd.items("pvc").allSatisfy { $0.path("status.phase") as? String == "Bound" })
+    }
+}
