@@ -150,21 +150,26 @@ public struct Reconciler: Sendable {
     /// Commits object writes in batches; a batch that fails on a conflict is retried write by
     /// write so one stale object does not hold back the rest. Returns the writes committed and
     /// whether any lost a race.
+    ///
+    /// Batches are pipelined: while one is being written, the next is already being encoded (the
+    /// store encodes before it takes its write lock), so encoding and writing overlap. The writes of
+    /// a pass touch distinct objects, so the order the batches commit in does not matter.
     private func commit(_ writes: [StoreWrite], snapshot: inout Snapshot, summary: inout ReconcileSummary) async throws -> (Int, Bool) {
         var done = 0
         var lost = false
-        var start = 0
-        while start < writes.count {
-            let batch = Array(writes[start..<min(start + batchSize, writes.count)])
-            start += batch.count
-            if let results = try await tryCommit(batch) {
-                snapshot.apply(batch, results: results)
-                done += batch.count
-                continue
+        var failed: [Range<Int>] = []
+        try await pipelined(writes) { range, results in
+            if let results {
+                snapshot.apply(writes[range], results: results)
+                done += range.count
+            } else {
+                failed.append(range)
             }
-            for w in batch {
+        }
+        for range in failed.sorted(by: { $0.lowerBound < $1.lowerBound }) {
+            for w in writes[range] {
                 if let results = try await tryCommit([w]) {
-                    snapshot.apply([w], results: results)
+                    snapshot.apply(CollectionOfOne(w), results: results)
                     done += 1
                 } else {
                     summary.conflicts += 1
@@ -173,6 +178,36 @@ public struct Reconciler: Sendable {
             }
         }
         return (done, lost)
+    }
+
+    /// How many batches `pipelined` keeps in flight: one being written, one being encoded.
+    static let pipelineDepth = 2
+
+    /// Commits `writes` in batches of `batchSize`, up to `pipelineDepth` at once, and hands each
+    /// batch's range and results (nil when it lost a race) to `body` as it completes.
+    func pipelined(
+        _ writes: [StoreWrite], _ body: (Range<Int>, [AnyResource?]?) throws -> Void
+    ) async throws {
+        if writes.isEmpty { return }
+        let size = max(1, batchSize)
+        if writes.count <= size {
+            try body(0..<writes.count, try await tryCommit(writes))
+            return
+        }
+        try await withThrowingTaskGroup(of: (Range<Int>, [AnyResource?]?).self) { group in
+            var start = 0
+            func launch() {
+                let range = start..<min(start + size, writes.count)
+                start = range.upperBound
+                let batch = Array(writes[range])
+                group.addTask { (range, try await self.tryCommit(batch)) }
+            }
+            while start < writes.count && start < size * Self.pipelineDepth { launch() }
+            while let (range, results) = try await group.next() {
+                if start < writes.count { launch() }
+                try body(range, results)
+            }
+        }
     }
 
     /// Commits a batch; nil when it lost a race (a stale object, one deleted or created meanwhile),
@@ -202,22 +237,12 @@ public struct Reconciler: Sendable {
             }
         }
         var committed = 0
-        var start = 0
-        while start < writes.count {
-            let batch = Array(writes[start..<min(start + batchSize, writes.count)])
-            start += batch.count
-            let results: [AnyResource?]
-            do {
-                results = try await store.commit(batch)
-            } catch {
-                // Events are best effort, as in Kubernetes: a lost race loses a count, nothing else.
-                guard Self.lostRace(error) else { throw error }
-                logger.info("events skipped", metadata: ["pvd.error": "\(error.message)"])
-                continue
-            }
+        try await pipelined(writes) { range, results in
+            // Events are best effort, as in Kubernetes: a lost race loses a count, nothing else.
+            guard let results else { return }
             for case .event(let ev)? in results { recorder.committed(ev) }
-            summary.events += batch.count
-            committed += batch.count
+            summary.events += range.count
+            committed += range.count
         }
         return committed
     }
