@@ -8,7 +8,13 @@ extension SQLiteStore {
     /// generation are patched into the bytes, and only an update whose other store-owned fields
     /// differ from what the caller sent has its metadata encoded again and spliced in.
     struct PreparedWrite: Sendable {
-        var write: StoreWrite
+        /// What to do; for creates and updates the object itself is in `object`, not kept twice.
+        enum Operation: Sendable {
+            case create
+            case update
+            case delete(kind: ResourceKind, namespace: String?, name: String, uid: String?)
+        }
+        var operation: Operation
         /// The object with apiVersion and kind filled in, for creates and updates.
         var object: AnyResource?
         /// `object` encoded, with the caller's metadata still in it.
@@ -40,7 +46,7 @@ extension SQLiteStore {
                 meta.deletionTimestamp = nil
                 object.metadata = meta
                 let body = try encode(object)
-                return PreparedWrite(write: w, object: object, body: body, points: JSONMembers.patchPoints(in: body))
+                return PreparedWrite(operation: .create, object: object, body: body, points: JSONMembers.patchPoints(in: body))
             case .update(let o):
                 var object = o.withTypeMeta()
                 // Encoded with the caller's metadata, which for an object read from the store is
@@ -51,10 +57,10 @@ extension SQLiteStore {
                 // The scans of the body the transaction needs run here too, outside the write lock.
                 let body = try encode(object)
                 return PreparedWrite(
-                    write: w, object: object, body: body, spec: JSONMembers.specBytes(body),
+                    operation: .update, object: object, body: body, spec: JSONMembers.specBytes(body),
                     points: JSONMembers.patchPoints(in: body))
-            case .delete:
-                return PreparedWrite(write: w, object: nil, body: nil)
+            case .delete(let kind, let namespace, let name, let uid):
+                return PreparedWrite(operation: .delete(kind: kind, namespace: namespace, name: name, uid: uid), object: nil, body: nil)
             }
         }
         let lanes = min(4, ProcessInfo.processInfo.activeProcessorCount)
@@ -68,7 +74,7 @@ extension SQLiteStore {
         do {
             return try await withThrowingTaskGroup(of: (Int, [PreparedWrite]).self) { group in
                 for lane in 0..<lanes {
-                    let slice = Array(writes[min(writes.count, lane * chunk)..<min(writes.count, (lane + 1) * chunk)])
+                    let slice = writes[min(writes.count, lane * chunk)..<min(writes.count, (lane + 1) * chunk)]
                     group.addTask {
                         var out: [PreparedWrite] = []
                         out.reserveCapacity(slice.count)
@@ -99,7 +105,7 @@ extension SQLiteStore {
         var results: [AnyResource?] = []
         results.reserveCapacity(writes.count)
         for w in writes {
-            switch (w.write, w.object, w.body) {
+            switch (w.operation, w.object, w.body) {
             case (.create, let object?, let body?):
                 results.append(try create(object, body: body, points: w.points, db: db, revision: &revision))
             case (.update, let object?, let body?):

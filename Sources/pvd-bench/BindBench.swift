@@ -33,10 +33,9 @@ struct BindBench: AsyncParsableCommand {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
 
-        var gen = BindWorkload(seed: seed)
-        let (classes, volumes, claims) = gen.make(count: count)
-
         if matcherOnly {
+            var gen = BindWorkload(seed: seed)
+            let (classes, volumes, claims) = gen.make(count: count)
             let now = Time.now()
             let vols = volumes.map { pv -> PersistentVolume in
                 var v = pv
@@ -61,8 +60,7 @@ struct BindBench: AsyncParsableCommand {
         // (a) Load into a fresh store. The generated objects are dropped once loaded, and (c)'s
         // lists once matched, so the reconcile's peak memory is its own.
         let store = try SQLiteStore(path: dir.appendingPathComponent("state.db").path)
-        var objects: [AnyResource] = classes.map { .storageClass($0) } + volumes.map { .persistentVolume(Defaulting.forCreate(.persistentVolume($0)).as(PersistentVolume.self)!) }
-            + claims.map { Defaulting.forCreate(.persistentVolumeClaim($0)) }
+        var (classes, objects) = makeObjects()
         let objectCount = objects.count
         let (_, loadSeconds) = try await Measure.seconds {
             var i = 0
@@ -116,6 +114,15 @@ struct BindBench: AsyncParsableCommand {
         if matched != summary.bound {
             throw ValidationError("the matcher bound \(matched) claims but reconcile bound \(summary.bound)")
         }
+    }
+
+    /// The generated classes, and every object to load, defaulted as `apply` would.
+    private func makeObjects() -> ([StorageClass], [AnyResource]) {
+        var gen = BindWorkload(seed: seed)
+        let (classes, volumes, claims) = gen.make(count: count)
+        let objects: [AnyResource] = classes.map { .storageClass($0) } + volumes.map { .persistentVolume(Defaulting.forCreate(.persistentVolume($0)).as(PersistentVolume.self)!) }
+            + claims.map { Defaulting.forCreate(.persistentVolumeClaim($0)) }
+        return (classes, objects)
     }
 
     private func matchStored(store: SQLiteStore, classes: [StorageClass]) async throws -> (Int, Double) {
