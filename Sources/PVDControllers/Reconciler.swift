@@ -89,7 +89,9 @@ public struct Reconciler: Sendable {
         // Decided in a function of its own, so the claims, the index and the actions it works
         // with are freed before the writes start: only the writes, the events and the
         // provisioning work live on.
-        let (ordered, events, work) = decide(snapshot: snapshot, summary: &summary, now: now)
+        let (decided, events, work) = decide(snapshot: snapshot, summary: &summary, now: now)
+        var ordered = consume decided
+        WritePlan.sortInStoreOrder(&ordered)
         let t2 = clock.now
         let (committed, lost) = try await commit(consume ordered, snapshot: &snapshot, summary: &summary)
         summary.writes += committed
@@ -106,13 +108,13 @@ public struct Reconciler: Sendable {
         return (summary.writes - objectWritesBefore, !lost && actual == expected)
     }
 
-    /// The decisions of one pass over the snapshot: the object writes in store order, the events
+    /// The decisions of one pass over the snapshot: the object writes, the events
     /// to record, and the claims this node should provision for.
     func decide(
         snapshot: Snapshot, summary: inout ReconcileSummary, now: Time
     ) -> (writes: [StoreWrite], events: [BinderEvent], work: [ProvisionWork]) {
         let claims = Array(snapshot.claims.values)
-        let context = BinderContext(storageClasses: snapshot.classes, nodes: snapshot.nodes, claims: claims, now: now)
+        let context = BinderContext(storageClasses: snapshot.classes, nodes: snapshot.nodes, claimsByKey: snapshot.claims, now: now)
         let binder = Binder()
 
         var plan = WritePlan()
@@ -156,7 +158,7 @@ public struct Reconciler: Sendable {
             }
         }
         let work = provisioningWork(claimActions, context: context)
-        return (plan.inStoreOrder(), events, work)
+        return (plan.take(), events, work)
     }
 
     /// Commits object writes in batches; a batch that fails on a conflict is retried write by
@@ -248,7 +250,7 @@ public struct Reconciler: Sendable {
             case nil: break
             }
         }
-        writes = WritePlan.inStoreOrder(writes)
+        WritePlan.sortInStoreOrder(&writes)
         var committed = 0
         try await pipelined(writes) { range, results in
             // Events are best effort, as in Kubernetes: a lost race loses a count, nothing else.
@@ -267,28 +269,44 @@ struct WritePlan {
     private(set) var writes: [StoreWrite] = []
     private var position: [String: Int] = [:]
 
-    /// The writes ordered by the store's primary key (kind, namespace, name), so each batch
-    /// touches a run of neighbouring rows, a few pages, instead of a page per row scattered over
-    /// the table: far fewer pages to write to the log and to checkpoint. The writes are of
-    /// distinct objects, so their order changes nothing but which revision each one gets.
-    func inStoreOrder() -> [StoreWrite] { Self.inStoreOrder(writes) }
+    /// The writes, leaving the plan empty.
+    mutating func take() -> [StoreWrite] {
+        position = [:]
+        defer { writes = [] }
+        return writes
+    }
 
-    static func inStoreOrder(_ writes: [StoreWrite]) -> [StoreWrite] {
-        let keys = writes.map { w -> (kind: String, namespace: String, name: String) in
-            switch w {
+    /// Orders writes by the store's primary key (kind, namespace, name), so each batch touches a
+    /// run of neighbouring rows, a few pages, instead of a page per row scattered over the table:
+    /// far fewer pages to write to the log and to checkpoint. The writes are of distinct objects,
+    /// so their order changes nothing but which revision each one gets. Sorts in place: the
+    /// writes are big values, and a second array of them would be a second copy of the plan.
+    static func sortInStoreOrder(_ writes: inout [StoreWrite]) {
+        // One key string per write (NUL sorts before every character of a name), sorted with the
+        // write's position: comparing two strings borrowed in place is cheap.
+        var keyed = writes.indices.map { i -> (key: String, position: Int) in
+            let key: String
+            switch writes[i] {
             case .create(let o), .update(let o):
-                (o.kind.rawValue, o.kind.isNamespaced ? (o.metadata.namespace ?? "default") : "", o.metadata.name)
+                key = "\(o.kind.rawValue)\u{0}\(o.kind.isNamespaced ? (o.metadata.namespace ?? "default") : "")\u{0}\(o.metadata.name)"
             case .delete(let kind, let namespace, let name, _):
-                (kind.rawValue, kind.isNamespaced ? (namespace ?? "default") : "", name)
+                key = "\(kind.rawValue)\u{0}\(kind.isNamespaced ? (namespace ?? "default") : "")\u{0}\(name)"
+            }
+            return (key, i)
+        }
+        keyed.sort { $0.key < $1.key }
+        // destination[p]: where the write now at p belongs. Swapping each into place moves the
+        // values without copying them.
+        var destination = [Int](repeating: 0, count: writes.count)
+        for (i, k) in keyed.enumerated() { destination[k.position] = i }
+        keyed = []
+        for i in writes.indices {
+            while destination[i] != i {
+                let d = destination[i]
+                writes.swapAt(i, d)
+                destination.swapAt(i, d)
             }
         }
-        let order = writes.indices.sorted { a, b in
-            let x = keys[a], y = keys[b]
-            if x.kind != y.kind { return x.kind < y.kind }
-            if x.namespace != y.namespace { return x.namespace < y.namespace }
-            return x.name < y.name
-        }
-        return order.map { writes[$0] }
     }
 
     mutating func put(_ object: AnyResource) {

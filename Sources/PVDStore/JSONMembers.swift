@@ -109,8 +109,22 @@ enum JSONMembers {
 
     /// `specChanged`, with the new side's spec bytes already taken out (nil: undecidable).
     static func specChanged(_ old: Data, newSpec: [UInt8]?) -> Bool {
-        guard let newSpec, let a = specBytes(old) else { return true }
-        return a != newSpec
+        guard let newSpec else { return true }
+        // Compared in place, member by member, without gathering the old side's bytes first.
+        return old.withUnsafeBytes { (b: UnsafeRawBufferPointer) -> Bool in
+            guard let members = members(b) else { return true }
+            return newSpec.withUnsafeBytes { (n: UnsafeRawBufferPointer) -> Bool in
+                var at = 0
+                for m in members where !isKey(b, m, "metadata") && !isKey(b, m, "status") {
+                    let count = m.value.upperBound - m.key.lowerBound
+                    guard at + count < n.count, n[at + count] == 0x2C,
+                          memcmp(b.baseAddress! + m.key.lowerBound, n.baseAddress! + at, count) == 0
+                    else { return true }
+                    at += count + 1
+                }
+                return at != n.count
+            }
+        }
     }
 
     /// `object` with the value of its `metadata` member replaced by `metadata`; nil when it has none.
