@@ -31,6 +31,15 @@ public struct BinderContext: Sendable {
         self.now = now
     }
 
+    /// A snapshot whose claims are already keyed by "namespace/name" (as `Resource.key` makes
+    /// it): shares that dictionary instead of building another.
+    public init(
+        storageClasses: [StorageClass], nodes: [Node], claimsByKey: [String: PersistentVolumeClaim], now: Time? = nil
+    ) {
+        self.init(storageClasses: storageClasses, nodes: nodes, claims: [], now: now)
+        self.claims = claimsByKey
+    }
+
     /// The StorageClass of that name, if there is one.
     public func storageClass(named name: String) -> StorageClass? { storageClasses[name] }
     /// The Node of that name, if registered.

@@ -30,10 +30,11 @@ public struct EventRecorder: Sendable {
     public mutating func record(_ e: BinderEvent, at now: Time) -> StoreWriteIntent? {
         let k = Self.key(e.object, e.type.rawValue, e.reason, e.message)
         guard seen.insert(k).inserted else { return nil }
-        if var old = existing[k] {
+        // From here on `seen` answers for this key, so the recorder keeps no copy of the event:
+        // on a big bind that would be one more Event held per claim for the whole run.
+        if var old = existing.removeValue(forKey: k) {
             old.count = (old.count ?? 1) + 1
             old.lastTimestamp = now
-            existing[k] = old
             return .update(old)
         }
         sequence += 1
@@ -44,13 +45,15 @@ public struct EventRecorder: Sendable {
         let ns = e.object.namespace ?? "default"
         let event = Event(name: name, namespace: ns, involvedObject: e.object, type: e.type, reason: e.reason,
                           message: e.message, at: now, component: component)
-        existing[k] = event
         return .create(event)
     }
 
     /// Records that a write of `event` committed, so a later repeat updates the stored version.
+    /// A repeat of an event this recorder recorded itself is folded by `seen` and never looks the
+    /// stored version up, so only other events are kept.
     public mutating func committed(_ event: Event) {
-        existing[Self.key(event.involvedObject, event.type, event.reason, event.message)] = event
+        let k = Self.key(event.involvedObject, event.type, event.reason, event.message)
+        if !seen.contains(k) { existing[k] = event }
     }
 }
 

@@ -86,8 +86,35 @@ public struct Reconciler: Sendable {
         let writesBefore = summary.writes + summary.events
         let objectWritesBefore = summary.writes
         try await scheduleConsumers(snapshot: &snapshot, summary: &summary)
+        // Decided in a function of its own, so the claims, the index and the actions it works
+        // with are freed before the writes start: only the writes, the events and the
+        // provisioning work live on.
+        let (decided, events, work) = decide(snapshot: snapshot, summary: &summary, now: now)
+        var ordered = consume decided
+        WritePlan.sortInStoreOrder(&ordered)
+        let t2 = clock.now
+        let (committed, lost) = try await commit(consume ordered, snapshot: &snapshot, summary: &summary)
+        summary.writes += committed
+        let t3 = clock.now
+        _ = try await record(consume events, recorder: &recorder, now: now, summary: &summary)
+        try await provision(work, snapshot: &snapshot, recorder: &recorder, summary: &summary, attempted: &attempted)
+        try await reclaim(snapshot: &snapshot, recorder: &recorder, summary: &summary)
+        let expected = revisionBefore + Int64(summary.writes + summary.events - writesBefore)
+        let actual = try await store.currentRevision()
+        snapshot.revision = actual
+        logger.debug("pass timings", metadata: [
+            "pvd.decide": "\(t2 - t1)", "pvd.commit": "\(t3 - t2)", "pvd.events": "\(clock.now - t3)",
+        ])
+        return (summary.writes - objectWritesBefore, !lost && actual == expected)
+    }
+
+    /// The decisions of one pass over the snapshot: the object writes, the events
+    /// to record, and the claims this node should provision for.
+    func decide(
+        snapshot: Snapshot, summary: inout ReconcileSummary, now: Time
+    ) -> (writes: [StoreWrite], events: [BinderEvent], work: [ProvisionWork]) {
         let claims = Array(snapshot.claims.values)
-        let context = BinderContext(storageClasses: snapshot.classes, nodes: snapshot.nodes, claims: claims, now: now)
+        let context = BinderContext(storageClasses: snapshot.classes, nodes: snapshot.nodes, claimsByKey: snapshot.claims, now: now)
         let binder = Binder()
 
         var plan = WritePlan()
@@ -130,41 +157,33 @@ public struct Reconciler: Sendable {
                 break
             }
         }
-        let t2 = clock.now
-        let (committed, lost) = try await commit(plan.writes, snapshot: &snapshot, summary: &summary)
-        summary.writes += committed
-        let t3 = clock.now
-        _ = try await record(events, recorder: &recorder, now: now, summary: &summary)
         let work = provisioningWork(claimActions, context: context)
-        try await provision(work, snapshot: &snapshot, recorder: &recorder, summary: &summary, attempted: &attempted)
-        try await reclaim(snapshot: &snapshot, recorder: &recorder, summary: &summary)
-        let expected = revisionBefore + Int64(summary.writes + summary.events - writesBefore)
-        let actual = try await store.currentRevision()
-        snapshot.revision = actual
-        logger.debug("pass timings", metadata: [
-            "pvd.decide": "\(t2 - t1)", "pvd.commit": "\(t3 - t2)", "pvd.events": "\(clock.now - t3)",
-        ])
-        return (summary.writes - objectWritesBefore, !lost && actual == expected)
+        return (plan.take(), events, work)
     }
 
     /// Commits object writes in batches; a batch that fails on a conflict is retried write by
     /// write so one stale object does not hold back the rest. Returns the writes committed and
     /// whether any lost a race.
+    ///
+    /// Batches are pipelined: while one is being written, the next is already being encoded (the
+    /// store encodes before it takes its write lock), so encoding and writing overlap. The writes of
+    /// a pass touch distinct objects, so the order the batches commit in does not matter.
     private func commit(_ writes: [StoreWrite], snapshot: inout Snapshot, summary: inout ReconcileSummary) async throws -> (Int, Bool) {
         var done = 0
         var lost = false
-        var start = 0
-        while start < writes.count {
-            let batch = Array(writes[start..<min(start + batchSize, writes.count)])
-            start += batch.count
-            if let results = try await tryCommit(batch) {
-                snapshot.apply(batch, results: results)
-                done += batch.count
-                continue
+        var failed: [Range<Int>] = []
+        try await pipelined(writes) { range, results in
+            if let results {
+                snapshot.apply(writes[range], results: results)
+                done += range.count
+            } else {
+                failed.append(range)
             }
-            for w in batch {
+        }
+        for range in failed.sorted(by: { $0.lowerBound < $1.lowerBound }) {
+            for w in writes[range] {
                 if let results = try await tryCommit([w]) {
-                    snapshot.apply([w], results: results)
+                    snapshot.apply(CollectionOfOne(w), results: results)
                     done += 1
                 } else {
                     summary.conflicts += 1
@@ -173,6 +192,36 @@ public struct Reconciler: Sendable {
             }
         }
         return (done, lost)
+    }
+
+    /// How many batches `pipelined` keeps in flight: one being written, one being encoded.
+    static let pipelineDepth = 2
+
+    /// Commits `writes` in batches of `batchSize`, up to `pipelineDepth` at once, and hands each
+    /// batch's range and results (nil when it lost a race) to `body` as it completes.
+    func pipelined(
+        _ writes: [StoreWrite], _ body: (Range<Int>, [AnyResource?]?) throws -> Void
+    ) async throws {
+        if writes.isEmpty { return }
+        let size = max(1, batchSize)
+        if writes.count <= size {
+            try body(0..<writes.count, try await tryCommit(writes))
+            return
+        }
+        try await withThrowingTaskGroup(of: (Range<Int>, [AnyResource?]?).self) { group in
+            var start = 0
+            func launch() {
+                let range = start..<min(start + size, writes.count)
+                start = range.upperBound
+                let batch = Array(writes[range])
+                group.addTask { (range, try await self.tryCommit(batch)) }
+            }
+            while start < writes.count && start < size * Self.pipelineDepth { launch() }
+            while let (range, results) = try await group.next() {
+                if start < writes.count { launch() }
+                try body(range, results)
+            }
+        }
     }
 
     /// Commits a batch; nil when it lost a race (a stale object, one deleted or created meanwhile),
@@ -201,23 +250,15 @@ public struct Reconciler: Sendable {
             case nil: break
             }
         }
+        WritePlan.sortInStoreOrder(&writes)
         var committed = 0
-        var start = 0
-        while start < writes.count {
-            let batch = Array(writes[start..<min(start + batchSize, writes.count)])
-            start += batch.count
-            let results: [AnyResource?]
-            do {
-                results = try await store.commit(batch)
-            } catch {
-                // Events are best effort, as in Kubernetes: a lost race loses a count, nothing else.
-                guard Self.lostRace(error) else { throw error }
-                logger.info("events skipped", metadata: ["pvd.error": "\(error.message)"])
-                continue
-            }
-            for case .event(let ev)? in results { recorder.committed(ev) }
-            summary.events += batch.count
-            committed += batch.count
+        try await pipelined(writes) { range, results in
+            // Events are best effort, as in Kubernetes: a lost race loses a count, nothing else.
+            // Every event here came from `recorder.record`, which folds any repeat of it by key
+            // without looking the stored version up: nothing to hand back to the recorder.
+            guard results != nil else { return }
+            summary.events += range.count
+            committed += range.count
         }
         return committed
     }
@@ -228,6 +269,46 @@ public struct Reconciler: Sendable {
 struct WritePlan {
     private(set) var writes: [StoreWrite] = []
     private var position: [String: Int] = [:]
+
+    /// The writes, leaving the plan empty.
+    mutating func take() -> [StoreWrite] {
+        position = [:]
+        defer { writes = [] }
+        return writes
+    }
+
+    /// Orders writes by the store's primary key (kind, namespace, name), so each batch touches a
+    /// run of neighbouring rows, a few pages, instead of a page per row scattered over the table:
+    /// far fewer pages to write to the log and to checkpoint. The writes are of distinct objects,
+    /// so their order changes nothing but which revision each one gets. Sorts in place: the
+    /// writes are big values, and a second array of them would be a second copy of the plan.
+    static func sortInStoreOrder(_ writes: inout [StoreWrite]) {
+        // One key string per write (NUL sorts before every character of a name), sorted with the
+        // write's position: comparing two strings borrowed in place is cheap.
+        var keyed = writes.indices.map { i -> (key: String, position: Int) in
+            let key: String
+            switch writes[i] {
+            case .create(let o), .update(let o):
+                key = "\(o.kind.rawValue)\u{0}\(o.kind.isNamespaced ? (o.metadata.namespace ?? "default") : "")\u{0}\(o.metadata.name)"
+            case .delete(let kind, let namespace, let name, _):
+                key = "\(kind.rawValue)\u{0}\(kind.isNamespaced ? (namespace ?? "default") : "")\u{0}\(name)"
+            }
+            return (key, i)
+        }
+        keyed.sort { $0.key < $1.key }
+        // destination[p]: where the write now at p belongs. Swapping each into place moves the
+        // values without copying them.
+        var destination = [Int](repeating: 0, count: writes.count)
+        for (i, k) in keyed.enumerated() { destination[k.position] = i }
+        keyed = []
+        for i in writes.indices {
+            while destination[i] != i {
+                let d = destination[i]
+                writes.swapAt(i, d)
+                destination.swapAt(i, d)
+            }
+        }
+    }
 
     mutating func put(_ object: AnyResource) {
         let key = "\(object.kind.rawValue)/\(object.key)"

@@ -35,7 +35,7 @@ struct Snapshot {
     }
 
     /// Folds in what a commit returned: the objects as written (nil for an object now gone).
-    mutating func apply(_ writes: [StoreWrite], results: [AnyResource?]) {
+    mutating func apply(_ writes: some Sequence<StoreWrite>, results: [AnyResource?]) {
         for (w, r) in zip(writes, results) {
             switch (w, r) {
             case (_, .persistentVolume(let v)?): volumes[v.metadata.name] = v

@@ -104,8 +104,27 @@ enum JSONMembers {
     /// Whether two encodings differ outside `metadata` and `status`; undecidable input counts as a
     /// change, which at worst bumps a generation.
     static func specChanged(_ old: Data, _ new: Data) -> Bool {
-        guard let a = specBytes(old), let b = specBytes(new) else { return true }
-        return a != b
+        specChanged(old, newSpec: specBytes(new))
+    }
+
+    /// `specChanged`, with the new side's spec bytes already taken out (nil: undecidable).
+    static func specChanged(_ old: Data, newSpec: [UInt8]?) -> Bool {
+        guard let newSpec else { return true }
+        // Compared in place, member by member, without gathering the old side's bytes first.
+        return old.withUnsafeBytes { (b: UnsafeRawBufferPointer) -> Bool in
+            guard let members = members(b) else { return true }
+            return newSpec.withUnsafeBytes { (n: UnsafeRawBufferPointer) -> Bool in
+                var at = 0
+                for m in members where !isKey(b, m, "metadata") && !isKey(b, m, "status") {
+                    let count = m.value.upperBound - m.key.lowerBound
+                    guard at + count < n.count, n[at + count] == 0x2C,
+                          memcmp(b.baseAddress! + m.key.lowerBound, n.baseAddress! + at, count) == 0
+                    else { return true }
+                    at += count + 1
+                }
+                return at != n.count
+            }
+        }
     }
 
     /// `object` with the value of its `metadata` member replaced by `metadata`; nil when it has none.
@@ -120,35 +139,59 @@ enum JSONMembers {
         }
     }
 
-    /// `object` with the string value of `metadata.resourceVersion` and, if given, the number value
-    /// of `metadata.generation` replaced; nil when either member is missing, so the caller can
-    /// encode the metadata instead. Only metadata's own members are looked at, never labels or
-    /// annotations that happen to share a key.
-    static func patchingMetadata(in object: Data, resourceVersion: String, generation: Int64?) -> Data? {
-        object.withUnsafeBytes { (b: UnsafeRawBufferPointer) -> Data? in
+    /// Where `metadata.resourceVersion` (a string) and `metadata.generation` sit in an encoded
+    /// object, as offsets into the whole object, so patching them needs no second scan.
+    struct PatchPoints: Sendable {
+        var resourceVersion: Range<Int>
+        var generation: Range<Int>?
+    }
+
+    /// The patch points of `object`; nil when it has no metadata or no string resourceVersion.
+    /// Only metadata's own members are looked at, never labels or annotations that happen to
+    /// share a key.
+    static func patchPoints(in object: Data) -> PatchPoints? {
+        object.withUnsafeBytes { (b: UnsafeRawBufferPointer) -> PatchPoints? in
             guard let meta = members(b)?.first(where: { isKey(b, $0, "metadata") }) else { return nil }
             let metaBytes = UnsafeRawBufferPointer(rebasing: b[meta.value])
             guard let fields = members(metaBytes) else { return nil }
-            var patches: [(Range<Int>, [UInt8])] = []
             guard let rv = fields.first(where: { isKey(metaBytes, $0, "resourceVersion") }),
                   metaBytes[rv.value.lowerBound] == 0x22
             else { return nil }
-            patches.append((rv.value, Array("\"\(resourceVersion)\"".utf8)))
-            if let generation {
-                guard let g = fields.first(where: { isKey(metaBytes, $0, "generation") }) else { return nil }
-                patches.append((g.value, Array(String(generation).utf8)))
-            }
-            patches.sort { $0.0.lowerBound < $1.0.lowerBound }
+            let base = meta.value.lowerBound
+            let g = fields.first(where: { isKey(metaBytes, $0, "generation") })
+            return PatchPoints(
+                resourceVersion: (base + rv.value.lowerBound)..<(base + rv.value.upperBound),
+                generation: g.map { (base + $0.value.lowerBound)..<(base + $0.value.upperBound) })
+        }
+    }
+
+    /// `object` with the values at `points` replaced: the resourceVersion and, if given, the
+    /// generation; nil when a generation is given but `object` has none.
+    static func patching(_ object: Data, at points: PatchPoints, resourceVersion: String, generation: Int64?) -> Data? {
+        var patches: [(Range<Int>, [UInt8])] = [(points.resourceVersion, Array("\"\(resourceVersion)\"".utf8))]
+        if let generation {
+            guard let g = points.generation else { return nil }
+            patches.append((g, Array(String(generation).utf8)))
+        }
+        patches.sort { $0.0.lowerBound < $1.0.lowerBound }
+        return object.withUnsafeBytes { (b: UnsafeRawBufferPointer) -> Data in
             var out = Data(capacity: b.count + 32)
             var at = 0
             for (range, bytes) in patches {
-                let start = meta.value.lowerBound + range.lowerBound
-                out.append(contentsOf: b[at..<start])
+                out.append(contentsOf: b[at..<range.lowerBound])
                 out.append(contentsOf: bytes)
-                at = meta.value.lowerBound + range.upperBound
+                at = range.upperBound
             }
             out.append(contentsOf: b[at...])
             return out
         }
+    }
+
+    /// `object` with the string value of `metadata.resourceVersion` and, if given, the number value
+    /// of `metadata.generation` replaced; nil when either member is missing, so the caller can
+    /// encode the metadata instead.
+    static func patchingMetadata(in object: Data, resourceVersion: String, generation: Int64?) -> Data? {
+        guard let points = patchPoints(in: object) else { return nil }
+        return patching(object, at: points, resourceVersion: resourceVersion, generation: generation)
     }
 }

@@ -8,11 +8,21 @@ extension SQLiteStore {
     /// generation are patched into the bytes, and only an update whose other store-owned fields
     /// differ from what the caller sent has its metadata encoded again and spliced in.
     struct PreparedWrite: Sendable {
-        var write: StoreWrite
+        /// What to do; for creates and updates the object itself is in `object`, not kept twice.
+        enum Operation: Sendable {
+            case create
+            case update
+            case delete(kind: ResourceKind, namespace: String?, name: String, uid: String?)
+        }
+        var operation: Operation
         /// The object with apiVersion and kind filled in, for creates and updates.
         var object: AnyResource?
         /// `object` encoded, with the caller's metadata still in it.
         var body: Data?
+        /// For an update: `body`'s members other than metadata and status, for the generation rule.
+        var spec: [UInt8]? = nil
+        /// Where `body`'s resourceVersion and generation sit, for patching them in.
+        var points: JSONMembers.PatchPoints? = nil
     }
 
     /// Batches at least this big are encoded on several tasks.
@@ -35,7 +45,8 @@ extension SQLiteStore {
                 meta.creationTimestamp = now
                 meta.deletionTimestamp = nil
                 object.metadata = meta
-                return PreparedWrite(write: w, object: object, body: try encode(object))
+                let body = try encode(object)
+                return PreparedWrite(operation: .create, object: object, body: body, points: JSONMembers.patchPoints(in: body))
             case .update(let o):
                 var object = o.withTypeMeta()
                 // Encoded with the caller's metadata, which for an object read from the store is
@@ -43,9 +54,13 @@ extension SQLiteStore {
                 // re-encodes the metadata only when something else differs.
                 let ns = storedNamespace(object.kind, object.metadata.namespace)
                 object.metadata.namespace = ns.isEmpty ? nil : ns
-                return PreparedWrite(write: w, object: object, body: try encode(object))
-            case .delete:
-                return PreparedWrite(write: w, object: nil, body: nil)
+                // The scans of the body the transaction needs run here too, outside the write lock.
+                let body = try encode(object)
+                return PreparedWrite(
+                    operation: .update, object: object, body: body, spec: JSONMembers.specBytes(body),
+                    points: JSONMembers.patchPoints(in: body))
+            case .delete(let kind, let namespace, let name, let uid):
+                return PreparedWrite(operation: .delete(kind: kind, namespace: namespace, name: name, uid: uid), object: nil, body: nil)
             }
         }
         let lanes = min(4, ProcessInfo.processInfo.activeProcessorCount)
@@ -59,7 +74,7 @@ extension SQLiteStore {
         do {
             return try await withThrowingTaskGroup(of: (Int, [PreparedWrite]).self) { group in
                 for lane in 0..<lanes {
-                    let slice = Array(writes[min(writes.count, lane * chunk)..<min(writes.count, (lane + 1) * chunk)])
+                    let slice = writes[min(writes.count, lane * chunk)..<min(writes.count, (lane + 1) * chunk)]
                     group.addTask {
                         var out: [PreparedWrite] = []
                         out.reserveCapacity(slice.count)
@@ -90,11 +105,11 @@ extension SQLiteStore {
         var results: [AnyResource?] = []
         results.reserveCapacity(writes.count)
         for w in writes {
-            switch (w.write, w.object, w.body) {
+            switch (w.operation, w.object, w.body) {
             case (.create, let object?, let body?):
-                results.append(try create(object, body: body, db: db, revision: &revision))
+                results.append(try create(object, body: body, points: w.points, db: db, revision: &revision))
             case (.update, let object?, let body?):
-                results.append(try update(object, body: body, db: db, revision: &revision))
+                results.append(try update(object, body: body, spec: w.spec, points: w.points, db: db, revision: &revision))
             case (.delete(let kind, let namespace, let name, let uid), _, _):
                 results.append(try delete(kind, namespace: namespace, name: name, uid: uid, db: db, revision: &revision, now: now))
             default:
@@ -112,14 +127,16 @@ extension SQLiteStore {
         return results
     }
 
-    private static func create(_ object: AnyResource, body: Data, db: Database, revision: inout Int64) throws -> AnyResource {
+    private static func create(
+        _ object: AnyResource, body: Data, points: JSONMembers.PatchPoints?, db: Database, revision: inout Int64
+    ) throws -> AnyResource {
         var object = object
         let kind = object.kind
         let meta = object.metadata
         let ns = meta.namespace ?? ""
         revision += 1
         object.metadata.resourceVersion = String(revision)
-        let data = try JSONMembers.patchingMetadata(in: body, resourceVersion: String(revision), generation: nil)
+        let data = try points.flatMap { JSONMembers.patching(body, at: $0, resourceVersion: String(revision), generation: nil) }
             ?? withMetadata(body, object)
         do {
             try db.cachedStatement(sql: """
@@ -133,7 +150,9 @@ extension SQLiteStore {
         return object
     }
 
-    private static func update(_ object: AnyResource, body: Data, db: Database, revision: inout Int64) throws -> AnyResource {
+    private static func update(
+        _ object: AnyResource, body: Data, spec: [UInt8]?, points: JSONMembers.PatchPoints?, db: Database, revision: inout Int64
+    ) throws -> AnyResource {
         var object = object
         let kind = object.kind
         var meta = object.metadata
@@ -155,7 +174,8 @@ extension SQLiteStore {
         meta.creationTimestamp = Time(seconds: stored.created)
         // Once set, deletionTimestamp stays: an update can neither clear nor move it.
         meta.deletionTimestamp = stored.deleting.map { Time(seconds: $0) }
-        meta.generation = JSONMembers.specChanged(stored.data, body) ? stored.generation + 1 : stored.generation
+        meta.generation = JSONMembers.specChanged(stored.data, newSpec: spec ?? JSONMembers.specBytes(body))
+            ? stored.generation + 1 : stored.generation
         meta.resourceVersion = String(revision)
         object.metadata = meta
         // The usual caller sent back what it read, so only the revision and generation differ from
@@ -164,8 +184,8 @@ extension SQLiteStore {
         unpatched.resourceVersion = sent.resourceVersion
         unpatched.generation = sent.generation
         let data: Data
-        if unpatched == sent, sent.generation != nil,
-           let patched = JSONMembers.patchingMetadata(in: body, resourceVersion: String(revision), generation: meta.generation) {
+        if unpatched == sent, sent.generation != nil, let points,
+           let patched = JSONMembers.patching(body, at: points, resourceVersion: String(revision), generation: meta.generation) {
             data = patched
         } else {
             data = try withMetadata(body, object)

@@ -49,12 +49,13 @@ public final class SQLiteStore: ObjectStore {
             // WAL with synchronous=NORMAL survives a crash of any process; only a power loss can
             // lose the last commits. FULL would fsync on every commit and cap bulk binds far lower.
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
-            // A cache that holds a large cluster's working set (64 MiB) and reads through mmap,
-            // so a bulk bind does not pay a pread for every row it compares against; checkpoints
-            // every ~40 MiB of WAL instead of every 4 MiB, so bulk commits are not interrupted
-            // by one every few batches.
+            // A cache that holds a large cluster's working set (64 MiB); checkpoints every ~40 MiB
+            // of WAL instead of every 4 MiB, so bulk commits are not interrupted by one every few
+            // batches. No mmap: mapped pages of the file count in the process's resident memory
+            // (a bulk bind of a big store would carry the whole mapping), and the pages a write
+            // needs come from the cache or the OS page cache just as well.
             try db.execute(sql: "PRAGMA cache_size = -65536")
-            try db.execute(sql: "PRAGMA mmap_size = 268435456")
+            try db.execute(sql: "PRAGMA mmap_size = 0")
             try db.execute(sql: "PRAGMA wal_autocheckpoint = 10000")
             // WAL is a property of the file: a no-op once set, so opening an existing store writes
             // nothing. (GRDB's DatabasePool would create and drop a table on every open to make

@@ -33,10 +33,9 @@ struct BindBench: AsyncParsableCommand {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
 
-        var gen = BindWorkload(seed: seed)
-        let (classes, volumes, claims) = gen.make(count: count)
-
         if matcherOnly {
+            var gen = BindWorkload(seed: seed)
+            let (classes, volumes, claims) = gen.make(count: count)
             let now = Time.now()
             let vols = volumes.map { pv -> PersistentVolume in
                 var v = pv
@@ -58,10 +57,11 @@ struct BindBench: AsyncParsableCommand {
             return
         }
 
-        // (a) Load into a fresh store.
+        // (a) Load into a fresh store. The generated objects are dropped once loaded, and (c)'s
+        // lists once matched, so the reconcile's peak memory is its own.
         let store = try SQLiteStore(path: dir.appendingPathComponent("state.db").path)
-        let objects: [AnyResource] = classes.map { .storageClass($0) } + volumes.map { .persistentVolume(Defaulting.forCreate(.persistentVolume($0)).as(PersistentVolume.self)!) }
-            + claims.map { Defaulting.forCreate(.persistentVolumeClaim($0)) }
+        var (classes, objects) = makeObjects()
+        let objectCount = objects.count
         let (_, loadSeconds) = try await Measure.seconds {
             var i = 0
             while i < objects.count {
@@ -70,21 +70,11 @@ struct BindBench: AsyncParsableCommand {
                 i += batch.count
             }
         }
+        objects = []
 
         // (c) The pure matcher alone, over the objects as stored (uids and timestamps as the
         // reconciler will see them), volumes already Available: index + match, no store.
-        let storedVolumes = try await store.list(PersistentVolume.self, namespace: nil, selector: nil).items.map { pv -> PersistentVolume in
-            var v = pv
-            v.status = PersistentVolumeStatus(phase: .available)
-            return v
-        }
-        let storedClaims = try await store.list(PersistentVolumeClaim.self, namespace: nil, selector: nil).items
-        let (matched, matcherSeconds) = Self.time {
-            let context = BinderContext(storageClasses: classes, claims: storedClaims, now: Time.now())
-            var index = VolumeIndex(storedVolumes)
-            let actions = Binder().matchAll(claims: storedClaims, context: context, index: &index)
-            return actions.filter { if case .bound = $0.outcome { true } else { false } }.count
-        }
+        let (matched, matcherSeconds) = try await matchStored(store: store, classes: classes)
 
         // (b) reconcile --once.
         var logger = Logger(label: "pvd.bench")
@@ -94,7 +84,7 @@ struct BindBench: AsyncParsableCommand {
         }
 
         // The floor: the same number of rows of the same size written straight to SQLite.
-        let rows = objects.count + summary.writes + summary.events
+        let rows = objectCount + summary.writes + summary.events
         let avgBytes = try averageRowBytes(store: store)
         let floorSeconds = try rawInsertSeconds(rows: rows, bytes: avgBytes, path: dir.appendingPathComponent("floor.db").path)
 
@@ -111,7 +101,7 @@ struct BindBench: AsyncParsableCommand {
         print("""
             pvd-bench bind  N=\(count) (\(count) PVs, \(count) claims, seed \(seed))
             step                       seconds     notes
-            (a) load                   \(f(loadSeconds))   \(objects.count) creates
+            (a) load                   \(f(loadSeconds))   \(objectCount) creates
             (b) reconcile --once       \(f(reconcileSeconds))   \(summary.bound) bound, \(summary.writes) writes, \(summary.events) events, \(summary.passes) passes
             (c) matcher alone          \(f(matcherSeconds))   \(matched) bound
             floor: raw SQLite rows     \(f(floorSeconds))   \(rows) rows of \(avgBytes) B, 1000 per transaction
@@ -123,6 +113,30 @@ struct BindBench: AsyncParsableCommand {
         print("wrote \(path)")
         if matched != summary.bound {
             throw ValidationError("the matcher bound \(matched) claims but reconcile bound \(summary.bound)")
+        }
+    }
+
+    /// The generated classes, and every object to load, defaulted as `apply` would.
+    private func makeObjects() -> ([StorageClass], [AnyResource]) {
+        var gen = BindWorkload(seed: seed)
+        let (classes, volumes, claims) = gen.make(count: count)
+        let objects: [AnyResource] = classes.map { .storageClass($0) } + volumes.map { .persistentVolume(Defaulting.forCreate(.persistentVolume($0)).as(PersistentVolume.self)!) }
+            + claims.map { Defaulting.forCreate(.persistentVolumeClaim($0)) }
+        return (classes, objects)
+    }
+
+    private func matchStored(store: SQLiteStore, classes: [StorageClass]) async throws -> (Int, Double) {
+        let storedVolumes = try await store.list(PersistentVolume.self, namespace: nil, selector: nil).items.map { pv -> PersistentVolume in
+            var v = pv
+            v.status = PersistentVolumeStatus(phase: .available)
+            return v
+        }
+        let storedClaims = try await store.list(PersistentVolumeClaim.self, namespace: nil, selector: nil).items
+        return Self.time {
+            let context = BinderContext(storageClasses: classes, claims: storedClaims, now: Time.now())
+            var index = VolumeIndex(storedVolumes)
+            let actions = Binder().matchAll(claims: storedClaims, context: context, index: &index)
+            return actions.filter { if case .bound = $0.outcome { true } else { false } }.count
         }
     }
 

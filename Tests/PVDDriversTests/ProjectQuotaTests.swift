@@ -70,7 +70,7 @@ struct ProjectQuotaTests {
         let sub = try #require(try tree.openAnchor(volume.path + "/sub", create: false))
         #expect(try ProjectQuota.projectID(of: sub).id == 1_234_567)
         // quotactl on a filesystem without project quotas says so, whatever errno the kernel picks.
-        let mount = try MountTable.entry(of: dir.fd, path: dir.path)
+        let mount = try PVDDrivers.MountTable.entry(of: dir.fd, path: dir.path)
         #expect(mount.fsType == "xfs")
         #expect(mount.mountPoint == fs.mountPoint)
         do {

@@ -134,7 +134,7 @@ extension SafeTreeTests {
 struct MountTableTests {
     @Test func parsesAMountinfoLineWithEscapesAndOptionalFields() throws {
         let line: Substring = "36 35 7:3 / /srv/my\\040disk rw,noatime master:1 shared:2 - xfs /dev/loop3 rw,attr2,inode64,prjquota"
-        let entry = try #require(MountTable.parse(line))
+        let entry = try #require(PVDDrivers.MountTable.parse(line))
         #expect(entry.id == 36)
         #expect(entry.mountPoint == "/srv/my disk")
         #expect(entry.fsType == "xfs")
