@@ -168,7 +168,31 @@ public struct Reconciler: Sendable {
     /// Batches are pipelined: while one is being written, the next is already being encoded (the
     /// store encodes before it takes its write lock), so encoding and writing overlap. The writes of
     /// a pass touch distinct objects, so the order the batches commit in does not matter.
+    ///
+    /// Volumes go first, as Kubernetes writes a bind: a claim is written bound to a volume only
+    /// once that volume's write committed, so a lost race never leaves a claim pointing at a
+    /// volume that is not bound to it (which the next pass would have to call Lost).
     private func commit(_ writes: [StoreWrite], snapshot: inout Snapshot, summary: inout ReconcileSummary) async throws -> (Int, Bool) {
+        var volumes: [StoreWrite] = [], others: [StoreWrite] = []
+        for w in writes {
+            if case .update(.persistentVolume) = w { volumes.append(w) } else { others.append(w) }
+        }
+        let (v, lostVolumes, failedVolumes) = try await commitBatches(volumes, snapshot: &snapshot, summary: &summary)
+        if !failedVolumes.isEmpty {
+            others.removeAll { w in
+                guard case .update(.persistentVolumeClaim(let c)) = w, let name = c.spec.volumeName else { return false }
+                return failedVolumes.contains(name) && c.phase == .bound
+            }
+        }
+        let (o, lostOthers, _) = try await commitBatches(others, snapshot: &snapshot, summary: &summary)
+        return (v + o, lostVolumes || lostOthers || !failedVolumes.isEmpty)
+    }
+
+    /// `commit` for one group of writes; also returns the names of volumes whose write lost.
+    private func commitBatches(
+        _ writes: [StoreWrite], snapshot: inout Snapshot, summary: inout ReconcileSummary
+    ) async throws -> (Int, Bool, Set<String>) {
+        var failedVolumes: Set<String> = []
         var done = 0
         var lost = false
         var failed: [Range<Int>] = []
@@ -188,10 +212,11 @@ public struct Reconciler: Sendable {
                 } else {
                     summary.conflicts += 1
                     lost = true
+                    if case .update(.persistentVolume(let pv)) = w { failedVolumes.insert(pv.metadata.name) }
                 }
             }
         }
-        return (done, lost)
+        return (done, lost, failedVolumes)
     }
 
     /// How many batches `pipelined` keeps in flight: one being written, one being encoded.
