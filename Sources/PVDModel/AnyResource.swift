@@ -1,6 +1,6 @@
 /// An object of any kind pvd knows: what a manifest stream, a mixed batch write or a watch of
 /// several kinds carries.
-public enum AnyResource: Sendable, Equatable {
+public indirect enum AnyResource: Sendable, Equatable {
     case storageClass(StorageClass)
     case persistentVolume(PersistentVolume)
     case persistentVolumeClaim(PersistentVolumeClaim)
