@@ -33,9 +33,7 @@ extension PVD {
 
         func run() async throws {
             try await runReportingErrors {
-                guard let kind = ResourceKind(userInput: kind) else {
-                    throw CLIError("the server doesn't have a resource type \"\(self.kind)\"")
-                }
+                let kind = try ResourceKind.resolve(kind)
                 let store = try global.openStore(create: false)
                 let ns = namespace ?? "default"
                 var failed = false

@@ -52,6 +52,14 @@ enum ManifestFiles {
 }
 
 extension ResourceKind {
+    /// The kind a user typed, or kubectl's error for one it does not know.
+    static func resolve(_ text: String) throws -> ResourceKind {
+        guard let kind = ResourceKind(userInput: text) else {
+            throw CLIError("the server doesn't have a resource type \"\(text)\"")
+        }
+        return kind
+    }
+
     /// kubectl's "kind/name" prefix: "persistentvolumeclaim", "storageclass.storage.k8s.io".
     var qualifiedName: String {
         self == .storageClass ? "storageclass.storage.k8s.io" : rawValue.lowercased()

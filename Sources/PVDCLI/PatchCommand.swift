@@ -32,9 +32,7 @@ extension PVD {
 
         func run() async throws {
             try await runReportingErrors {
-                guard let kind = ResourceKind(userInput: kind) else {
-                    throw CLIError("the server doesn't have a resource type \"\(self.kind)\"")
-                }
+                let kind = try ResourceKind.resolve(kind)
                 let docs: [JSONValue]
                 do { docs = try YAMLConversion.documents(patch) } catch { throw CLIError("-p: not JSON or YAML: \(error)") }
                 guard docs.count == 1, case .object(let members) = docs[0] else { throw CLIError("-p: the patch must be one JSON object") }
