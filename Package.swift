@@ -95,6 +95,6 @@ let package = Package(
             dependencies: ["PVDControllers", "PVDStore", "PVDModel"],
             swiftSettings: strict
         ),
-        .testTarget(name: "PVDCLITests", dependencies: ["PVDCLI", "PVDStore", "PVDModel"], swiftSettings: strict),
+        .testTarget(name: "PVDCLITests", dependencies: ["PVDCLI", "PVDStore", "PVDModel", "PVDDrivers"], swiftSettings: strict),
     ]
 )

@@ -63,36 +63,36 @@ extension LoopDriver {
     /// when the probe finds nothing at all. An image that holds a filesystem is never formatted
     /// again, whatever the class says now.
     func ensureFilesystem(_ layout: LoopLayout, device: LoopDevice, parameters: LoopParameters) async throws(DriverError) -> String {
-        if let found = try probe.probe(device.path) {
+        try await ensureFilesystem(at: device.path, parameters: parameters) { () throws(DriverError) in
+            // mkfs takes a path: make sure, as late as we can, that the number is still this image's.
+            guard try loops.isBacking(device, image: layout.image) else {
+                throw DriverError(.busy, "\(device.path) no longer backs \(layout.image); provision again")
+            }
+        }
+    }
+
+    /// The same for an image no device is attached to: the probe and mkfs work on the file itself.
+    func ensureFilesystem(onImage layout: LoopLayout, parameters: LoopParameters) async throws(DriverError) -> String {
+        try await ensureFilesystem(at: layout.image, parameters: parameters) { () throws(DriverError) in }
+    }
+
+    /// Probes `path`, and formats it only when it holds nothing, after `beforeFormat` agrees.
+    private func ensureFilesystem(
+        at path: String, parameters: LoopParameters, beforeFormat: () throws(DriverError) -> Void
+    ) async throws(DriverError) -> String {
+        if let found = try probe.probe(path) {
             guard Self.mountableTypes.contains(found) else {
-                throw DriverError(.refused, "\(device.path) already holds \(found), which pvd does not mount; it is never formatted over")
+                throw DriverError(.refused, "\(path) already holds \(found), which pvd does not mount; it is never formatted over")
             }
             if found != parameters.fsType {
                 logger.notice(
-                    "image keeps its existing filesystem", metadata: ["pvd.device": "\(device)", "pvd.found": "\(found)", "pvd.fsType": "\(parameters.fsType)"])
+                    "image keeps its existing filesystem", metadata: ["pvd.path": "\(path)", "pvd.found": "\(found)", "pvd.fsType": "\(parameters.fsType)"])
             }
             return found
         }
-        // mkfs takes a path: make sure, as late as we can, that the number is still this image's.
-        guard try loops.isBacking(device, image: layout.image) else {
-            throw DriverError(.busy, "\(device.path) no longer backs \(layout.image); provision again")
-        }
-        try await tools.makeFilesystem(type: parameters.fsType, device: device.path, options: parameters.mkfsOptions)
-        logger.debug("made filesystem", metadata: ["pvd.device": "\(device)", "pvd.fsType": "\(parameters.fsType)"])
-        return parameters.fsType
-    }
-
-    /// The same as `ensureFilesystem(_:device:parameters:)` for an image no device is attached to:
-    /// the probe and mkfs work on the file itself.
-    func ensureFilesystem(onImage layout: LoopLayout, parameters: LoopParameters) async throws(DriverError) -> String {
-        if let found = try probe.probe(layout.image) {
-            guard Self.mountableTypes.contains(found) else {
-                throw DriverError(.refused, "\(layout.image) already holds \(found), which pvd does not mount; it is never formatted over")
-            }
-            return found
-        }
-        try await tools.makeFilesystem(type: parameters.fsType, device: layout.image, options: parameters.mkfsOptions)
-        logger.debug("made filesystem", metadata: ["pvd.image": "\(layout.image)", "pvd.fsType": "\(parameters.fsType)"])
+        try beforeFormat()
+        try await tools.makeFilesystem(type: parameters.fsType, device: path, options: parameters.mkfsOptions)
+        logger.debug("made filesystem", metadata: ["pvd.path": "\(path)", "pvd.fsType": "\(parameters.fsType)"])
         return parameters.fsType
     }
 

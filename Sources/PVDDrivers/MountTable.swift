@@ -62,6 +62,12 @@ public enum MountTable {
         return String(decoding: bytes, as: UTF8.self)
     }
 
+    /// Every mount this process sees, read to the end of /proc/self/mountinfo (a procfs file
+    /// reports size 0, and readers that trust the size stop after the first page).
+    public static func entries() throws(DriverError) -> [MountInfoEntry] {
+        try readMountInfo().split(separator: "\n").compactMap(parse)
+    }
+
     static func readMountInfo() throws(DriverError) -> String {
         let path = "/proc/self/mountinfo"
         let fd = open(path, O_RDONLY | O_CLOEXEC)

@@ -174,10 +174,8 @@ enum Leftovers {
             let dir = "\(root)/\(sub)"
             if let names = try? fm.contentsOfDirectory(atPath: dir), !names.isEmpty { found.append("\(names.count) in \(sub)/") }
         }
-        // Read to the end: String(contentsOfFile:) stops at the first 4 KiB of a procfs file.
-        if let data = FileHandle(forReadingAtPath: "/proc/self/mountinfo")?.readDataToEndOfFile() {
-            let mounts = String(decoding: data, as: UTF8.self)
-            let n = mounts.split(separator: "\n").filter { $0.contains(root) }.count
+        if let mounts = try? MountTable.entries() {
+            let n = mounts.filter { $0.mountPoint.hasPrefix(root) }.count
             if n > 0 { found.append("\(n) mounts") }
         }
         if let blocks = try? fm.contentsOfDirectory(atPath: "/sys/block") {

@@ -1,4 +1,5 @@
 import Foundation
+import PVDDrivers
 import Testing
 
 /// Loop-device volumes end to end, as root: real images, real loop devices, real mkfs and mounts.
@@ -50,7 +51,7 @@ struct LoopProvisioningTests {
         let pv = try #require(try pvd.items("pv").first)
         let path = try #require(pv.path("spec.local.path") as? String)
         #expect(pv.path("spec.local.fsType") as? String == fs)
-        let mount = OwnDevices.mounts(under: pvd.root.path).first { $0.target == path }
+        let mount = OwnDevices.mounts(under: pvd.root.path).first { $0.mountPoint == path }
         #expect(mount?.fsType == fs, "\(path) should be a \(fs) mount")
         #expect(mount?.source.hasPrefix("/dev/loop") == true)
         try Data("data".utf8).write(to: URL(fileURLWithPath: path + "/file"))
@@ -131,19 +132,9 @@ struct LoopProvisioningTests {
 /// The mounts and loop devices that belong to one test root, found by path, so a test can check
 /// them and release exactly them even when it fails.
 enum OwnDevices {
-    struct Mount { var source: String; var target: String; var fsType: String }
-
-    static func mounts(under root: String) -> [Mount] {
-        // Read to the end: String(contentsOfFile:) stops at the first 4 KiB of a procfs file.
-        guard let data = FileHandle(forReadingAtPath: "/proc/self/mountinfo")?.readDataToEndOfFile() else { return [] }
-        let text = String(decoding: data, as: UTF8.self)
-        return text.split(separator: "\n").compactMap { line in
-            let f = line.split(separator: " ")
-            guard let dash = f.firstIndex(of: "-"), f.count > dash + 2 else { return nil }
-            let target = String(f[4]).replacingOccurrences(of: "\\040", with: " ")
-            guard target.hasPrefix(root) else { return nil }
-            return Mount(source: String(f[dash + 2]), target: target, fsType: String(f[dash + 1]))
-        }
+    /// The mounts whose mount point lies under `root`, as the kernel lists them.
+    static func mounts(under root: String) -> [MountInfoEntry] {
+        ((try? MountTable.entries()) ?? []).filter { $0.mountPoint.hasPrefix(root) }
     }
 
     /// Loop devices ("loop3") whose backing file lies under `root`.
@@ -157,7 +148,7 @@ enum OwnDevices {
 
     /// Unmounts (deepest first) and detaches what lives under `root`, by name.
     static func release(under root: String) {
-        for m in mounts(under: root).sorted(by: { $0.target.count > $1.target.count }) { run("/bin/umount", [m.target]) }
+        for m in mounts(under: root).sorted(by: { $0.mountPoint.count > $1.mountPoint.count }) { run("/bin/umount", [m.mountPoint]) }
         for l in loops(under: root) { run("/sbin/losetup", ["-d", "/dev/\(l)"]) }
     }
 

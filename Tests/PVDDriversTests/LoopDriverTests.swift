@@ -21,7 +21,7 @@ func expectGone(_ root: TestRoot, _ name: String, imageDir: String? = nil) throw
     #expect(try LinuxLoopDevices().devices(backing: image).isEmpty)
     #expect(!FileManager.default.fileExists(atPath: image))
     #expect(!FileManager.default.fileExists(atPath: (imageDir ?? root.sub("images")) + "/.\(name).img.partial"))
-    #expect(CLIMountTable.read().first { $0.target == root.sub("mounts/\(name)") } == nil)
+    #expect(((try? PVDDrivers.MountTable.entries()) ?? []).first { $0.mountPoint == root.sub("mounts/\(name)") } == nil)
     #expect(!FileManager.default.fileExists(atPath: root.sub("mounts/\(name)")))
     #expect(!FileManager.default.fileExists(atPath: root.sub("devices/\(name)")))
 }

@@ -19,7 +19,7 @@ struct TestRoot: Sendable {
 
     /// Mount points inside this root, deepest first.
     func mountsInside() -> [String] {
-        CLIMountTable.read().map(\.target).filter { $0.hasPrefix(path + "/") }.sorted { $0.count > $1.count }
+        ((try? PVDDrivers.MountTable.entries()) ?? []).map(\.mountPoint).filter { $0.hasPrefix(path + "/") }.sorted { $0.count > $1.count }
     }
 
     /// Loop devices (by number) whose backing file is inside this root, deleted or not.
