@@ -44,6 +44,8 @@ public enum ProvisionedVolumeBuilder {
             pv.metadata.annotations?[PVDAnnotations.driverParameters] = String(decoding: data, as: UTF8.self)
         }
         pv.status = PersistentVolumeStatus(phase: .pending)
+        // Created as the API server would admit it: protected while bound.
+        pv.metadata.addFinalizer(Finalizers.pvProtection)
         return pv
     }
 
