@@ -38,13 +38,18 @@ public enum ReclaimDecision: Sendable, Hashable {
     /// ones (a failed delete or recycle is tried again on every sync until it works), with a
     /// claimRef that has a uid (a user's pre-binding is not a release). A volume being deleted
     /// is still deleted (its backing would be orphaned otherwise) but never recycled: it is going.
+    /// A volume a user deletes while it is not Bound, whose provisioner finalizer
+    /// (`Finalizers.provisionerDeletion`) holds it, is deleted too, as Kubernetes' external
+    /// provisioner does.
     ///
     /// `provisioners` are the drivers this node runs. This node reclaims a volume whose node
     /// affinity names it, or (a static volume) that has no node affinity.
     public static func decide(_ pv: PersistentVolume, provisioners: Set<String>, nodeName: String) -> ReclaimDecision {
         let here = pv.spec.nodeAffinity == nil || NodeAgent(nodeName: nodeName).owns(pv)
-        guard pv.phase == .released || pv.phase == .failed,
-              let uid = pv.spec.claimRef?.uid, !uid.isEmpty else { return .none }
+        let released = (pv.phase == .released || pv.phase == .failed) && !(pv.spec.claimRef?.uid ?? "").isEmpty
+        let abandoned = pv.metadata.deletionTimestamp != nil && pv.phase != .bound
+            && pv.spec.persistentVolumeReclaimPolicy == .delete && pv.metadata.hasFinalizer(Finalizers.provisionerDeletion)
+        guard released || abandoned else { return .none }
         let provisioner = pv.metadata.annotation(Annotations.provisionedBy)
         switch pv.spec.persistentVolumeReclaimPolicy ?? .retain {
         case .retain:
@@ -66,5 +71,24 @@ public enum ReclaimDecision: Sendable, Hashable {
         default:
             return .fail(reason: ReclaimReason.volumeUnknownReclaimPolicy, message: ReclaimReason.unknownPolicy)
         }
+    }
+
+    /// The provisioner finalizer's upkeep on a volume pvd provisioned (`provisioners`: pvd's
+    /// drivers), as Kubernetes' external provisioner keeps it: added to a live volume under
+    /// Delete that lacks it (one made before pvd set it), removed from one whose policy is no
+    /// longer Delete, since nothing would ever delete its backing. Nil when nothing changes.
+    public static func finalizerUpdate(_ pv: PersistentVolume, provisioners: Set<String>) -> PersistentVolume? {
+        let f = Finalizers.provisionerDeletion
+        let delete = pv.spec.persistentVolumeReclaimPolicy == .delete
+        var v = pv
+        if pv.metadata.hasFinalizer(f) {
+            guard !delete else { return nil }
+            v.metadata.removeFinalizer(f)
+        } else {
+            guard delete, pv.metadata.deletionTimestamp == nil,
+                  let provisioner = pv.metadata.annotation(Annotations.provisionedBy), provisioners.contains(provisioner) else { return nil }
+            v.metadata.addFinalizer(f)
+        }
+        return v
     }
 }

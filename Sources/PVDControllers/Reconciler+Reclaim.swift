@@ -17,8 +17,10 @@ extension Reconciler {
         snapshot: inout Snapshot, recorder: inout EventRecorder, summary: inout ReconcileSummary, attempted: inout Set<String>
     ) async throws {
         let provisioners = Set(agent.drivers.keys)
-        let candidates = snapshot.volumes.values.filter { $0.phase == .released || $0.phase == .failed }
-            .sorted { $0.metadata.name < $1.metadata.name }
+        try await keepProvisionerFinalizers(provisioners, snapshot: &snapshot, summary: &summary)
+        let candidates = snapshot.volumes.values.filter {
+            $0.phase == .released || $0.phase == .failed || $0.metadata.deletionTimestamp != nil
+        }.sorted { $0.metadata.name < $1.metadata.name }
         for pv in candidates {
             let decision = ReclaimDecision.decide(pv, provisioners: provisioners, nodeName: agent.nodeName)
             switch decision {
@@ -72,18 +74,45 @@ extension Reconciler {
             try await report(pv, .warning, ReclaimReason.volumeFailedDelete, message, recorder: &recorder, summary: &summary)
             return
         }
-        if pv.metadata.deletionTimestamp != nil {
-            // Already being deleted: protection removes it once it is not Bound.
+        // One transaction: the backing is gone, so the provisioner's finalizer goes, and the PV is
+        // deleted (unless a user did that already); protection removes it once it is not Bound.
+        var writes: [StoreWrite] = []
+        if pv.metadata.hasFinalizer(Finalizers.provisionerDeletion) {
+            var released = pv
+            released.metadata.removeFinalizer(Finalizers.provisionerDeletion)
+            writes.append(.update(.persistentVolume(released)))
+        }
+        if pv.metadata.deletionTimestamp == nil {
+            writes.append(.delete(kind: .persistentVolume, namespace: nil, name: pv.metadata.name, uid: pv.metadata.uid))
+        }
+        if writes.isEmpty {
             summary.deleted += 1
-            logger.info("volume deleted", metadata: ["pvd.pv": "\(pv.metadata.name)"])
+        } else if let results = try await tryCommit(writes) {
+            snapshot.apply(writes, results: results)
+            summary.deleted += 1
+            summary.writes += writes.count
+        } else {
             return
         }
-        let write = StoreWrite.delete(kind: .persistentVolume, namespace: nil, name: pv.metadata.name, uid: pv.metadata.uid)
-        if let results = try await tryCommit([write]) {
-            snapshot.apply([write], results: results)
-            summary.deleted += 1
-            summary.writes += 1
-            logger.info("volume deleted", metadata: ["pvd.pv": "\(pv.metadata.name)"])
+        logger.info("volume deleted", metadata: ["pvd.pv": "\(pv.metadata.name)"])
+    }
+
+    /// Adds and removes the provisioner finalizer as `ReclaimDecision.finalizerUpdate` says.
+    private func keepProvisionerFinalizers(
+        _ provisioners: Set<String>, snapshot: inout Snapshot, summary: inout ReconcileSummary
+    ) async throws {
+        var writes: [StoreWrite] = []
+        for pv in snapshot.volumes.values {
+            if let v = ReclaimDecision.finalizerUpdate(pv, provisioners: provisioners) { writes.append(.update(.persistentVolume(v))) }
+        }
+        guard !writes.isEmpty else { return }
+        WritePlan.sortInStoreOrder(&writes)
+        let (done, _, _) = try await commitBatches(writes, snapshot: &snapshot, summary: &summary)
+        summary.writes += done
+        for case .update(.persistentVolume(let v)) in writes {
+            let added = v.metadata.hasFinalizer(Finalizers.provisionerDeletion)
+            logger.info(added ? "volume guarded until its backing is deleted" : "volume no longer guarded: policy is not Delete",
+                        metadata: ["pvd.pv": "\(v.metadata.name)", "pvd.finalizer": "\(Finalizers.provisionerDeletion)"])
         }
     }
 

@@ -64,7 +64,8 @@ struct ProtectionTests {
         try pvd.ok(["reconcile", "--once"])
         let pv = try #require(try pvd.items("pv").first)
         let dir = try #require(pv.path("spec.hostPath.path") as? String)
-        #expect(pv.path("metadata.finalizers") as? [String] == ["kubernetes.io/pv-protection"])
+        #expect(pv.path("metadata.finalizers") as? [String]
+            == ["kubernetes.io/pv-protection", "external-provisioner.volume.kubernetes.io/finalizer"])
 
         try pvd.ok(["delete", "pvc", "data"])
         try pvd.ok(["reconcile", "--once"])
@@ -101,6 +102,38 @@ struct ProtectionTests {
         #expect(try pvd.items("pv").isEmpty)
         #expect(try pvd.items("pvc").isEmpty)
         #expect(FileManager.default.fileExists(atPath: path), "Retain: the data stays")
+    }
+
+    @Test func provisionedVolumeDeletedBeforeItsClaimTakesItsBackingWithIt() throws {
+        let pvd = try PVDProcess()
+        defer { pvd.cleanup() }
+        try pvd.ok(["apply", "-f", try pvd.write("m.yaml", ProvisioningTests.hostPathClass() + ProvisioningTests.claim("data")
+            + ProvisioningTests.claim("spare"))])
+        try pvd.ok(["reconcile", "--once"])
+        let volumes = try pvd.items("pv")
+        let dirs = volumes.compactMap { $0.path("spec.hostPath.path") as? String }
+        #expect(dirs.count == 2)
+        let byClaim = { (claim: String) in volumes.first { $0.path("spec.claimRef.name") as? String == claim }?.path("metadata.name") as? String }
+        let name = try #require(byClaim("data")), spare = try #require(byClaim("spare"))
+        try pvd.ok(["delete", "pv", name])
+        try pvd.ok(["reconcile", "--once"])
+        #expect(try Self.status(pvd, "pv", name) == "Terminating")
+        try pvd.ok(["delete", "pvc", "data"])
+        let r = try pvd.ok(["reconcile", "--once"])
+        #expect(r.stdout.contains("1 deleted"), "\(r.stdout)")
+        #expect(try pvd.items("pv").map { $0.path("metadata.name") as? String } == [spare])
+        #expect(dirs.filter { FileManager.default.fileExists(atPath: $0) }.count == 1, "the deleted volume's directory went with it")
+
+        // Switched to Retain, a volume is no longer held for its backing: deleting it once
+        // released leaves the data, as Retain says.
+        try pvd.ok(["patch", "pv", spare, "-p", #"{"spec":{"persistentVolumeReclaimPolicy":"Retain"}}"#])
+        try pvd.ok(["reconcile", "--once"])
+        #expect(try pvd.items("pv").first?.path("metadata.finalizers") as? [String] == ["kubernetes.io/pv-protection"])
+        try pvd.ok(["delete", "pvc", "spare"])
+        try pvd.ok(["delete", "pv", spare])
+        try pvd.ok(["reconcile", "--once"])
+        #expect(try pvd.items("pv").isEmpty)
+        #expect(dirs.filter { FileManager.default.fileExists(atPath: $0) }.count == 1)
     }
 
     @Test func deleteWaitReturnsOnceTheClaimIsGone() throws {

@@ -20,6 +20,12 @@ private func released(
     return pv
 }
 
+private func guarded(_ pv: PersistentVolume) -> PersistentVolume {
+    var v = pv
+    v.metadata.finalizers = [Finalizers.pvProtection, Finalizers.provisionerDeletion]
+    return v
+}
+
 struct ReclaimCase: CustomTestStringConvertible, Sendable {
     var name: String
     var volume: PersistentVolume
@@ -37,6 +43,13 @@ let reclaimCases: [ReclaimCase] = [
     ReclaimCase(name: "Delete, being deleted: the backing still goes", volume: released(.delete, provisioner: hostPath, host: "n1", deleting: true),
                 decision: .delete(provisioner: hostPath)),
     ReclaimCase(name: "Recycle, being deleted", volume: released(.recycle, deleting: true), decision: .none),
+    ReclaimCase(name: "deleted by a user while Available, held by the provisioner finalizer",
+                volume: guarded(released(.delete, phase: .available, provisioner: loop, host: "n1", uid: nil, deleting: true)),
+                decision: .delete(provisioner: loop)),
+    ReclaimCase(name: "deleted by a user while Bound: waits for the release",
+                volume: guarded(released(.delete, phase: .bound, provisioner: loop, host: "n1", deleting: true)), decision: .none),
+    ReclaimCase(name: "deleted while Available, no provisioner finalizer",
+                volume: released(.delete, phase: .available, provisioner: loop, host: "n1", uid: nil, deleting: true), decision: .none),
     ReclaimCase(name: "Delete, provisioned here", volume: released(.delete, provisioner: hostPath, host: "n1"),
                 decision: .delete(provisioner: hostPath)),
     ReclaimCase(name: "Delete, Failed earlier: tried again", volume: released(.delete, phase: .failed, provisioner: loop, host: "n1"),
@@ -65,6 +78,24 @@ struct ReclaimDecisionTests {
     @Test(arguments: reclaimCases)
     func decision(_ c: ReclaimCase) {
         #expect(ReclaimDecision.decide(c.volume, provisioners: c.provisioners, nodeName: "n1") == c.decision)
+    }
+
+    @Test(arguments: [
+        // (policy, provisioner, has the finalizer, deleting) → has it afterwards (nil: no write)
+        (ReclaimPolicy.delete, hostPath as String?, false, false, true as Bool?),
+        (.delete, hostPath, true, false, nil),
+        (.delete, hostPath, false, true, nil),
+        (.delete, "example.com/other", false, false, nil),
+        (.delete, nil, false, false, nil),
+        (.retain, hostPath, true, false, false),
+        (.recycle, loop, true, true, false),
+        (.retain, hostPath, false, false, nil),
+    ])
+    func provisionerFinalizerUpkeep(_ policy: ReclaimPolicy, _ provisioner: String?, _ has: Bool, _ deleting: Bool, _ after: Bool?) {
+        var pv = released(policy, phase: .bound, provisioner: provisioner, host: "n1", deleting: deleting)
+        if has { pv.metadata.finalizers = [Finalizers.provisionerDeletion] }
+        let update = ReclaimDecision.finalizerUpdate(pv, provisioners: [hostPath, loop])
+        #expect(update?.metadata.hasFinalizer(Finalizers.provisionerDeletion) == after)
     }
 
     @Test func recycledVolumeBoundByTheControllerIsFreeForAnyClaim() {
