@@ -51,6 +51,13 @@ extension Binder {
             }
             return setting(.released, of: volume, outcome: .released, context: context)
         }
+        return VolumeAction(volumeName: name, outcome: .unbound, volume: Self.unbinding(volume, now: context.now))
+    }
+
+    /// The volume Available again, as Kubernetes' unbindVolume leaves it (after a broken bind or
+    /// a recycle): a binding the controller made is removed, claimRef and annotation; a volume a
+    /// user pre-bound keeps its claimRef without the uid, so it waits for that claim again.
+    public static func unbinding(_ volume: PersistentVolume, now: Time?) -> PersistentVolume {
         var pv = volume
         if pv.metadata.annotation(Annotations.boundByController) != nil {
             pv.spec.claimRef = nil
@@ -58,8 +65,8 @@ extension Binder {
         } else {
             pv.spec.claimRef?.uid = nil
         }
-        Self.setPhase(.available, of: &pv, now: context.now)
-        return VolumeAction(volumeName: name, outcome: .unbound, volume: pv)
+        setPhase(.available, of: &pv, now: now)
+        return pv
     }
 
     private func setting(

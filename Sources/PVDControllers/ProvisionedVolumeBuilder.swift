@@ -44,6 +44,10 @@ public enum ProvisionedVolumeBuilder {
             pv.metadata.annotations?[PVDAnnotations.driverParameters] = String(decoding: data, as: UTF8.self)
         }
         pv.status = PersistentVolumeStatus(phase: .pending)
+        // Created as the API server would admit it: protected while bound; and, under Delete,
+        // kept until the reclaimer has deleted the backing.
+        pv.metadata.addFinalizer(Finalizers.pvProtection)
+        if spec.persistentVolumeReclaimPolicy == .delete { pv.metadata.addFinalizer(Finalizers.provisionerDeletion) }
         return pv
     }
 

@@ -3,14 +3,11 @@ import PVDDrivers
 import PVDModel
 import PVDStore
 
-/// Event reasons of the provisioner and the reclaimer, as Kubernetes' external provisioner and
-/// PV controller spell them.
+/// Event reasons of the provisioner, as Kubernetes' external provisioner spells them.
 public enum ProvisionerReason {
     public static let provisioning = "Provisioning"
     public static let provisioningSucceeded = "ProvisioningSucceeded"
     public static let provisioningFailed = "ProvisioningFailed"
-    public static let volumeFailedDelete = "VolumeFailedDelete"
-    public static let volumeDeleted = "VolumeDeleted"
 }
 
 extension Reconciler {
@@ -109,61 +106,6 @@ extension Reconciler {
                 logger.info("volume provisioned", metadata: ["pvd.pvc": "\(claim.key)", "pvd.pv": "\(name)", "pvd.path": "\(made.path)"])
             }
             _ = try await record(events, recorder: &recorder, now: Time.now(), summary: &summary)
-        }
-    }
-
-    /// Volumes whose claim is gone and whose policy is Delete: the driver removes the backing,
-    /// then the PV goes. A volume pvd did not make cannot be deleted by it and goes Failed, as
-    /// Kubernetes does when no plugin can delete it; a failed deletion leaves the PV Failed with
-    /// the reason, and the next run tries again.
-    func reclaim(snapshot: inout Snapshot, recorder: inout EventRecorder, summary: inout ReconcileSummary) async throws {
-        let candidates = snapshot.volumes.values.filter {
-            $0.metadata.deletionTimestamp == nil && $0.spec.persistentVolumeReclaimPolicy == .delete
-                && ($0.phase == .released || ($0.phase == .failed && $0.metadata.annotation(Annotations.provisionedBy) != nil))
-        }.sorted { $0.metadata.name < $1.metadata.name }
-        for pv in candidates {
-            var events: [BinderEvent] = []
-            guard let provisioner = pv.metadata.annotation(Annotations.provisionedBy) else {
-                if pv.phase != .failed {
-                    let message = "error getting deleter volume plugin for volume \"\(pv.metadata.name)\": no deletable volume plugin matched"
-                    try await markFailed(pv, message: message, snapshot: &snapshot, summary: &summary)
-                    events.append(BinderEvent(object: pv.reference, type: .warning, reason: ProvisionerReason.volumeFailedDelete, message: message))
-                    _ = try await record(events, recorder: &recorder, now: Time.now(), summary: &summary)
-                }
-                continue
-            }
-            guard let driver = agent.driver(for: provisioner), agent.owns(pv) else { continue }
-            // Decide on the volume as stored now, not as the snapshot saw it: someone may have
-            // switched it to Retain (or rebound it) while this pass was busy.
-            guard let current = try? await store.get(PersistentVolume.self, namespace: nil, name: pv.metadata.name),
-                  current.metadata.resourceVersion == pv.metadata.resourceVersion else { continue }
-            do {
-                try await driver.delete(name: pv.metadata.name, parameters: ProvisionedVolumeBuilder.parameters(of: pv))
-            } catch {
-                let message = "failed to delete volume \(pv.metadata.name): \(error.message)"
-                try await markFailed(pv, message: message, snapshot: &snapshot, summary: &summary)
-                events.append(BinderEvent(object: pv.reference, type: .warning, reason: ProvisionerReason.volumeFailedDelete, message: message))
-                _ = try await record(events, recorder: &recorder, now: Time.now(), summary: &summary)
-                continue
-            }
-            let write = StoreWrite.delete(kind: .persistentVolume, namespace: nil, name: pv.metadata.name, uid: pv.metadata.uid)
-            if let results = try await tryCommit([write]) {
-                snapshot.apply([write], results: results)
-                summary.deleted += 1
-                summary.writes += 1
-                logger.info("volume deleted", metadata: ["pvd.pv": "\(pv.metadata.name)"])
-            }
-        }
-    }
-
-    private func markFailed(_ pv: PersistentVolume, message: String, snapshot: inout Snapshot, summary: inout ReconcileSummary) async throws {
-        guard pv.phase != .failed || pv.status?.message != message else { return }
-        var failed = pv
-        failed.status = PersistentVolumeStatus(phase: .failed, message: message)
-        let write = StoreWrite.update(.persistentVolume(failed))
-        if let results = try await tryCommit([write]) {
-            snapshot.apply([write], results: results)
-            summary.writes += 1
         }
     }
 }

@@ -15,6 +15,7 @@ public struct ReconcileSummary: Sendable, CustomStringConvertible {
     public var provisioned = 0
     public var provisioningFailures = 0
     public var deleted = 0
+    public var recycled = 0
     /// Seconds each successful provisioning took (driver work plus recording the PV), in order.
     public var provisionSeconds: [Double] = []
 
@@ -24,6 +25,9 @@ public struct ReconcileSummary: Sendable, CustomStringConvertible {
         var parts = ["\(bound) bound, \(released) released, \(lost) lost"]
         if provisioned > 0 || provisioningFailures > 0 || deleted > 0 {
             parts.append("\(provisioned) provisioned, \(provisioningFailures) failed, \(deleted) deleted")
+        }
+        if recycled > 0 {
+            parts.append("\(recycled) recycled")
         }
         parts.append("\(madeAvailable) volume\(madeAvailable == 1 ? "" : "s") made available")
         return parts.joined(separator: "; ") + "; \(writes) writes in \(passes) pass\(passes == 1 ? "" : "es")"
@@ -86,6 +90,7 @@ public struct Reconciler: Sendable {
         let writesBefore = summary.writes + summary.events
         let objectWritesBefore = summary.writes
         try await scheduleConsumers(snapshot: &snapshot, summary: &summary)
+        try await protect(snapshot: &snapshot, summary: &summary)
         // Decided in a function of its own, so the claims, the index and the actions it works
         // with are freed before the writes start: only the writes, the events and the
         // provisioning work live on.
@@ -98,7 +103,7 @@ public struct Reconciler: Sendable {
         let t3 = clock.now
         _ = try await record(consume events, recorder: &recorder, now: now, summary: &summary)
         try await provision(work, snapshot: &snapshot, recorder: &recorder, summary: &summary, attempted: &attempted)
-        try await reclaim(snapshot: &snapshot, recorder: &recorder, summary: &summary)
+        try await reclaim(snapshot: &snapshot, recorder: &recorder, summary: &summary, attempted: &attempted)
         let expected = revisionBefore + Int64(summary.writes + summary.events - writesBefore)
         let actual = try await store.currentRevision()
         snapshot.revision = actual
@@ -189,7 +194,7 @@ public struct Reconciler: Sendable {
     }
 
     /// `commit` for one group of writes; also returns the names of volumes whose write lost.
-    private func commitBatches(
+    func commitBatches(
         _ writes: [StoreWrite], snapshot: inout Snapshot, summary: inout ReconcileSummary
     ) async throws -> (Int, Bool, Set<String>) {
         var failedVolumes: Set<String> = []

@@ -38,13 +38,20 @@ struct Snapshot {
     mutating func apply(_ writes: some Sequence<StoreWrite>, results: [AnyResource?]) {
         for (w, r) in zip(writes, results) {
             switch (w, r) {
-            case (_, .persistentVolume(let v)?): volumes[v.metadata.name] = v
-            case (_, .persistentVolumeClaim(let c)?): claims[c.key] = c
+            // An update that released the last finalizer of an object being deleted returns it as
+            // last seen, but the store has removed it.
+            case (_, .persistentVolume(let v)?): volumes[v.metadata.name] = Self.removed(v.metadata) ? nil : v
+            case (_, .persistentVolumeClaim(let c)?): claims[c.key] = Self.removed(c.metadata) ? nil : c
             case (.update(.persistentVolume(let v)), nil): volumes[v.metadata.name] = nil
             case (.update(.persistentVolumeClaim(let c)), nil): claims[c.key] = nil
             case (.delete(kind: .persistentVolume, _, let name, _), _): volumes[name] = nil
             default: break
             }
         }
+    }
+
+    /// Whether the store removed an object a write returned: being deleted, no finalizers left.
+    static func removed(_ meta: ObjectMeta) -> Bool {
+        meta.deletionTimestamp != nil && (meta.finalizers ?? []).isEmpty
     }
 }

@@ -44,14 +44,37 @@ extension SafeTree {
         if fd == -ENOENT { return }
         if fd < 0 { throw openError(parent.path + "/" + leaf, -fd) }
         let top = OpenDirectory(fd: fd, path: parent.path + "/" + leaf)
-        var left: [String] = []
-        try empty(top, left: &left)
-        if !left.isEmpty {
-            throw DriverError(.refused, "left mount point(s) in place, with their contents: \(left.joined(separator: ", ")); unmount them and delete again")
-        }
+        try emptyDirectory(top)
         if !keepTop && unlinkat(parent.fd, leaf, AT_REMOVEDIR) != 0 && errno != ENOENT {
             throw DriverError.system("rmdir", top.path, errno: errno)
         }
+    }
+
+    /// Empties the open directory `top`, which stays; directories named in `keeping` directly
+    /// inside it are emptied but kept too (a filesystem's `lost+found`).
+    /// - Throws: `.refused` naming every mount point left in place, with its contents.
+    public static func emptyDirectory(_ top: OpenDirectory, keeping: Set<String> = []) throws(DriverError) {
+        var left: [String] = []
+        try empty(top, keeping: keeping, left: &left)
+        if !left.isEmpty {
+            throw DriverError(.refused, "left mount point(s) in place, with their contents: \(left.joined(separator: ", ")); unmount them and try again")
+        }
+    }
+
+    /// Empties the directory at `path` itself (a static hostPath volume, for Recycle): reached
+    /// from its root without following symlinks (mounts on the way are crossed, and the
+    /// directory may be a mount point), emptied without following symlinks or crossing mounts.
+    /// `path` must lie strictly inside a root; a root itself is never emptied.
+    /// - Throws: `.refused` outside the roots, `.notFound` when it does not exist.
+    public func emptyContents(of path: String) throws(DriverError) {
+        let (root, below) = try locate(path)
+        guard !below.isEmpty else {
+            throw DriverError(.refused, "\(root) is an allowed root itself; pvd empties only directories inside one")
+        }
+        guard let dir = try openAnchor(path, create: false) else {
+            throw DriverError(.notFound, "\(path) does not exist")
+        }
+        try SafeTree.emptyDirectory(dir)
     }
 
     /// One directory being emptied: its descriptor, its entries, how far through them the walk
@@ -62,11 +85,14 @@ extension SafeTree {
         var next = 0
         let name: [CChar]
         let leftBefore: Int
-        init(dir: OpenDirectory, entries: [Entry], name: [CChar], leftBefore: Int) {
+        /// Emptied but not removed.
+        let keep: Bool
+        init(dir: OpenDirectory, entries: [Entry], name: [CChar], leftBefore: Int, keep: Bool = false) {
             self.dir = dir
             self.entries = entries
             self.name = name
             self.leftBefore = leftBefore
+            self.keep = keep
         }
     }
 
@@ -80,12 +106,13 @@ extension SafeTree {
 
     /// Empties `top` depth first with an explicit stack (deep trees must not exhaust a task's
     /// small stack); one descriptor stays open per level. Mount points are appended to `left`.
-    static func empty(_ top: OpenDirectory, left: inout [String]) throws(DriverError) {
+    /// Directories named in `keeping` directly inside `top` are emptied and kept.
+    static func empty(_ top: OpenDirectory, keeping: Set<String> = [], left: inout [String]) throws(DriverError) {
         var stack = [Frame(dir: top, entries: try entries(of: top), name: [], leftBefore: 0)]
         while let frame = stack.last {
             guard frame.next < frame.entries.count else {
                 stack.removeLast()
-                guard let parent = stack.last else { break }
+                guard let parent = stack.last, !frame.keep else { continue }
                 let rc = unlinkat(parent.dir.fd, frame.name, AT_REMOVEDIR)
                 if rc != 0 {
                     let e = errno
@@ -123,7 +150,8 @@ extension SafeTree {
                 if fd < 0 { throw openError(path, -fd) }
             }
             let child = OpenDirectory(fd: fd, path: path)
-            stack.append(Frame(dir: child, entries: try entries(of: child), name: entry.raw, leftBefore: left.count))
+            let keep = stack.count == 1 && keeping.contains(entry.display)
+            stack.append(Frame(dir: child, entries: try entries(of: child), name: entry.raw, leftBefore: left.count, keep: keep))
         }
     }
 

@@ -54,4 +54,12 @@ public protocol VolumeDriver: Sendable {
     func delete(name: String, parameters: [String: String]) async throws(DriverError)
     /// The names ("pvc-…") of volumes this driver finds on the node, for recovery.
     func existingVolumes(parameters: [String: String]) throws(DriverError) -> [String]
+
+    // MARK: Recycle
+
+    /// Empties the volume for a Recycle reclaim, keeping the volume itself: every file and
+    /// directory in it goes, never following a symlink and never crossing a mount point (one
+    /// found inside is left and reported as `.refused`). Fails `.notFound` when the volume is not
+    /// there to empty, `.unsupported` for a kind of volume that cannot be emptied this way.
+    func recycle(name: String, parameters: [String: String]) async throws(DriverError)
 }

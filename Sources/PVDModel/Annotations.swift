@@ -14,6 +14,10 @@ public enum Annotations {
 public enum Finalizers {
     public static let pvcProtection = "kubernetes.io/pvc-protection"
     public static let pvProtection = "kubernetes.io/pv-protection"
+    /// Kubernetes' PV deletion protection (HonorPVReclaimPolicy, stable in 1.33): an external
+    /// provisioner puts it on the volumes it made with reclaim policy Delete and removes it once
+    /// the backing is deleted, so deleting the PV object first never orphans the backing.
+    public static let provisionerDeletion = "external-provisioner.volume.kubernetes.io/finalizer"
 }
 
 /// Well-known label keys.

@@ -2,6 +2,8 @@
 /// looks as `kubectl get -o yaml` would show it.
 public enum Defaulting {
     /// Applies creation defaults and the initial status; `status` from a manifest is ignored.
+    /// Volumes and claims get their protection finalizer, as Kubernetes' StorageObjectInUseProtection
+    /// admission plugin adds it on create.
     public static func forCreate(_ object: AnyResource) -> AnyResource {
         switch object {
         case .storageClass(var sc):
@@ -13,10 +15,14 @@ public enum Defaulting {
             pv.spec = specDefaults(pv.spec)
             pv.status = PersistentVolumeStatus(phase: .pending)
             pv.metadata.namespace = nil
+            // The StorageObjectInUseProtection admission rule: a volume is not removed while bound.
+            pv.metadata.addFinalizer(Finalizers.pvProtection)
             return .persistentVolume(pv)
         case .persistentVolumeClaim(var pvc):
             pvc.spec.volumeMode = pvc.spec.volumeMode ?? .filesystem
             pvc.status = PersistentVolumeClaimStatus(phase: .pending)
+            // The same rule for claims: not removed while a Pod uses it.
+            pvc.metadata.addFinalizer(Finalizers.pvcProtection)
             return .persistentVolumeClaim(pvc)
         case .pod(var pod):
             pod.status = PodStatus(phase: "Pending")

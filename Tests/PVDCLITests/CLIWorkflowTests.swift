@@ -148,11 +148,14 @@ struct CLIWorkflowTests {
         let met = try pvd.ok(["wait", "pvc/data", "--for=phase=Bound", "--timeout", "5s"])
         #expect(met.stdout == "persistentvolumeclaim/data condition met\n")
 
-        let del = try pvd.ok(["delete", "pvc", "data", "--wait"])
+        let del = try pvd.ok(["delete", "pvc", "data"])
         #expect(del.stdout == "persistentvolumeclaim \"data\" deleted\n")
+        // Its pvc-protection finalizer holds it until a reconcile finds no Pod using it
+        // (ProtectionTests waits for that with delete --wait).
+        #expect(try pvd.run(["get", "pvc", "data"]).status == 0)
+        try pvd.ok(["reconcile", "--once"])
         let gone = try pvd.run(["get", "pvc", "data"])
         #expect(gone.status == 1)
-        try pvd.ok(["reconcile", "--once"])
         let pv = try pvd.items("pv").first { $0.path("metadata.name") as? String == "pv-small" }
         #expect(pv?.path("status.phase") as? String == "Released")
         let again = try pvd.run(["delete", "pvc", "data"])

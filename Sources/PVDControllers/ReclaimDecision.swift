@@ -1,0 +1,94 @@
+import PVDModel
+
+/// Event reasons and messages of reclaiming, as Kubernetes' PV controller spells them.
+public enum ReclaimReason {
+    public static let volumeFailedDelete = "VolumeFailedDelete"
+    public static let volumeFailedRecycle = "VolumeFailedRecycle"
+    public static let volumeRecycled = "VolumeRecycled"
+    public static let volumeUnknownReclaimPolicy = "VolumeUnknownReclaimPolicy"
+
+    public static let recycled = "Volume recycled"
+    public static let noRecycler = "No recycler plugin found for the volume!"
+    public static let unknownPolicy = "Volume has unrecognized PersistentVolumeReclaimPolicy"
+
+    public static func noDeleter(_ volume: String) -> String {
+        "error getting deleter volume plugin for volume \"\(volume)\": no deletable volume plugin matched"
+    }
+
+    public static func recycleFailed(_ error: String) -> String { "Recycle failed: \(error)" }
+}
+
+/// What the reclaimer does with one volume, decided from the volume and what this node has.
+public enum ReclaimDecision: Sendable, Hashable {
+    /// Nothing: not released, Retain, being deleted, or another node's to reclaim.
+    case none
+    /// Delete the backing with this provisioner's driver, then the PV.
+    case delete(provisioner: String)
+    /// Empty a volume this provisioner's driver made, then make the PV Available.
+    case recycleProvisioned(provisioner: String)
+    /// Empty a static hostPath volume's directory, then make the PV Available.
+    case recycleHostPath(path: String)
+    /// Mark the volume Failed with this event reason and message (nothing here can reclaim it).
+    case fail(reason: String, message: String)
+
+    /// The provisioner that serves static hostPath volumes.
+    public static let hostPathProvisioner = "pvd.io/hostpath"
+
+    /// Kubernetes' reclaimVolume for a volume whose claim is gone: Released volumes, and Failed
+    /// ones (a failed delete or recycle is tried again on every sync until it works), with a
+    /// claimRef that has a uid (a user's pre-binding is not a release). A volume being deleted
+    /// is still deleted (its backing would be orphaned otherwise) but never recycled: it is going.
+    /// A volume a user deletes while it is not Bound, whose provisioner finalizer
+    /// (`Finalizers.provisionerDeletion`) holds it, is deleted too, as Kubernetes' external
+    /// provisioner does.
+    ///
+    /// `provisioners` are the drivers this node runs. This node reclaims a volume whose node
+    /// affinity names it, or (a static volume) that has no node affinity.
+    public static func decide(_ pv: PersistentVolume, provisioners: Set<String>, nodeName: String) -> ReclaimDecision {
+        let here = pv.spec.nodeAffinity == nil || NodeAgent(nodeName: nodeName).owns(pv)
+        let released = (pv.phase == .released || pv.phase == .failed) && !(pv.spec.claimRef?.uid ?? "").isEmpty
+        let abandoned = pv.metadata.deletionTimestamp != nil && pv.phase != .bound
+            && pv.spec.persistentVolumeReclaimPolicy == .delete && pv.metadata.hasFinalizer(Finalizers.provisionerDeletion)
+        guard released || abandoned else { return .none }
+        let provisioner = pv.metadata.annotation(Annotations.provisionedBy)
+        switch pv.spec.persistentVolumeReclaimPolicy ?? .retain {
+        case .retain:
+            return .none
+        case .delete:
+            guard let provisioner else {
+                return .fail(reason: ReclaimReason.volumeFailedDelete, message: ReclaimReason.noDeleter(pv.metadata.name))
+            }
+            return provisioners.contains(provisioner) && here ? .delete(provisioner: provisioner) : .none
+        case .recycle:
+            if pv.metadata.deletionTimestamp != nil { return .none }
+            if let provisioner {
+                return provisioners.contains(provisioner) && here ? .recycleProvisioned(provisioner: provisioner) : .none
+            }
+            guard let path = pv.spec.hostPath?.path else {
+                return .fail(reason: ReclaimReason.volumeFailedRecycle, message: ReclaimReason.noRecycler)
+            }
+            return provisioners.contains(hostPathProvisioner) && here ? .recycleHostPath(path: path) : .none
+        default:
+            return .fail(reason: ReclaimReason.volumeUnknownReclaimPolicy, message: ReclaimReason.unknownPolicy)
+        }
+    }
+
+    /// The provisioner finalizer's upkeep on a volume pvd provisioned (`provisioners`: pvd's
+    /// drivers), as Kubernetes' external provisioner keeps it: added to a live volume under
+    /// Delete that lacks it (one made before pvd set it), removed from one whose policy is no
+    /// longer Delete, since nothing would ever delete its backing. Nil when nothing changes.
+    public static func finalizerUpdate(_ pv: PersistentVolume, provisioners: Set<String>) -> PersistentVolume? {
+        let f = Finalizers.provisionerDeletion
+        let delete = pv.spec.persistentVolumeReclaimPolicy == .delete
+        var v = pv
+        if pv.metadata.hasFinalizer(f) {
+            guard !delete else { return nil }
+            v.metadata.removeFinalizer(f)
+        } else {
+            guard delete, pv.metadata.deletionTimestamp == nil,
+                  let provisioner = pv.metadata.annotation(Annotations.provisionedBy), provisioners.contains(provisioner) else { return nil }
+            v.metadata.addFinalizer(f)
+        }
+        return v
+    }
+}
