@@ -15,6 +15,9 @@ public struct ReconcileSummary: Sendable, CustomStringConvertible {
     public var provisioned = 0
     public var provisioningFailures = 0
     public var deleted = 0
+    /// Pod volumes made reachable (bind mounts, device nodes, remounts) and pod entries removed.
+    public var published = 0
+    public var unpublished = 0
     /// Seconds each successful provisioning took (driver work plus recording the PV), in order.
     public var provisionSeconds: [Double] = []
 
@@ -24,6 +27,9 @@ public struct ReconcileSummary: Sendable, CustomStringConvertible {
         var parts = ["\(bound) bound, \(released) released, \(lost) lost"]
         if provisioned > 0 || provisioningFailures > 0 || deleted > 0 {
             parts.append("\(provisioned) provisioned, \(provisioningFailures) failed, \(deleted) deleted")
+        }
+        if published > 0 || unpublished > 0 {
+            parts.append("\(published) pod volume\(published == 1 ? "" : "s") published, \(unpublished) unpublished")
         }
         parts.append("\(madeAvailable) volume\(madeAvailable == 1 ? "" : "s") made available")
         return parts.joined(separator: "; ") + "; \(writes) writes in \(passes) pass\(passes == 1 ? "" : "es")"
@@ -98,6 +104,7 @@ public struct Reconciler: Sendable {
         let t3 = clock.now
         _ = try await record(consume events, recorder: &recorder, now: now, summary: &summary)
         try await provision(work, snapshot: &snapshot, recorder: &recorder, summary: &summary, attempted: &attempted)
+        try await publishPods(snapshot: snapshot, recorder: &recorder, summary: &summary)
         try await reclaim(snapshot: &snapshot, recorder: &recorder, summary: &summary)
         let expected = revisionBefore + Int64(summary.writes + summary.events - writesBefore)
         let actual = try await store.currentRevision()
