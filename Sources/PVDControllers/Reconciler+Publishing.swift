@@ -37,6 +37,9 @@ extension Reconciler {
             return
         }
 
+        // Nothing of this node's left to publish: skip reading the mount table again.
+        if live.isEmpty { return }
+
         // 2. Decide with what is in place now.
         let published: [String: Set<String>]
         do {
