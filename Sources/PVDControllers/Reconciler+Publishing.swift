@@ -23,9 +23,11 @@ extension Reconciler {
 
         // 1. Orphans: every pod directory whose uid is no live Pod of this node.
         do {
-            for uid in try tree.podUIDs() where !live.contains(uid) {
+            let orphans = try tree.podUIDs().filter { !live.contains($0) }
+            let table = orphans.isEmpty ? [] : try MountTable.entries()
+            for uid in orphans {
                 do {
-                    try tree.unpublish(podUID: uid)
+                    try tree.unpublish(podUID: uid, mounts: table)
                     summary.unpublished += 1
                     logger.info("pod volumes unpublished", metadata: ["pvd.pod.uid": "\(uid)", "pvd.path": "\(tree.podsDir)/\(uid)"])
                 } catch {
@@ -41,9 +43,12 @@ extension Reconciler {
         if live.isEmpty { return }
 
         // 2. Decide with what is in place now.
+        // One read of the mount table serves the pass: each step below changes only its own paths.
+        let mounts: [MountInfoEntry]
         let published: [String: Set<String>]
         do {
-            published = try tree.published()
+            mounts = try MountTable.entries()
+            published = try tree.published(mounts: mounts)
         } catch {
             logger.warning("pods directory unreadable", metadata: ["pvd.path": "\(tree.podsDir)", "pvd.error": "\(error.message)"])
             return
@@ -76,7 +81,7 @@ extension Reconciler {
                 let outcome = p.block
                     ? try tree.publishDevice(podUID: p.podUID, claim: p.claimName, source: p.source, readOnly: p.readOnly)
                     : try tree.publishDirectory(podUID: p.podUID, claim: p.claimName, source: p.source, readOnly: p.readOnly,
-                                                sourceMustBeMounted: p.sourceMustBeMounted)
+                                                sourceMustBeMounted: p.sourceMustBeMounted, mounts: mounts)
                 guard outcome != .unchanged else { continue }
                 summary.published += 1
                 logger.info("pod volume \(outcome.rawValue)", metadata: meta.merging([

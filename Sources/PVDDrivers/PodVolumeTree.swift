@@ -47,10 +47,11 @@ public struct PodVolumeTree: Sendable {
     }
 
     /// For every pod directory, the claims whose entry is in place: a mount point, or a device node.
-    public func published() throws(DriverError) -> [String: Set<String>] {
+    /// `mounts`: the mount table, if the caller has just read it (nil: read it here).
+    public func published(mounts: [MountInfoEntry]? = nil) throws(DriverError) -> [String: Set<String>] {
         guard let anchor = try tree.openAnchor(podsDir, create: false) else { return [:] }
         let base = try canonicalPodsDir()
-        let mountPoints = Set(try MountTable.entries().map(\.mountPoint))
+        let mountPoints = Set(try Self.table(mounts).map(\.mountPoint))
         var result: [String: Set<String>] = [:]
         for uid in try SafeTree.entries(of: anchor).filter(\.isDirectory).map(\.display) {
             guard Self.validName(uid), let dir = try? SafeTree.walk([uid, "volumes"], from: anchor, crossMounts: false, create: nil)
@@ -85,14 +86,15 @@ public struct PodVolumeTree: Sendable {
     /// mount point) the source must itself be a mount point: an unmounted mount point is an
     /// empty directory of the root filesystem, and a Pod's writes must never land there.
     /// Publishing what is already published does nothing; a bind of something else at the path
-    /// is replaced.
+    /// is replaced. `mounts`: the mount table as the caller last read it (nil: read it here); one
+    /// read serves a whole pass, since each publication changes only its own path.
     public func publishDirectory(
-        podUID: String, claim: String, source: String, readOnly: Bool, sourceMustBeMounted: Bool
+        podUID: String, claim: String, source: String, readOnly: Bool, sourceMustBeMounted: Bool, mounts: [MountInfoEntry]? = nil
     ) throws(DriverError) -> PublishOutcome {
         var volume = stat()
         guard stat(source, &volume) == 0 else { throw DriverError.system("stat volume directory", source, errno: errno) }
         guard volume.st_mode & S_IFMT == S_IFDIR else { throw DriverError(.invalid, "volume path \(source) is not a directory") }
-        let mounts = try MountTable.entries()
+        let mounts = try Self.table(mounts)
         if sourceMustBeMounted {
             guard let canonical = try LibMountMounter.canonicalPath(source), mounts.contains(where: { $0.mountPoint == canonical }) else {
                 throw DriverError(.notFound, "volume directory \(source) is not mounted; not publishing the empty directory under it")
@@ -115,7 +117,7 @@ public struct PodVolumeTree: Sendable {
                 return .remounted
             }
             try mounter.unmount(exactly: target)
-            return try publishDirectory(podUID: podUID, claim: claim, source: source, readOnly: readOnly, sourceMustBeMounted: false)
+            return try publishDirectory(podUID: podUID, claim: claim, source: source, readOnly: readOnly, sourceMustBeMounted: false, mounts: nil)
         }
         try mounter.bind(source: source, target: target, readOnly: readOnly)
         return .published
@@ -150,11 +152,13 @@ public struct PodVolumeTree: Sendable {
     /// Unmounts everything mounted under the pod's directory (deepest first, by exact path) and
     /// removes the directory. A pod directory that is not there is success. A stray file or
     /// symlink in its place is unlinked, never followed.
+    /// `mounts`: the mount table as the caller last read it, for the first round (nil: read it
+    /// here); whether anything is left is always checked on a fresh read.
     /// - Throws: `.busy` when a mount cannot be unmounted; the directory then stays.
-    public func unpublish(podUID: String) throws(DriverError) {
+    public func unpublish(podUID: String, mounts: [MountInfoEntry]? = nil) throws(DriverError) {
         try Self.check(podUID, what: "pod uid")
         guard let anchor = try tree.openAnchor(podsDir, create: false) else { return }
-        try unmountAll(under: "\(try canonicalPodsDir())/\(podUID)")
+        try unmountAll(under: "\(try canonicalPodsDir())/\(podUID)", mounts: mounts)
         try Self.removeEntry(podUID, in: anchor)
     }
 
@@ -170,9 +174,11 @@ public struct PodVolumeTree: Sendable {
     }
 
     /// Unmounts every mount at or below `path`, deepest and newest first, until mountinfo shows none.
-    func unmountAll(under path: String) throws(DriverError) {
+    func unmountAll(under path: String, mounts: [MountInfoEntry]? = nil) throws(DriverError) {
+        var table = mounts
         for _ in 0..<8 {
-            let inside = try MountTable.entries().filter { $0.mountPoint == path || $0.mountPoint.hasPrefix(path + "/") }
+            let inside = try Self.table(table).filter { $0.mountPoint == path || $0.mountPoint.hasPrefix(path + "/") }
+            table = nil
             if inside.isEmpty { return }
             let order = inside.sorted { a, b in a.mountPoint.count != b.mountPoint.count ? a.mountPoint.count > b.mountPoint.count : a.id > b.id }
             for m in order { try mounter.unmount(exactly: m.mountPoint) }
@@ -209,6 +215,12 @@ public struct PodVolumeTree: Sendable {
     /// `<root>/pods` as the kernel names it in mountinfo (the configured root may pass through a symlink).
     private func canonicalPodsDir() throws(DriverError) -> String {
         try LibMountMounter.canonicalPath(podsDir) ?? podsDir
+    }
+
+    /// The mount table the caller passed, or a fresh read of it.
+    static func table(_ given: [MountInfoEntry]?) throws(DriverError) -> [MountInfoEntry] {
+        if let given { return given }
+        return try MountTable.entries()
     }
 
     /// `fstatat(2)` of an entry without following a symlink; nil when it does not exist.
