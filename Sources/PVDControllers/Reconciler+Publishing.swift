@@ -18,6 +18,14 @@ extension Reconciler {
     /// rest of the work goes on; the next pass tries again.
     func publishPods(snapshot: Snapshot, recorder: inout EventRecorder, summary: inout ReconcileSummary) async throws {
         guard let tree = agent.pods else { return }
+        let held: PodsLock
+        do {
+            held = try tree.lock()
+        } catch {
+            logger.warning("pods lock not taken", metadata: ["pvd.path": "\(tree.podsDir)", "pvd.error": "\(error.message)"])
+            return
+        }
+        defer { withExtendedLifetime(held) {} }
         let node = agent.nodeName
         let live = Set(snapshot.pods.filter { PodPublishing.isLive($0) && $0.spec.nodeName == node }.compactMap(\.metadata.uid))
 

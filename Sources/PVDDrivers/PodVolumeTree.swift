@@ -37,6 +37,26 @@ public struct PodVolumeTree: Sendable {
         "\(podsDir)/\(podUID)/volumes/\(claim)"
     }
 
+    /// Takes the node-wide publishing lock (`flock` on `<root>/.pvd-pods.lock`), held until the
+    /// returned value is released: a daemon and a `reconcile --once` on one node then publish
+    /// and unpublish in turn, so neither stacks a second bind on the other's or removes a
+    /// directory the other is filling.
+    public func lock() throws(DriverError) -> PodsLock {
+        let root = String(podsDir.dropLast("/pods".count))
+        try SafeTree.makeRoot(root.isEmpty ? "/" : root)
+        let path = LoopLayout.join(root.isEmpty ? "/" : root, ".pvd-pods.lock")
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw DriverError.system("open lock", path, errno: errno) }
+        while flock(fd, LOCK_EX) != 0 {
+            let e = errno
+            guard e == EINTR else {
+                _ = close(fd)
+                throw DriverError.system("flock", path, errno: e)
+            }
+        }
+        return PodsLock(fd: fd)
+    }
+
     // MARK: Listing
 
     /// The pod directories present (their names: pod uids). Entries that are not directories
@@ -236,4 +256,12 @@ public struct PodVolumeTree: Sendable {
     static func check(_ name: String, what: String) throws(DriverError) {
         guard validName(name) else { throw DriverError(.invalid, "\(what) \"\(name)\" cannot name a directory under pods/") }
     }
+}
+
+/// The publishing lock of one node, held while this value lives (`PodVolumeTree.lock()`); the
+/// kernel drops it with the descriptor, also when the process dies.
+public final class PodsLock {
+    private let fd: Int32
+    init(fd: Int32) { self.fd = fd }
+    deinit { _ = close(fd) }
 }
