@@ -62,14 +62,14 @@ public struct PodVolumeTree: Sendable {
     /// The pod directories present (their names: pod uids). Entries that are not directories
     /// (a stray file or symlink) are listed too, so that `unpublish` clears them.
     public func podUIDs() throws(DriverError) -> [String] {
-        guard let anchor = try tree.openAnchor(podsDir, create: false) else { return [] }
+        guard let anchor = try anchor(create: false) else { return [] }
         return try SafeTree.entries(of: anchor).map(\.display).sorted()
     }
 
     /// For every pod directory, the claims whose entry is in place: a mount point, or a device node.
     /// `mounts`: the mount table, if the caller has just read it (nil: read it here).
     public func published(mounts: [MountInfoEntry]? = nil) throws(DriverError) -> [String: Set<String>] {
-        guard let anchor = try tree.openAnchor(podsDir, create: false) else { return [:] }
+        guard let anchor = try anchor(create: false) else { return [:] }
         let base = try canonicalPodsDir()
         let mountPoints = Set(try Self.table(mounts).map(\.mountPoint))
         var result: [String: Set<String>] = [:]
@@ -93,7 +93,7 @@ public struct PodVolumeTree: Sendable {
     /// The claim entries under a pod's `volumes/` directory, whatever state they are in.
     public func claims(of podUID: String) throws(DriverError) -> [String] {
         try Self.check(podUID, what: "pod uid")
-        guard let anchor = try tree.openAnchor(podsDir, create: false),
+        guard let anchor = try anchor(create: false),
               let dir = try SafeTree.walk([podUID, "volumes"], from: anchor, crossMounts: false, create: nil)
         else { return [] }
         return try SafeTree.entries(of: dir).map(\.display).sorted()
@@ -177,7 +177,7 @@ public struct PodVolumeTree: Sendable {
     /// - Throws: `.busy` when a mount cannot be unmounted; the directory then stays.
     public func unpublish(podUID: String, mounts: [MountInfoEntry]? = nil) throws(DriverError) {
         try Self.check(podUID, what: "pod uid")
-        guard let anchor = try tree.openAnchor(podsDir, create: false) else { return }
+        guard let anchor = try anchor(create: false) else { return }
         try unmountAll(under: "\(try canonicalPodsDir())/\(podUID)", mounts: mounts)
         try Self.removeEntry(podUID, in: anchor)
     }
@@ -186,7 +186,7 @@ public struct PodVolumeTree: Sendable {
     public func unpublish(podUID: String, claim: String) throws(DriverError) {
         try Self.check(podUID, what: "pod uid")
         try Self.check(claim, what: "claim name")
-        guard let anchor = try tree.openAnchor(podsDir, create: false),
+        guard let anchor = try anchor(create: false),
               let dir = try SafeTree.walk([podUID, "volumes"], from: anchor, crossMounts: false, create: nil)
         else { return }
         try unmountAll(under: "\(try canonicalPodsDir())/\(podUID)/volumes/\(claim)")
@@ -222,11 +222,21 @@ public struct PodVolumeTree: Sendable {
 
     // MARK: Helpers
 
+    /// `<root>/pods`, opened (and with `create`, made); refused when it is a symlink, which
+    /// would move every Pod's mounts somewhere else.
+    private func anchor(create: Bool) throws(DriverError) -> OpenDirectory? {
+        var st = stat()
+        if Glibc.lstat(podsDir, &st) == 0 && st.st_mode & S_IFMT == S_IFLNK {
+            throw DriverError(.refused, "\(podsDir) is a symlink; pvd never follows symlinks under its pods directory")
+        }
+        return try tree.openAnchor(podsDir, create: create)
+    }
+
     /// The pod's `volumes/` directory, made (mode 0750) if missing, never through a symlink.
     private func volumesDirectory(_ podUID: String, claim: String) throws(DriverError) -> OpenDirectory {
         try Self.check(podUID, what: "pod uid")
         try Self.check(claim, what: "claim name")
-        guard let anchor = try tree.openAnchor(podsDir, create: true),
+        guard let anchor = try anchor(create: true),
               let dir = try SafeTree.walk([podUID, "volumes"], from: anchor, crossMounts: false, create: 0o750)
         else { throw DriverError(.notFound, "\(podsDir)/\(podUID)/volumes vanished") }
         return dir

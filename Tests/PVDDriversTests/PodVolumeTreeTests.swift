@@ -115,6 +115,20 @@ struct PodVolumeTreeTests {
         }
     }
 
+    @Test func aPodsDirectoryThatIsASymlinkIsRefused() throws {
+        try withTree { root, tree in
+            #expect(mkdir(root + "/outside", 0o755) == 0)
+            #expect(symlink(root + "/outside", root + "/pods") == 0)
+            let error = #expect(throws: DriverError.self) {
+                try tree.publishDirectory(podUID: "u1", claim: "data", source: root + "/vol", readOnly: false, sourceMustBeMounted: false)
+            }
+            #expect(error?.code == .refused)
+            #expect(throws: DriverError.self) { try tree.podUIDs() }
+            #expect(!exists(root + "/outside/u1"))
+            #expect(mounts(under: root).isEmpty)
+        }
+    }
+
     @Test func blockVolumesBecomeDeviceNodes() throws {
         try withTree { root, tree in
             let image = try MountFixture.makeImage(root + "/block.img", size: 8 << 20)
