@@ -41,7 +41,9 @@ public struct GlobalOptions: ParsableArguments, Sendable {
         do {
             // Further directories a hostPath class's basePath may name ($PVD_ALLOWED_ROOTS, colon-separated).
             let allowed = (ProcessInfo.processInfo.environment["PVD_ALLOWED_ROOTS"] ?? "").split(separator: ":").map(String.init)
-            return NodeAgent(nodeName: resolvedNode, drivers: try StandardDrivers.make(root: resolvedRoot, allowedRoots: allowed, logger: logger))
+            return NodeAgent(
+                nodeName: resolvedNode, drivers: try StandardDrivers.make(root: resolvedRoot, allowedRoots: allowed, logger: logger),
+                pods: try PodVolumeTree(root: resolvedRoot))
         } catch {
             throw CLIError("root \(resolvedRoot): \(error.message)")
         }

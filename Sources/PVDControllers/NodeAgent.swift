@@ -1,14 +1,17 @@
 import PVDDrivers
 import PVDModel
 
-/// What the controllers of one node know about it: its name and the drivers that make volumes
-/// here, by provisioner name.
+/// What the controllers of one node know about it: its name, the drivers that make volumes
+/// here, by provisioner name, and where its Pods' volumes are published (`<root>/pods`).
 public struct NodeAgent: Sendable {
     public var nodeName: String
     public var drivers: [String: any VolumeDriver]
+    /// `<root>/pods`, where the publisher makes Pods' volumes reachable; nil: no publishing.
+    public var pods: PodVolumeTree?
 
-    public init(nodeName: String, drivers: [any VolumeDriver] = []) {
+    public init(nodeName: String, drivers: [any VolumeDriver] = [], pods: PodVolumeTree? = nil) {
         self.nodeName = nodeName
+        self.pods = pods
         var byName: [String: any VolumeDriver] = [:]
         for d in drivers { byName[d.provisionerName] = d }
         self.drivers = byName

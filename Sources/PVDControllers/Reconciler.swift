@@ -16,6 +16,9 @@ public struct ReconcileSummary: Sendable, CustomStringConvertible {
     public var provisioningFailures = 0
     public var deleted = 0
     public var recycled = 0
+    /// Pod volumes made reachable (bind mounts, device nodes, remounts) and pod entries removed.
+    public var published = 0
+    public var unpublished = 0
     /// Seconds each successful provisioning took (driver work plus recording the PV), in order.
     public var provisionSeconds: [Double] = []
 
@@ -28,6 +31,9 @@ public struct ReconcileSummary: Sendable, CustomStringConvertible {
         }
         if recycled > 0 {
             parts.append("\(recycled) recycled")
+        }
+        if published > 0 || unpublished > 0 {
+            parts.append("\(published) pod volume\(published == 1 ? "" : "s") published, \(unpublished) unpublished")
         }
         parts.append("\(madeAvailable) volume\(madeAvailable == 1 ? "" : "s") made available")
         return parts.joined(separator: "; ") + "; \(writes) writes in \(passes) pass\(passes == 1 ? "" : "es")"
@@ -103,6 +109,7 @@ public struct Reconciler: Sendable {
         let t3 = clock.now
         _ = try await record(consume events, recorder: &recorder, now: now, summary: &summary)
         try await provision(work, snapshot: &snapshot, recorder: &recorder, summary: &summary, attempted: &attempted)
+        try await publishPods(snapshot: snapshot, recorder: &recorder, summary: &summary)
         try await reclaim(snapshot: &snapshot, recorder: &recorder, summary: &summary, attempted: &attempted)
         let expected = revisionBefore + Int64(summary.writes + summary.events - writesBefore)
         let actual = try await store.currentRevision()

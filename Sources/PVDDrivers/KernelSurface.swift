@@ -49,6 +49,22 @@ public protocol Mounter: Sendable {
     func unmount(target: String) throws(DriverError)
     /// What is mounted exactly at `target` (from /proc/self/mountinfo), or nil.
     func mountedSource(at target: String) throws(DriverError) -> MountInfo?
+
+    // MARK: Pod publishing
+
+    /// Bind-mounts the directory (or file) `source` onto `target`, then, with `readOnly`, makes
+    /// that bind read-only (a second `mount(2)` with MS_REMOUNT | MS_BIND | MS_RDONLY: a bind
+    /// mount takes its read-only flag only on a remount).
+    func bind(source: String, target: String, readOnly: Bool) throws(DriverError)
+    /// Turns the read-only flag of the mount at `target` on or off (MS_REMOUNT | MS_BIND), keeping
+    /// its nosuid, nodev, noexec and atime flags as they are.
+    func remount(target: String, readOnly: Bool) throws(DriverError)
+    /// Unmounts the mount at exactly `path`, as mountinfo names it: `umount2(2)` with
+    /// UMOUNT_NOFOLLOW and no canonicalisation, so a symlink put in its place is never followed
+    /// and nothing but that mount is touched. Returns false when nothing is mounted there
+    /// (EINVAL or ENOENT); EBUSY is thrown, never turned into a lazy detach.
+    @discardableResult
+    func unmount(exactly path: String) throws(DriverError) -> Bool
 }
 
 /// One mount, as the kernel lists it.

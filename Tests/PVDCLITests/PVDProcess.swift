@@ -18,7 +18,12 @@ struct PVDProcess {
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
     }
 
-    func cleanup() { try? FileManager.default.removeItem(at: root) }
+    /// Removes the root, after unmounting (by exact path) what a reconcile published or mounted
+    /// under it: removing through a mount would empty the volume and leave the mount behind.
+    func cleanup() {
+        OwnDevices.release(under: root.path)
+        try? FileManager.default.removeItem(at: root)
+    }
 
     /// The binary: `$PVD_BIN` (set by `make test`), else the debug build beside these sources.
     static var binary: String {

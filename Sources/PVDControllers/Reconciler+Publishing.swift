@@ -1,0 +1,117 @@
+import Logging
+import PVDDrivers
+import PVDModel
+
+/// The event reason the publisher reports a volume it cannot make reachable with, as the kubelet does.
+public enum PublisherReason {
+    public static let failedMount = "FailedMount"
+}
+
+extension Reconciler {
+    /// The publisher: makes the claimed volumes of this node's live Pods reachable under
+    /// `<root>/pods/<uid>/volumes/<claim>` (see `PodPublishing`), after first removing what
+    /// belongs to Pods that are gone or finished, so that a deleted Pod's mounts are gone before
+    /// the reclaimer deletes its volume's backing. Runs on every pass: a mount lost to a reboot
+    /// is made again, and a pod directory no Pod of this node owns (an orphan) is removed.
+    ///
+    /// Failures are reported (a Warning `FailedMount` Event on the Pod, a log line) and the
+    /// rest of the work goes on; the next pass tries again.
+    func publishPods(snapshot: Snapshot, recorder: inout EventRecorder, summary: inout ReconcileSummary) async throws {
+        guard let tree = agent.pods else { return }
+        let held: PodsLock
+        do {
+            held = try tree.lock()
+        } catch {
+            logger.warning("pods lock not taken", metadata: ["pvd.path": "\(tree.podsDir)", "pvd.error": "\(error.message)"])
+            return
+        }
+        defer { withExtendedLifetime(held) {} }
+        let node = agent.nodeName
+        let live = Set(snapshot.pods.filter { PodPublishing.isLive($0) && $0.spec.nodeName == node }.compactMap(\.metadata.uid))
+
+        // 1. Orphans: every pod directory whose uid is no live Pod of this node.
+        do {
+            let orphans = try tree.podUIDs().filter { !live.contains($0) }
+            let table = orphans.isEmpty ? [] : try MountTable.entries()
+            for uid in orphans {
+                do {
+                    try tree.unpublish(podUID: uid, mounts: table)
+                    summary.unpublished += 1
+                    logger.info("pod volumes unpublished", metadata: ["pvd.pod.uid": "\(uid)", "pvd.path": "\(tree.podsDir)/\(uid)"])
+                } catch {
+                    logger.warning("pod volumes not unpublished", metadata: ["pvd.pod.uid": "\(uid)", "pvd.error": "\(error.message)"])
+                }
+            }
+        } catch {
+            logger.warning("pods directory unreadable", metadata: ["pvd.path": "\(tree.podsDir)", "pvd.error": "\(error.message)"])
+            return
+        }
+
+        // Nothing of this node's left to publish: skip reading the mount table again.
+        if live.isEmpty { return }
+
+        // 2. Decide with what is in place now.
+        // One read of the mount table serves the pass: each step below changes only its own paths.
+        let mounts: [MountInfoEntry]
+        let published: [String: Set<String>]
+        do {
+            mounts = try MountTable.entries()
+            published = try tree.published(mounts: mounts)
+        } catch {
+            logger.warning("pods directory unreadable", metadata: ["pvd.path": "\(tree.podsDir)", "pvd.error": "\(error.message)"])
+            return
+        }
+        let plan = PodPublishing.plan(
+            pods: snapshot.pods, claims: snapshot.claims, volumes: snapshot.volumes, node: node, published: published,
+            onThisNode: { agent.owns($0) || $0.spec.nodeAffinity?.required == nil },
+            provisionedByLoop: { $0.metadata.annotation(Annotations.provisionedBy) == "pvd.io/loop" })
+
+        // 3. A live Pod's entries that are no longer wanted (claim gone or refused).
+        var wanted: [String: Set<String>] = [:]
+        for p in plan.publications { wanted[p.podUID, default: []].insert(p.claimName) }
+        for uid in plan.liveUIDs.sorted() {
+            for claim in (try? tree.claims(of: uid)) ?? [] where wanted[uid]?.contains(claim) != true {
+                do {
+                    try tree.unpublish(podUID: uid, claim: claim)
+                    summary.unpublished += 1
+                    logger.info("pod volume unpublished", metadata: ["pvd.pod.uid": "\(uid)", "pvd.pvc": "\(claim)"])
+                } catch {
+                    logger.warning("pod volume not unpublished", metadata: ["pvd.pod.uid": "\(uid)", "pvd.pvc": "\(claim)", "pvd.error": "\(error.message)"])
+                }
+            }
+        }
+
+        // 4. Publish; report refusals and failures on the Pod.
+        let pods = Dictionary(snapshot.pods.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
+        for p in plan.publications {
+            let meta: Logger.Metadata = ["pvd.pod": "\(p.podKey)", "pvd.pvc": "\(p.claimName)", "pvd.pv": "\(p.volumeName)"]
+            do {
+                let outcome = p.block
+                    ? try tree.publishDevice(podUID: p.podUID, claim: p.claimName, source: p.source, readOnly: p.readOnly)
+                    : try tree.publishDirectory(podUID: p.podUID, claim: p.claimName, source: p.source, readOnly: p.readOnly,
+                                                sourceMustBeMounted: p.sourceMustBeMounted, mounts: mounts)
+                guard outcome != .unchanged else { continue }
+                summary.published += 1
+                logger.info("pod volume \(outcome.rawValue)", metadata: meta.merging([
+                    "pvd.path": "\(tree.path(podUID: p.podUID, claim: p.claimName))", "pvd.readOnly": "\(p.readOnly)",
+                ]) { a, _ in a })
+            } catch {
+                guard let pod = pods[p.podKey] else { continue }
+                let message = "MountVolume.SetUp failed for volume \"\(p.volumeName)\" : \(error.message)"
+                if try await record([BinderEvent(object: pod.reference, type: .warning, reason: PublisherReason.failedMount, message: message)],
+                                    recorder: &recorder, now: Time.now(), summary: &summary) > 0 {
+                    logger.warning("pod volume not published", metadata: meta.merging(["pvd.error": "\(error.message)"]) { a, _ in a })
+                }
+            }
+        }
+        for r in plan.refusals {
+            let event = BinderEvent(object: r.pod, type: .warning, reason: PublisherReason.failedMount, message: r.message)
+            // Logged once per run, when the event is new to this recorder.
+            if try await record([event], recorder: &recorder, now: Time.now(), summary: &summary) > 0 {
+                logger.warning("pod volume refused", metadata: [
+                    "pvd.pod": "\(r.pod.namespace ?? "default")/\(r.pod.name ?? "")", "pvd.pvc": "\(r.claimName)", "pvd.reason": "\(r.message)",
+                ])
+            }
+        }
+    }
+}

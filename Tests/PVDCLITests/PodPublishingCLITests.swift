@@ -1,0 +1,213 @@
+import Foundation
+import PVDDrivers
+import Testing
+
+/// Pod publishing end to end through the real binary, as root: claimed volumes (hostPath
+/// directories and loop filesystems) appear under `<root>/pods/<uid>/volumes/<claim>`, go when
+/// the Pod does, and come back for the next Pod with the same data. Every test works under its
+/// own temporary root and unmounts and detaches exactly what lives there, whatever happens.
+@Suite(.enabled(if: geteuid() == 0, "needs root: bind mounts, loop devices"))
+struct PodPublishingCLITests {
+    static let node = "n1"
+
+    static func classes() -> String {
+        """
+        apiVersion: storage.k8s.io/v1
+        kind: StorageClass
+        metadata: {name: hostpath}
+        provisioner: pvd.io/hostpath
+        ---
+        apiVersion: storage.k8s.io/v1
+        kind: StorageClass
+        metadata: {name: loop}
+        provisioner: pvd.io/loop
+        parameters: {fsType: ext4}
+        ---
+
+        """
+    }
+
+    static func claim(_ name: String, cls: String, mode: String = "ReadWriteOnce", block: Bool = false) -> String {
+        """
+        apiVersion: v1
+        kind: PersistentVolumeClaim
+        metadata: {name: \(name)}
+        spec:
+          storageClassName: \(cls)
+          accessModes: [\(mode)]
+          resources: {requests: {storage: 64Mi}}
+        \(block ? "  volumeMode: Block" : "")
+        ---
+
+        """
+    }
+
+    static func pod(_ name: String, claim: String = "data", readOnly: Bool = false) -> String {
+        """
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: \(name)}
+        spec:
+          nodeName: \(node)
+          containers: [{name: app, image: busybox}]
+          volumes: [{name: vol, persistentVolumeClaim: {claimName: \(claim)\(readOnly ? ", readOnly: true" : "")}}]
+        ---
+
+        """
+    }
+
+    @discardableResult
+    static func reconcile(_ pvd: PVDProcess, sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
+        let r = try pvd.run(["reconcile", "--once", "--node", node])
+        #expect(r.status == 0, "reconcile failed: \(r.stderr)", sourceLocation: sourceLocation)
+        return r.stdout
+    }
+
+    static func uid(_ pvd: PVDProcess, pod: String) throws -> String {
+        let p = try #require(try pvd.items("pods").first { $0.path("metadata.name") as? String == pod })
+        return try #require(p.path("metadata.uid") as? String)
+    }
+
+    static func volumePath(_ pvd: PVDProcess, uid: String, claim: String = "data") -> String {
+        pvd.root.appendingPathComponent("pods/\(uid)/volumes/\(claim)").path
+    }
+
+    static func isMountPoint(_ path: String) -> Bool {
+        ((try? MountTable.entries()) ?? []).contains { $0.mountPoint == path }
+    }
+
+    static func podMounts(_ pvd: PVDProcess) -> [MountInfoEntry] {
+        OwnDevices.mounts(under: pvd.root.appendingPathComponent("pods").path)
+    }
+
+    @Test(arguments: ["hostpath", "loop"])
+    func dataOutlivesThePodAndReachesTheNext(_ cls: String) throws {
+        let pvd = try PVDProcess()
+        defer { OwnDevices.release(under: pvd.root.path); pvd.cleanup() }
+        try pvd.ok(["apply", "-f", try pvd.write("m.yaml", Self.classes() + Self.claim("data", cls: cls) + Self.pod("first"))])
+        let out = try Self.reconcile(pvd)
+        #expect(out.contains("1 pod volume published"), "\(out)")
+        let first = try Self.uid(pvd, pod: "first")
+        let path = Self.volumePath(pvd, uid: first)
+        #expect(Self.isMountPoint(path), "\(path) should be a bind mount")
+        try Data("written by first".utf8).write(to: URL(fileURLWithPath: path + "/note"))
+        // A second pass finds everything in place and does nothing.
+        #expect(!(try Self.reconcile(pvd)).contains("published"))
+        #expect(Self.podMounts(pvd).count == 1)
+
+        try pvd.ok(["delete", "pod", "first"])
+        let gone = try Self.reconcile(pvd)
+        #expect(gone.contains("1 unpublished"), "\(gone)")
+        #expect(Self.podMounts(pvd).isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: pvd.root.appendingPathComponent("pods/\(first)").path))
+
+        try pvd.ok(["apply", "-f", try pvd.write("p2.yaml", Self.pod("second"))])
+        try Self.reconcile(pvd)
+        let second = Self.volumePath(pvd, uid: try Self.uid(pvd, pod: "second"))
+        #expect(Self.isMountPoint(second))
+        #expect(String(decoding: FileManager.default.contents(atPath: second + "/note") ?? Data(), as: UTF8.self) == "written by first")
+
+        // Pod and claim go together: the mount is gone before the volume's backing is deleted.
+        try pvd.ok(["delete", "pod", "second"])
+        try pvd.ok(["delete", "pvc", "data"])
+        let end = try Self.reconcile(pvd)
+        #expect(end.contains("1 deleted"), "\(end)")
+        #expect(OwnDevices.mounts(under: pvd.root.path).isEmpty)
+        #expect(OwnDevices.loops(under: pvd.root.path).isEmpty)
+        #expect((try? FileManager.default.contentsOfDirectory(atPath: pvd.root.appendingPathComponent("pods").path)) ?? [] == [])
+    }
+
+    @Test func aLostMountIsMadeAgain() throws {
+        let pvd = try PVDProcess()
+        defer { OwnDevices.release(under: pvd.root.path); pvd.cleanup() }
+        try pvd.ok(["apply", "-f", try pvd.write("m.yaml", Self.classes() + Self.claim("data", cls: "loop") + Self.pod("app"))])
+        try Self.reconcile(pvd)
+        let path = Self.volumePath(pvd, uid: try Self.uid(pvd, pod: "app"))
+        try Data("kept".utf8).write(to: URL(fileURLWithPath: path + "/note"))
+        // What a reboot does to the Pod's bind mount (the volume's own mount stays: recovery's part).
+        #expect(umount2(path, Int32(UMOUNT_NOFOLLOW)) == 0)
+        #expect(!Self.isMountPoint(path))
+        let out = try Self.reconcile(pvd)
+        #expect(out.contains("1 pod volume published"), "\(out)")
+        #expect(Self.isMountPoint(path))
+        #expect(FileManager.default.contents(atPath: path + "/note") == Data("kept".utf8))
+    }
+
+    @Test func aReadOnlyPodVolumeRefusesWrites() throws {
+        let pvd = try PVDProcess()
+        defer { OwnDevices.release(under: pvd.root.path); pvd.cleanup() }
+        try pvd.ok(["apply", "-f", try pvd.write("m.yaml", Self.classes() + Self.claim("data", cls: "hostpath") + Self.pod("reader", readOnly: true))])
+        try Self.reconcile(pvd)
+        let path = Self.volumePath(pvd, uid: try Self.uid(pvd, pod: "reader"))
+        #expect(Self.isMountPoint(path))
+        let fd = open(path + "/x", O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
+        let e = errno
+        if fd >= 0 { close(fd) }
+        #expect(fd < 0 && e == EROFS, "write through a readOnly volume: fd \(fd), errno \(e)")
+        let pv = try #require(try pvd.items("pv").first)
+        let source = try #require(pv.path("spec.hostPath.path") as? String)
+        #expect(FileManager.default.createFile(atPath: source + "/x", contents: Data()), "the volume itself stays writable")
+    }
+
+    @Test func aSecondPodOfAReadWriteOncePodClaimIsRefused() throws {
+        let pvd = try PVDProcess()
+        defer { OwnDevices.release(under: pvd.root.path); pvd.cleanup() }
+        try pvd.ok(["apply", "-f", try pvd.write("m.yaml", Self.classes() + Self.claim("data", cls: "hostpath", mode: "ReadWriteOncePod") + Self.pod("first"))])
+        try Self.reconcile(pvd)
+        try pvd.ok(["apply", "-f", try pvd.write("p2.yaml", Self.pod("second"))])
+        try Self.reconcile(pvd)
+        let secondUID = try Self.uid(pvd, pod: "second")
+        #expect(Self.isMountPoint(Self.volumePath(pvd, uid: try Self.uid(pvd, pod: "first"))))
+        #expect(!Self.isMountPoint(Self.volumePath(pvd, uid: secondUID)))
+        #expect(Self.podMounts(pvd).count == 1)
+        let d = try pvd.ok(["describe", "pod", "second"]).stdout
+        #expect(d.contains("FailedMount"), "\(d)")
+        #expect(d.contains("ReadWriteOncePod access mode already in-use by another pod (default/first)"), "\(d)")
+        // Once the first Pod is gone, the second gets the volume.
+        try pvd.ok(["delete", "pod", "first"])
+        try Self.reconcile(pvd)
+        #expect(Self.isMountPoint(Self.volumePath(pvd, uid: secondUID)))
+        #expect(Self.podMounts(pvd).count == 1)
+    }
+
+    @Test func aStalePodDirectoryIsRemoved() throws {
+        let pvd = try PVDProcess()
+        defer { OwnDevices.release(under: pvd.root.path); pvd.cleanup() }
+        try pvd.ok(["apply", "-f", try pvd.write("m.yaml", Self.classes())])
+        // Left by hand: a pod directory no Pod owns, with a bind mount of the test's own inside.
+        let source = pvd.root.appendingPathComponent("elsewhere").path
+        let stale = pvd.root.appendingPathComponent("pods/0000-stale/volumes/data").path
+        try FileManager.default.createDirectory(atPath: source, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: stale, withIntermediateDirectories: true)
+        try Data("survives".utf8).write(to: URL(fileURLWithPath: source + "/file"))
+        #expect(mount(source, stale, nil, UInt(MS_BIND), nil) == 0, "bind mount errno \(errno)")
+        #expect(Self.isMountPoint(stale))
+        let out = try Self.reconcile(pvd)
+        #expect(out.contains("1 unpublished"), "\(out)")
+        #expect(!Self.isMountPoint(stale))
+        #expect(!FileManager.default.fileExists(atPath: pvd.root.appendingPathComponent("pods/0000-stale").path))
+        #expect(FileManager.default.contents(atPath: source + "/file") == Data("survives".utf8))
+    }
+
+    @Test func aBlockVolumeAppearsAsADeviceNode() throws {
+        let pvd = try PVDProcess()
+        defer { OwnDevices.release(under: pvd.root.path); pvd.cleanup() }
+        try pvd.ok(["apply", "-f", try pvd.write("m.yaml", Self.classes() + Self.claim("raw", cls: "loop", block: true) + Self.pod("app", claim: "raw"))])
+        try Self.reconcile(pvd)
+        let path = Self.volumePath(pvd, uid: try Self.uid(pvd, pod: "app"), claim: "raw")
+        var node = stat()
+        #expect(lstat(path, &node) == 0)
+        #expect(node.st_mode & S_IFMT == S_IFBLK, "\(path) should be a block device node")
+        let loops = OwnDevices.loops(under: pvd.root.path)
+        #expect(loops.count == 1)
+        var real = stat()
+        #expect(stat("/dev/\(loops.first ?? "")", &real) == 0 && real.st_rdev == node.st_rdev)
+
+        try pvd.ok(["delete", "pod", "app"])
+        try pvd.ok(["delete", "pvc", "raw"])
+        let end = try Self.reconcile(pvd)
+        #expect(end.contains("1 deleted"), "\(end)")
+        #expect(!FileManager.default.fileExists(atPath: path))
+        #expect(OwnDevices.loops(under: pvd.root.path).isEmpty)
+    }
+}

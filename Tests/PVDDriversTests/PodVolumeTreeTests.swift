@@ -1,0 +1,166 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Testing
+@testable import PVDDrivers
+
+/// Pod publishing on the real kernel, as root: bind mounts (read-write and read-only), device
+/// nodes, unpublishing by exact path, and never following a symlink under `<root>/pods`. Each
+/// test works in its own temp dir and unmounts what it made there, whatever happens.
+@Suite(.enabled(if: geteuid() == 0, "needs root: bind mounts and device nodes"))
+struct PodVolumeTreeTests {
+    /// A temp root with a volume directory `vol` holding `hello`, and the tree over it.
+    private func withTree(_ body: (_ root: String, _ tree: PodVolumeTree) throws -> Void) throws {
+        let root = try MountFixture.makeTempDir()
+        defer {
+            for m in mounts(under: root).sorted(by: { $0.mountPoint.count > $1.mountPoint.count }) {
+                _ = umount2(m.mountPoint, Int32(UMOUNT_NOFOLLOW))
+            }
+            MountFixture.removeTempDir(root)
+        }
+        #expect(mkdir(root + "/vol", 0o755) == 0)
+        try write("hello", to: root + "/vol/hello")
+        try body(root, try PodVolumeTree(root: root))
+    }
+
+    private func mounts(under root: String) -> [MountInfoEntry] {
+        ((try? MountTable.entries()) ?? []).filter { $0.mountPoint.hasPrefix(root + "/") }
+    }
+
+    private func write(_ text: String, to path: String) throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw DriverError.system("open", path, errno: errno) }
+        defer { close(fd) }
+        guard Glibc.write(fd, text, text.utf8.count) == text.utf8.count else { throw DriverError.system("write", path, errno: errno) }
+    }
+
+    private func exists(_ path: String) -> Bool {
+        var st = stat()
+        return lstat(path, &st) == 0
+    }
+
+    @Test func bindMountIsIdempotentAndUnpublishRemovesIt() throws {
+        try withTree { root, tree in
+            let target = tree.path(podUID: "u1", claim: "data")
+            #expect(try tree.publishDirectory(podUID: "u1", claim: "data", source: root + "/vol", readOnly: false, sourceMustBeMounted: false) == .published)
+            #expect(exists(target + "/hello"))
+            try write("through the pod", to: target + "/new")
+            #expect(exists(root + "/vol/new"), "a write through the pod path lands in the volume")
+            #expect(try tree.publishDirectory(podUID: "u1", claim: "data", source: root + "/vol", readOnly: false, sourceMustBeMounted: false) == .unchanged)
+            #expect(mounts(under: root).filter { $0.mountPoint == target }.count == 1)
+            #expect(try tree.published() == ["u1": ["data"]])
+
+            try tree.unpublish(podUID: "u1")
+            #expect(mounts(under: root).isEmpty)
+            #expect(!exists(root + "/pods/u1"))
+            #expect(exists(root + "/vol/new"), "the data stays in the volume")
+            try tree.unpublish(podUID: "u1")
+        }
+    }
+
+    @Test func readOnlyBindRefusesWritesAndCanBeRemounted() throws {
+        try withTree { root, tree in
+            let target = tree.path(podUID: "u1", claim: "data")
+            #expect(try tree.publishDirectory(podUID: "u1", claim: "data", source: root + "/vol", readOnly: true, sourceMustBeMounted: false) == .published)
+            let fd = open(target + "/x", O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
+            let e = errno
+            if fd >= 0 { close(fd) }
+            #expect(fd < 0 && e == EROFS, "open for writing: fd \(fd), errno \(e)")
+            #expect(mounts(under: root).first { $0.mountPoint == target }?.options.first == "ro")
+            // Asking for read-write now remounts the same bind.
+            #expect(try tree.publishDirectory(podUID: "u1", claim: "data", source: root + "/vol", readOnly: false, sourceMustBeMounted: false) == .remounted)
+            try write("ok", to: target + "/x")
+            #expect(mounts(under: root).filter { $0.mountPoint == target }.count == 1)
+            // The source itself was never made read-only.
+            try write("ok", to: root + "/vol/y")
+        }
+    }
+
+    @Test func anUnmountedSourceIsNotPublished() throws {
+        try withTree { root, tree in
+            let error = #expect(throws: DriverError.self) {
+                try tree.publishDirectory(podUID: "u1", claim: "data", source: root + "/vol", readOnly: false, sourceMustBeMounted: true)
+            }
+            #expect(error?.code == .notFound)
+            #expect(mounts(under: root).isEmpty)
+        }
+    }
+
+    @Test func symlinksUnderPodsAreNeverFollowed() throws {
+        try withTree { root, tree in
+            #expect(mkdir(root + "/outside", 0o755) == 0)
+            try write("keep", to: root + "/outside/keep")
+            #expect(mkdir(root + "/pods", 0o755) == 0)
+            // A pod "directory" that is a symlink to elsewhere: unpublishing removes the link only.
+            #expect(symlink(root + "/outside", root + "/pods/evil") == 0)
+            #expect(try tree.podUIDs() == ["evil"])
+            try tree.unpublish(podUID: "evil")
+            #expect(!exists(root + "/pods/evil"))
+            #expect(exists(root + "/outside/keep"))
+            // A pod whose volumes/ is a symlink: publishing refuses rather than mounting elsewhere.
+            #expect(mkdir(root + "/pods/u2", 0o755) == 0)
+            #expect(symlink(root + "/outside", root + "/pods/u2/volumes") == 0)
+            let error = #expect(throws: DriverError.self) {
+                try tree.publishDirectory(podUID: "u2", claim: "data", source: root + "/vol", readOnly: false, sourceMustBeMounted: false)
+            }
+            #expect(error?.code == .refused)
+            #expect(mounts(under: root).isEmpty)
+            #expect(!exists(root + "/outside/data"))
+            try tree.unpublish(podUID: "u2")
+            #expect(!exists(root + "/pods/u2"))
+            #expect(exists(root + "/outside/keep"))
+            // Names that would leave the pod directory are refused before any syscall.
+            #expect(throws: DriverError.self) { try tree.unpublish(podUID: "..") }
+            #expect(throws: DriverError.self) { try tree.unpublish(podUID: "a/b") }
+        }
+    }
+
+    @Test func aPodsDirectoryThatIsASymlinkIsRefused() throws {
+        try withTree { root, tree in
+            #expect(mkdir(root + "/outside", 0o755) == 0)
+            #expect(symlink(root + "/outside", root + "/pods") == 0)
+            let error = #expect(throws: DriverError.self) {
+                try tree.publishDirectory(podUID: "u1", claim: "data", source: root + "/vol", readOnly: false, sourceMustBeMounted: false)
+            }
+            #expect(error?.code == .refused)
+            #expect(throws: DriverError.self) { try tree.podUIDs() }
+            #expect(!exists(root + "/outside/u1"))
+            #expect(mounts(under: root).isEmpty)
+        }
+    }
+
+    @Test func blockVolumesBecomeDeviceNodes() throws {
+        try withTree { root, tree in
+            let image = try MountFixture.makeImage(root + "/block.img", size: 8 << 20)
+            let device = try MountFixture.attach(image)
+            defer { MountFixture.detach(device) }
+            // The loop driver hands out a link to the device; publish goes through it.
+            #expect(symlink(device, root + "/dev-link") == 0)
+            #expect(try tree.publishDevice(podUID: "u1", claim: "raw", source: root + "/dev-link", readOnly: false) == .published)
+            let target = tree.path(podUID: "u1", claim: "raw")
+            var node = stat(), real = stat()
+            #expect(lstat(target, &node) == 0 && stat(device, &real) == 0)
+            #expect(node.st_mode & S_IFMT == S_IFBLK)
+            #expect(node.st_rdev == real.st_rdev)
+            #expect(node.st_mode & 0o777 == 0o660)
+            #expect(try tree.publishDevice(podUID: "u1", claim: "raw", source: root + "/dev-link", readOnly: false) == .unchanged)
+            #expect(try tree.publishDevice(podUID: "u1", claim: "raw", source: root + "/dev-link", readOnly: true) == .published)
+            #expect(lstat(target, &node) == 0 && node.st_mode & 0o777 == 0o440)
+            #expect(try tree.published() == ["u1": ["raw"]])
+            try tree.unpublish(podUID: "u1")
+            #expect(!exists(root + "/pods/u1"))
+        }
+    }
+
+    @Test func unpublishingOneClaimKeepsThePod() throws {
+        try withTree { root, tree in
+            _ = try tree.publishDirectory(podUID: "u1", claim: "a", source: root + "/vol", readOnly: false, sourceMustBeMounted: false)
+            _ = try tree.publishDirectory(podUID: "u1", claim: "b", source: root + "/vol", readOnly: true, sourceMustBeMounted: false)
+            try tree.unpublish(podUID: "u1", claim: "a")
+            #expect(try tree.claims(of: "u1") == ["b"])
+            #expect(mounts(under: root).map(\.mountPoint) == [tree.path(podUID: "u1", claim: "b")])
+            try tree.unpublish(podUID: "u1")
+            #expect(mounts(under: root).isEmpty)
+        }
+    }
+}
