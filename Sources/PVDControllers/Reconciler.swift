@@ -15,6 +15,8 @@ public struct ReconcileSummary: Sendable, CustomStringConvertible {
     public var provisioned = 0
     public var provisioningFailures = 0
     public var deleted = 0
+    public var expanded = 0
+    public var expansionFailures = 0
     /// Seconds each successful provisioning took (driver work plus recording the PV), in order.
     public var provisionSeconds: [Double] = []
 
@@ -25,6 +27,7 @@ public struct ReconcileSummary: Sendable, CustomStringConvertible {
         if provisioned > 0 || provisioningFailures > 0 || deleted > 0 {
             parts.append("\(provisioned) provisioned, \(provisioningFailures) failed, \(deleted) deleted")
         }
+        if expanded > 0 || expansionFailures > 0 { parts.append("\(expanded) expanded, \(expansionFailures) expansion\(expansionFailures == 1 ? "" : "s") failed") }
         parts.append("\(madeAvailable) volume\(madeAvailable == 1 ? "" : "s") made available")
         return parts.joined(separator: "; ") + "; \(writes) writes in \(passes) pass\(passes == 1 ? "" : "es")"
             + (conflicts > 0 ? " (\(conflicts) conflicts retried)" : "")
@@ -99,6 +102,7 @@ public struct Reconciler: Sendable {
         _ = try await record(consume events, recorder: &recorder, now: now, summary: &summary)
         try await provision(work, snapshot: &snapshot, recorder: &recorder, summary: &summary, attempted: &attempted)
         try await reclaim(snapshot: &snapshot, recorder: &recorder, summary: &summary)
+        try await expand(snapshot: &snapshot, recorder: &recorder, summary: &summary, attempted: &attempted)
         let expected = revisionBefore + Int64(summary.writes + summary.events - writesBefore)
         let actual = try await store.currentRevision()
         snapshot.revision = actual

@@ -54,4 +54,12 @@ public protocol VolumeDriver: Sendable {
     func delete(name: String, parameters: [String: String]) async throws(DriverError)
     /// The names ("pvc-…") of volumes this driver finds on the node, for recovery.
     func existingVolumes(parameters: [String: String]) throws(DriverError) -> [String]
+
+    // MARK: expansion
+    /// Grows the volume `name` (made with these class `parameters`) to hold at least
+    /// `newCapacityBytes`, filesystem included, and returns the capacity it now has (the request
+    /// rounded up as the driver needs; never less than before, as volumes do not shrink).
+    /// Growing one that already has the size succeeds and does nothing, so a retry after a crash
+    /// finishes the work.
+    func expand(name: String, parameters: [String: String], volumeMode: VolumeMode, newCapacityBytes: Int64) async throws(DriverError) -> Int64
 }
