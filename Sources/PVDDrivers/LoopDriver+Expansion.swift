@@ -62,18 +62,11 @@ extension LoopDriver {
 
     static let extTypes: Set<String> = ["ext2", "ext3", "ext4"]
 
-    /// Gives the image its new size: ftruncate for sparse classes; posix_fallocate of the whole
-    /// file for preallocated ones (which also fills any hole a discard punched since).
+    /// Gives the image its new size (`setSize`).
     func growImage(_ layout: LoopLayout, to size: Int64, parameters: LoopParameters) throws(DriverError) {
         let fd = try LoopFiles.open(layout.image, .writeOnly, options: [.noFollow, .closeOnExec])
         defer { try? fd.close() }
-        switch parameters.allocation {
-        case .sparse:
-            if ftruncate(fd.rawValue, off_t(size)) != 0 { throw Self.sizeError("ftruncate", layout.image, size: size, errno: errno) }
-        case .preallocate:
-            let e = posix_fallocate(fd.rawValue, 0, off_t(size))
-            if e != 0 { throw Self.sizeError("posix_fallocate", layout.image, size: size, errno: e) }
-        }
+        try Self.setSize(fd, path: layout.image, size: size, allocation: parameters.allocation)
     }
 
     /// Grows an ext filesystem that this process may not grow while mounted: only when the

@@ -168,8 +168,8 @@ struct LoopExpansionTests {
     }
 
     static func filesystemBytes(_ path: String) -> Int64 {
-        var s = statfs()
-        guard statfs(path, &s) == 0 else { return -1 }
+        var s = statvfs()
+        guard statvfs(path, &s) == 0 else { return -1 }
         return Int64(s.f_blocks) * Int64(s.f_frsize)
     }
 

@@ -7,10 +7,10 @@ import Glibc
 
 @testable import PVDDrivers
 
-/// The size of the filesystem mounted at `path`, as statfs(2) reports it (blocks × fragment size).
+/// The size of the filesystem mounted at `path`, as statvfs(3) reports it (blocks × fragment size).
 func filesystemBytes(_ path: String) throws -> Int64 {
-    var s = statfs()
-    guard statfs(path, &s) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+    var s = statvfs()
+    guard statvfs(path, &s) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
     return Int64(s.f_blocks) * Int64(s.f_frsize)
 }
 
@@ -51,7 +51,7 @@ struct LoopDriverExpansionTests {
         let after = try filesystemBytes(volume.path)
         #expect(after > before)
         // The filesystem fills the device, less its own metadata.
-        #expect(after > grown * 8 / 10, "statfs says \(after) bytes after growing to \(grown)")
+        #expect(after > grown * 8 / 10, "statvfs says \(after) bytes after growing to \(grown)")
         #expect(try Data(contentsOf: URL(fileURLWithPath: volume.path + "/data.bin")) == data)
         // Same mount point, same device, and autoclear still set: unmounting still detaches it.
         let mounted = try #require(try LibMountMounter().mountedSource(at: volume.path))

@@ -1,5 +1,6 @@
 import Foundation
 import PVDDrivers
+import PVDModel
 import Testing
 #if canImport(Glibc)
 import Glibc
