@@ -42,7 +42,8 @@ struct LoopDriverExpansionTests {
         let data = pattern(3 * Int(mebibyte) + 17)
         try data.write(to: URL(fileURLWithPath: volume.path + "/data.bin"))
         let before = try filesystemBytes(volume.path)
-        let device = try #require(try LibMountMounter().mountedSource(at: volume.path)).source
+        let original = try #require(try LibMountMounter().mountedSource(at: volume.path))
+        let device = original.source
 
         let capacity = try await driver.expand(name: name, parameters: parameters, volumeMode: .filesystem, newCapacityBytes: grown)
         #expect(capacity == grown)
@@ -56,6 +57,7 @@ struct LoopDriverExpansionTests {
         // Same mount point, same device, and autoclear still set: unmounting still detaches it.
         let mounted = try #require(try LibMountMounter().mountedSource(at: volume.path))
         #expect(mounted.source == device)
+        #expect(mounted.options == original.options)
         let loop = try #require(Int(device.dropFirst("/dev/loop".count)))
         #expect(try LinuxLoopDevices().flags(of: LoopDevice(number: loop)).map { $0 & 4 } == 4)
 
