@@ -27,7 +27,9 @@ public struct ReconcileSummary: Sendable, CustomStringConvertible {
         if provisioned > 0 || provisioningFailures > 0 || deleted > 0 {
             parts.append("\(provisioned) provisioned, \(provisioningFailures) failed, \(deleted) deleted")
         }
-        if expanded > 0 || expansionFailures > 0 { parts.append("\(expanded) expanded, \(expansionFailures) expansion\(expansionFailures == 1 ? "" : "s") failed") }
+        if expanded > 0 || expansionFailures > 0 {
+            parts.append("\(expanded) expanded, \(expansionFailures) expansion\(expansionFailures == 1 ? "" : "s") failed")
+        }
         parts.append("\(madeAvailable) volume\(madeAvailable == 1 ? "" : "s") made available")
         return parts.joined(separator: "; ") + "; \(writes) writes in \(passes) pass\(passes == 1 ? "" : "es")"
             + (conflicts > 0 ? " (\(conflicts) conflicts retried)" : "")
