@@ -7,13 +7,6 @@ import Glibc
 
 @testable import PVDDrivers
 
-/// The size of the filesystem mounted at `path`, as statvfs(3) reports it (blocks × fragment size).
-func filesystemBytes(_ path: String) throws -> Int64 {
-    var s = statvfs()
-    guard statvfs(path, &s) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
-    return Int64(s.f_blocks) * Int64(s.f_frsize)
-}
-
 /// Bytes of a fixed pattern, to find again unchanged after the volume grew.
 func pattern(_ count: Int) -> Data {
     Data((0..<count).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) })
@@ -41,7 +34,7 @@ struct LoopDriverExpansionTests {
         let volume = try await driver.provision(request(name, first, parameters))
         let data = pattern(3 * Int(mebibyte) + 17)
         try data.write(to: URL(fileURLWithPath: volume.path + "/data.bin"))
-        let before = try filesystemBytes(volume.path)
+        let before = try MountFixture.filesystemBytes(volume.path)
         let original = try #require(try LibMountMounter().mountedSource(at: volume.path))
         let device = original.source
 
@@ -49,7 +42,7 @@ struct LoopDriverExpansionTests {
         #expect(capacity == grown)
         #expect(try sizeOf(root.sub("images/\(name).img")) == grown)
         #expect(try sizeOf(device) == grown)
-        let after = try filesystemBytes(volume.path)
+        let after = try MountFixture.filesystemBytes(volume.path)
         #expect(after > before)
         // The filesystem fills the device, less its own metadata.
         #expect(after > grown * 8 / 10, "statvfs says \(after) bytes after growing to \(grown)")
@@ -63,7 +56,7 @@ struct LoopDriverExpansionTests {
 
         // Again at the same size: nothing to do, and it says so by succeeding.
         #expect(try await driver.expand(name: name, parameters: parameters, volumeMode: .filesystem, newCapacityBytes: grown) == grown)
-        #expect(try filesystemBytes(volume.path) == after)
+        #expect(try MountFixture.filesystemBytes(volume.path) == after)
         // A smaller request never shrinks it.
         #expect(try await driver.expand(name: name, parameters: parameters, volumeMode: .filesystem, newCapacityBytes: first) == grown)
 
@@ -118,7 +111,7 @@ struct LoopDriverExpansionTests {
         let name = "pvc-grow-busy"
         let parameters = ["fsType": "ext4"]
         let volume = try await driver.provision(request(name, 64 * mebibyte, parameters))
-        let before = try filesystemBytes(volume.path)
+        let before = try MountFixture.filesystemBytes(volume.path)
         let open = try #require(FileManager.default.createFile(atPath: volume.path + "/held", contents: Data("x".utf8)) ? FileHandle(forReadingAtPath: volume.path + "/held") : nil)
         do {
             _ = try await driver.expand(name: name, parameters: parameters, volumeMode: .filesystem, newCapacityBytes: 128 * mebibyte)
@@ -128,11 +121,11 @@ struct LoopDriverExpansionTests {
             #expect(error.message.contains("CAP_SYS_RESOURCE"), "\(error.message)")
         }
         #expect(try LibMountMounter().mountedSource(at: volume.path) != nil)
-        #expect(try filesystemBytes(volume.path) == before)
+        #expect(try MountFixture.filesystemBytes(volume.path) == before)
         try open.close()
         // Once nothing holds it, the next try grows it.
         #expect(try await driver.expand(name: name, parameters: parameters, volumeMode: .filesystem, newCapacityBytes: 128 * mebibyte) == 128 * mebibyte)
-        #expect(try filesystemBytes(volume.path) > before)
+        #expect(try MountFixture.filesystemBytes(volume.path) > before)
         try await driver.delete(name: name, parameters: parameters)
         try expectGone(root, name)
     }
