@@ -1,4 +1,6 @@
 import Foundation
+import PVDDrivers
+import PVDModel
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -197,5 +199,32 @@ struct LoopExpansionTests {
         try pvd.ok(["delete", "pvc", "data"])
         try pvd.ok(["reconcile", "--once"])
         #expect(OwnDevices.loops(under: pvd.root.path).isEmpty)
+    }
+
+    /// A run killed after the driver grew the volume but before either object was written: the
+    /// next run finds the work done (the driver call is a no-op) and records the new size.
+    @Test func anExpansionInterruptedAfterTheDriverIsFinishedByTheNextRun() async throws {
+        let pvd = try PVDProcess()
+        defer { OwnDevices.release(under: pvd.root.path); pvd.cleanup() }
+        try pvd.ok(["apply", "-f", try pvd.write("m.yaml", Self.loopClass("ext4") + ExpansionTests.claim("128Mi", cls: "loop"))])
+        try pvd.ok(["reconcile", "--once"])
+        let pv = try ExpansionTests.only(pvd, "pv")
+        let name = try #require(pv.path("metadata.name") as? String)
+        let path = try #require(pv.path("spec.local.path") as? String)
+        try pvd.ok(["apply", "-f", try pvd.write("grown.yaml", ExpansionTests.claim("256Mi", cls: "loop"))])
+        // The driver's part, as the killed run did it.
+        let driver = try #require(try StandardDrivers.make(root: pvd.root.path).first { $0.provisionerName == "pvd.io/loop" })
+        #expect(try await driver.expand(name: name, parameters: ["fsType": "ext4"], volumeMode: .filesystem, newCapacityBytes: 256 << 20) == 256 << 20)
+        let grownBytes = Self.filesystemBytes(path)
+        #expect(try ExpansionTests.only(pvd, "pvc").path("status.capacity.storage") as? String == "128Mi")
+
+        let r = try pvd.ok(["reconcile", "--once"])
+        #expect(r.stdout.contains("1 expanded"), "\(r.stdout) \(r.stderr)")
+        #expect(try ExpansionTests.only(pvd, "pv").path("spec.capacity.storage") as? String == "256Mi")
+        #expect(try ExpansionTests.only(pvd, "pvc").path("status.capacity.storage") as? String == "256Mi")
+        #expect(Self.filesystemBytes(path) == grownBytes)
+        #expect(OwnDevices.loops(under: pvd.root.path).count == 1)
+        try pvd.ok(["delete", "pvc", "data"])
+        try pvd.ok(["reconcile", "--once"])
     }
 }
