@@ -90,6 +90,13 @@ enum Applier {
                 case .failure(let e):
                     throw CLIError("\(m.location): \(obj.displayName): \(e.field): \(e.message)")
                 case .success(var merged):
+                    if let e = ExpansionAdmission.check(existing: existing, updated: merged, classes: classes) {
+                        throw CLIError("\(m.location): \(obj.displayName): \(e.field): \(e.message)")
+                    }
+                    if case .storageClass(let sc) = merged, let i = classes.firstIndex(where: { $0.metadata.name == sc.metadata.name }) {
+                        // A claim later in this apply is admitted against the class as it will be.
+                        classes[i] = sc
+                    }
                     merged.metadata.resourceVersion = existing.metadata.resourceVersion
                     if merged == existing {
                         results.append(Result(kind: obj.kind, name: name, outcome: .unchanged))

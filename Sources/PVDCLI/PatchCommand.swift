@@ -56,6 +56,9 @@ extension PVD {
                         throw CLIError(error.message)
                     }
                     let patched = try Self.patched(current, with: docs[0])
+                    if let e = try await ExpansionAdmission.check(existing: current, updated: patched, store: store) {
+                        throw CLIError("\(current.displayName): \(e.field): \(e.message)")
+                    }
                     if patched == current {
                         printOut("\(kind.qualifiedName)/\(name) patched (no change)\n")
                         return

@@ -19,6 +19,8 @@ public struct ReconcileSummary: Sendable, CustomStringConvertible {
     /// Pod volumes made reachable (bind mounts, device nodes, remounts) and pod entries removed.
     public var published = 0
     public var unpublished = 0
+    public var expanded = 0
+    public var expansionFailures = 0
     /// Seconds each successful provisioning took (driver work plus recording the PV), in order.
     public var provisionSeconds: [Double] = []
 
@@ -34,6 +36,9 @@ public struct ReconcileSummary: Sendable, CustomStringConvertible {
         }
         if published > 0 || unpublished > 0 {
             parts.append("\(published) pod volume\(published == 1 ? "" : "s") published, \(unpublished) unpublished")
+        }
+        if expanded > 0 || expansionFailures > 0 {
+            parts.append("\(expanded) expanded, \(expansionFailures) expansion\(expansionFailures == 1 ? "" : "s") failed")
         }
         parts.append("\(madeAvailable) volume\(madeAvailable == 1 ? "" : "s") made available")
         return parts.joined(separator: "; ") + "; \(writes) writes in \(passes) pass\(passes == 1 ? "" : "es")"
@@ -111,6 +116,7 @@ public struct Reconciler: Sendable {
         try await provision(work, snapshot: &snapshot, recorder: &recorder, summary: &summary, attempted: &attempted)
         try await publishPods(snapshot: snapshot, recorder: &recorder, summary: &summary)
         try await reclaim(snapshot: &snapshot, recorder: &recorder, summary: &summary, attempted: &attempted)
+        try await expand(snapshot: &snapshot, recorder: &recorder, summary: &summary, attempted: &attempted)
         let expected = revisionBefore + Int64(summary.writes + summary.events - writesBefore)
         let actual = try await store.currentRevision()
         snapshot.revision = actual

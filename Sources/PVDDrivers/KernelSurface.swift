@@ -96,6 +96,10 @@ public protocol FilesystemTools: Sendable {
     func makeFilesystem(type: String, device: String, options: [String]) async throws(DriverError)
     /// Grows the mounted filesystem at `mountPoint` (on `device`) to fill its device.
     func growFilesystem(type: String, device: String, mountPoint: String) async throws(DriverError)
+    /// Checks and grows the filesystem on `device`, which nothing mounts, to fill the device
+    /// (ext2/3/4: `e2fsck -f -y`, then `resize2fs`): the way to grow ext4 without the
+    /// CAP_SYS_RESOURCE its online resize needs.
+    func growUnmountedFilesystem(type: String, device: String) async throws(DriverError)
     /// The filesystem types this machine can make (mkfs.<type> found on PATH), from ext4, xfs, btrfs.
     func supportedTypes() -> [String]
 }

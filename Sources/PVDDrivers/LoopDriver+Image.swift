@@ -101,13 +101,7 @@ extension LoopDriver {
             try? fd.close()
             if !done { try? LoopFiles.unlinkIfExists(layout.partialImage) }
         }
-        switch parameters.allocation {
-        case .sparse:
-            if ftruncate(fd.rawValue, off_t(size)) != 0 { throw Self.sizeError("ftruncate", layout.partialImage, size: size, errno: errno) }
-        case .preallocate:
-            let e = posix_fallocate(fd.rawValue, 0, off_t(size))
-            if e != 0 { throw Self.sizeError("posix_fallocate", layout.partialImage, size: size, errno: e) }
-        }
+        try Self.setSize(fd, path: layout.partialImage, size: size, allocation: parameters.allocation)
         if link(layout.partialImage, layout.image) != 0 {
             let e = errno
             if e == EEXIST { throw DriverError(.busy, "image \(layout.image) appeared while pvd was making it; provision again", errno: e) }
@@ -115,6 +109,18 @@ extension LoopDriver {
         }
         done = true
         try LoopFiles.unlinkIfExists(layout.partialImage)
+    }
+
+    /// Gives an image file `size` bytes: ftruncate for sparse images, posix_fallocate of the
+    /// whole file for preallocated ones (which also fills any hole punched in it since).
+    static func setSize(_ fd: FileDescriptor, path: String, size: Int64, allocation: LoopParameters.Allocation) throws(DriverError) {
+        switch allocation {
+        case .sparse:
+            if ftruncate(fd.rawValue, off_t(size)) != 0 { throw sizeError("ftruncate", path, size: size, errno: errno) }
+        case .preallocate:
+            let e = posix_fallocate(fd.rawValue, 0, off_t(size))
+            if e != 0 { throw sizeError("posix_fallocate", path, size: size, errno: e) }
+        }
     }
 
     /// Allocates every block of a preallocated image again (posix_fallocate over the whole file,

@@ -4,7 +4,8 @@ import Glibc
 
 /// Makes and grows filesystems by running the system's tools through swift-subprocess:
 /// `mkfs.<type> -q [options] <device>`, `resize2fs <device>` (ext2/3/4, online when mounted),
-/// `xfs_growfs -d <mountPoint>`, `btrfs filesystem resize max <mountPoint>`.
+/// `xfs_growfs -d <mountPoint>`, `btrfs filesystem resize max <mountPoint>`; unmounted ext4 with
+/// `e2fsck -f -y <device>` and `resize2fs <device>`.
 ///
 /// mkfs is never forced (no -F/-f of its own), and `makeFilesystem` probes the device first and
 /// refuses one that holds anything: mkfs.xfs and mkfs.btrfs would refuse too, but mkfs.ext4
@@ -53,6 +54,17 @@ public struct SystemFilesystemTools: FilesystemTools {
             invocation = ToolInvocation(tool: "btrfs", arguments: ["filesystem", "resize", "max", mountPoint])
         }
         try await invocation.run()
+    }
+
+    public func growUnmountedFilesystem(type: String, device: String) async throws(DriverError) {
+        guard case .ext = try Kind(type) else {
+            throw DriverError(.unsupported, "\(type) on \(device): pvd grows xfs and btrfs only while mounted")
+        }
+        try Self.requireAbsolute(device, "resize2fs")
+        // resize2fs refuses an unmounted filesystem not checked since it was last mounted.
+        // e2fsck exits 1 when it corrected something, which is still a clean filesystem.
+        try await ToolInvocation(tool: "e2fsck", arguments: ["-f", "-y", device], successCodes: [0, 1]).run()
+        try await ToolInvocation(tool: "resize2fs", arguments: [device]).run()
     }
 
     public func supportedTypes() -> [String] {

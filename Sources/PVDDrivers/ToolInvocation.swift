@@ -16,6 +16,8 @@ struct ToolInvocation: Sendable {
 
     var tool: String
     var arguments: [String]
+    /// Exit codes that mean success (e2fsck exits 1 when it corrected something).
+    var successCodes: Set<Int32> = [0]
 
     /// The executable `name` resolves to: the first regular, executable file of that name in
     /// PATH, then in `fallbackDirectories`.
@@ -57,7 +59,7 @@ struct ToolInvocation: Sendable {
         let stdout = result.standardOutput
         let stderr = result.standardError
         switch result.terminationStatus {
-        case .exited(0):
+        case .exited(let code) where successCodes.contains(code):
             return stdout
         case .exited(let code):
             throw DriverError(.system, "\(commandLine) failed (exit \(code)): \(Self.quote(stderr: stderr, stdout: stdout))")

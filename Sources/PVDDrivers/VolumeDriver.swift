@@ -62,4 +62,13 @@ public protocol VolumeDriver: Sendable {
     /// found inside is left and reported as `.refused`). Fails `.notFound` when the volume is not
     /// there to empty, `.unsupported` for a kind of volume that cannot be emptied this way.
     func recycle(name: String, parameters: [String: String]) async throws(DriverError)
+
+    // MARK: expansion
+
+    /// Grows the volume `name` (made with these class `parameters`) to hold at least
+    /// `newCapacityBytes`, filesystem included, and returns the capacity it now has (the request
+    /// rounded up as the driver needs; never less than before, as volumes do not shrink).
+    /// Growing one that already has the size succeeds and does nothing, so a retry after a crash
+    /// finishes the work.
+    func expand(name: String, parameters: [String: String], volumeMode: VolumeMode, newCapacityBytes: Int64) async throws(DriverError) -> Int64
 }

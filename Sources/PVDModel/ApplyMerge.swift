@@ -58,14 +58,7 @@ public enum ApplyMerge {
             if i.spec.resources != e.spec.resources && e.phase != .bound {
                 return .failure(forbidden("spec", "spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims"))
             }
-            if let new = i.request, let old = e.request, new < old {
-                return .failure(forbidden("spec.resources.requests.storage", "field can not be less than previous value"))
-            }
-            if let new = i.request, let old = e.request, new > old {
-                // Kubernetes accepts this when the class allows expansion; pvd cannot grow volumes
-                // yet, and accepting a request nothing will act on would be a silent lie.
-                return .failure(forbidden("spec.resources.requests.storage", "volume expansion is not supported by this pvd release"))
-            }
+            if let error = VolumeExpansionRules.validateRequestUpdate(old: e, new: i) { return .failure(error) }
             i.metadata = meta
             i.status = e.status
             return .success(.persistentVolumeClaim(i))

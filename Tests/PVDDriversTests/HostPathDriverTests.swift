@@ -31,6 +31,21 @@ struct HostPathDriverTests {
         #expect(try driver.existingVolumes(parameters: [:]).isEmpty)
     }
 
+    @Test func expandingWithoutAQuotaOnlyChangesTheCapacity() async throws {
+        let scratch = try Scratch()
+        let driver = try HostPathDriver(root: scratch.path)
+        let volume = try await driver.provision(ProvisionRequest(name: "pvc-e", capacityBytes: 1 << 20))
+        try Data("data".utf8).write(to: URL(fileURLWithPath: volume.path + "/file"))
+        #expect(try await driver.expand(name: "pvc-e", parameters: [:], volumeMode: .filesystem, newCapacityBytes: 5 << 20) == 5 << 20)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: volume.path + "/file")) == Data("data".utf8))
+        do {
+            _ = try await driver.expand(name: "pvc-gone", parameters: [:], volumeMode: .filesystem, newCapacityBytes: 5 << 20)
+            Issue.record("expanded a volume that does not exist")
+        } catch {
+            #expect(error.code == .notFound)
+        }
+    }
+
     @Test func provisionIsIdempotentAndKeepsData() async throws {
         let scratch = try Scratch()
         let driver = try HostPathDriver(root: scratch.path)

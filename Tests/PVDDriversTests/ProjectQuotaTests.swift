@@ -1,5 +1,6 @@
 import Foundation
 import PVDDrivers
+import PVDModel
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -30,7 +31,8 @@ struct ProjectQuotaTests {
         // Provisioning again keeps the same project id and data.
         _ = try await driver.provision(ProvisionRequest(name: "pvc-q1", capacityBytes: 10 << 20, parameters: params))
         #expect(FileManager.default.fileExists(atPath: volume.path + "/small"))
-        try driver.setQuota(name: "pvc-q1", parameters: params, bytes: 64 << 20)
+        // Expansion raises the quota.
+        #expect(try await driver.expand(name: "pvc-q1", parameters: params, volumeMode: .filesystem, newCapacityBytes: 64 << 20) == 64 << 20)
         #expect(writeMiB(volume.path + "/big", 20) == 0)
         try await driver.delete(name: "pvc-q1", parameters: params)
         #expect(!FileManager.default.fileExists(atPath: volume.path))

@@ -50,11 +50,12 @@ struct ApplyMergeTests {
         #expect(throws: ValidationError.self) {
             try ApplyMerge.merge(existing: .persistentVolumeClaim(stored), incoming: .persistentVolumeClaim(incoming)).get()
         }
-        // Bound: it may not shrink, and (no expansion in this release) not grow either.
-        stored.status?.phase = .bound
-        #expect(throws: ValidationError.self) {
-            try ApplyMerge.merge(existing: .persistentVolumeClaim(stored), incoming: .persistentVolumeClaim(incoming)).get()
-        }
+        // Bound: it may grow (the class check is the admission step, `VolumeExpansionRules`),
+        // and not shrink below status.capacity.
+        stored.status = PersistentVolumeClaimStatus(phase: .bound, capacity: ["storage": Quantity(1 << 30)])
+        let grown = try ApplyMerge.merge(existing: .persistentVolumeClaim(stored), incoming: .persistentVolumeClaim(incoming)).get()
+        #expect(grown.as(PersistentVolumeClaim.self)?.request == Quantity(2 << 30))
+        #expect(grown.as(PersistentVolumeClaim.self)?.status?.capacity?["storage"] == Quantity(1 << 30))
         incoming.spec.resources = VolumeResourceRequirements(requests: ["storage": Quantity(1 << 30)])
         let same = try ApplyMerge.merge(existing: .persistentVolumeClaim(stored), incoming: .persistentVolumeClaim(incoming)).get()
         #expect(same.as(PersistentVolumeClaim.self)?.spec.volumeName == "v")

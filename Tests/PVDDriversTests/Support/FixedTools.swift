@@ -13,5 +13,8 @@ struct FixedTools: FilesystemTools {
     func growFilesystem(type: String, device: String, mountPoint: String) async throws(DriverError) {
         throw DriverError(.unsupported, "FixedTools does not grow filesystems")
     }
+    func growUnmountedFilesystem(type: String, device: String) async throws(DriverError) {
+        throw DriverError(.unsupported, "FixedTools does not grow filesystems")
+    }
     func supportedTypes() -> [String] { types }
 }

@@ -1,0 +1,119 @@
+import Logging
+import PVDDrivers
+import PVDModel
+import PVDStore
+
+/// Event reasons of volume expansion, as Kubernetes' external-resizer and kubelet spell them.
+public enum ExpansionReason {
+    public static let resizing = "Resizing"
+    public static let volumeResizeSuccessful = "VolumeResizeSuccessful"
+    public static let fileSystemResizeSuccessful = "FileSystemResizeSuccessful"
+    public static let volumeResizeFailed = "VolumeResizeFailed"
+}
+
+/// A Bound claim whose request is above its status.capacity, and the volume this node grows
+/// for it.
+struct ExpansionWork: Sendable {
+    var claimKey: String
+    var volumeName: String
+    var provisioner: String
+    var driver: any VolumeDriver
+    var requestBytes: Int64
+
+    /// The claims to grow, in key order: Bound, not being deleted, a request above
+    /// status.capacity, and bound (by uid) to a volume pvd provisioned on this node with a driver
+    /// it has. Kubernetes' resize controller checks the class only at admission, and so does pvd.
+    static func select(claims: [String: PersistentVolumeClaim], volumes: [String: PersistentVolume], agent: NodeAgent) -> [ExpansionWork] {
+        var work: [ExpansionWork] = []
+        for key in claims.keys.sorted() {
+            guard let claim = claims[key], claim.phase == .bound, claim.metadata.deletionTimestamp == nil,
+                  let request = claim.request else { continue }
+            let capacity = claim.status?.capacity?["storage"] ?? Quantity(0)
+            guard capacity < request, let name = claim.spec.volumeName, let pv = volumes[name],
+                  pv.metadata.deletionTimestamp == nil, pv.phase == .bound,
+                  let ref = pv.spec.claimRef, ref.uid != nil, ref.uid == claim.metadata.uid,
+                  let provisioner = pv.metadata.annotation(Annotations.provisionedBy),
+                  let driver = agent.driver(for: provisioner), agent.owns(pv) else { continue }
+            work.append(ExpansionWork(claimKey: key, volumeName: name, provisioner: provisioner, driver: driver, requestBytes: request.value))
+        }
+        return work
+    }
+
+    /// The volume and the claim once the driver says the volume holds `bytes`: the PV's
+    /// spec.capacity and the claim's status.capacity both say so (what `get pv` and `get pvc` show).
+    static func grown(_ pv: PersistentVolume, _ claim: PersistentVolumeClaim, bytes: Int64) -> (PersistentVolume, PersistentVolumeClaim) {
+        let capacity = Quantity(bytes)
+        var v = pv
+        var c = claim
+        if (v.capacity ?? Quantity(0)) < capacity {
+            var spec = v.spec.capacity ?? [:]
+            spec["storage"] = capacity
+            v.spec.capacity = spec
+        }
+        var status = c.status ?? PersistentVolumeClaimStatus(phase: .bound)
+        var held = status.capacity ?? [:]
+        held["storage"] = v.capacity ?? capacity
+        status.capacity = held
+        c.status = status
+        return (v, c)
+    }
+}
+
+extension Reconciler {
+    /// Grows the volumes of claims whose request went up (see `ExpansionWork.select`): the driver
+    /// grows the volume, then the PV's capacity and the claim's status.capacity are written, in
+    /// that order. A failure is an event on the claim, which stays as it was (its request still
+    /// higher) and is tried again on a later run; a crash between the steps is finished by the
+    /// next run, as the drivers' expansion is idempotent. Each claim is tried once per run.
+    func expand(snapshot: inout Snapshot, recorder: inout EventRecorder, summary: inout ReconcileSummary, attempted: inout Set<String>) async throws {
+        for item in ExpansionWork.select(claims: snapshot.claims, volumes: snapshot.volumes, agent: agent) {
+            guard attempted.insert("expand/\(item.claimKey)").inserted,
+                  let claim = snapshot.claims[item.claimKey], let pv = snapshot.volumes[item.volumeName] else { continue }
+            var events = [BinderEvent(
+                object: claim.reference, type: .normal, reason: ExpansionReason.resizing,
+                message: "External resizer is resizing volume \(pv.metadata.name)")]
+            let bytes: Int64
+            do {
+                bytes = try await item.driver.expand(
+                    name: pv.metadata.name, parameters: ProvisionedVolumeBuilder.parameters(of: pv), volumeMode: pv.volumeMode,
+                    newCapacityBytes: item.requestBytes)
+            } catch {
+                events.append(BinderEvent(
+                    object: claim.reference, type: .warning, reason: ExpansionReason.volumeResizeFailed,
+                    message: "resize volume \"\(pv.metadata.name)\" by resizer \"\(item.provisioner)\" failed: \(error.message)"))
+                logger.warning("expansion failed", metadata: ["pvd.pvc": "\(item.claimKey)", "pvd.pv": "\(pv.metadata.name)", "pvd.error": "\(error.message)"])
+                summary.expansionFailures += 1
+                _ = try await record(events, recorder: &recorder, now: Time.now(), summary: &summary)
+                continue
+            }
+            let (volume, grownClaim) = ExpansionWork.grown(pv, claim, bytes: bytes)
+            var written = true
+            for write in [StoreWrite.update(.persistentVolume(volume)), .update(.persistentVolumeClaim(grownClaim))] {
+                // A lost race (someone changed either object meanwhile) is picked up by the next
+                // run, whose driver call finds the volume grown already.
+                guard let results = try await tryCommit([write]) else {
+                    written = false
+                    break
+                }
+                snapshot.apply([write], results: results)
+                summary.writes += 1
+            }
+            if written {
+                summary.expanded += 1
+                // Filesystem loop volumes had their filesystem grown, which is kubelet's part in Kubernetes.
+                if item.provisioner == "pvd.io/loop" && pv.volumeMode == .filesystem {
+                    events.append(BinderEvent(
+                        object: claim.reference, type: .normal, reason: ExpansionReason.fileSystemResizeSuccessful,
+                        message: "MountVolume.NodeExpandVolume succeeded for volume \"\(pv.metadata.name)\" \(agent.nodeName)"))
+                } else {
+                    events.append(BinderEvent(
+                        object: claim.reference, type: .normal, reason: ExpansionReason.volumeResizeSuccessful, message: "Resize volume succeeded"))
+                }
+                logger.info("volume expanded", metadata: [
+                    "pvd.pvc": "\(item.claimKey)", "pvd.pv": "\(pv.metadata.name)", "pvd.capacity": "\(volume.capacity?.description ?? "")",
+                ])
+            }
+            _ = try await record(events, recorder: &recorder, now: Time.now(), summary: &summary)
+        }
+    }
+}
