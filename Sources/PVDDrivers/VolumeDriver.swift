@@ -54,4 +54,21 @@ public protocol VolumeDriver: Sendable {
     func delete(name: String, parameters: [String: String]) async throws(DriverError)
     /// The names ("pvc-…") of volumes this driver finds on the node, for recovery.
     func existingVolumes(parameters: [String: String]) throws(DriverError) -> [String]
+
+    // MARK: Recovery
+
+    /// Makes existing volumes ready again after a reboot or a crash (re-attaches, re-mounts,
+    /// re-links), holding the driver's node-wide lock once for the whole batch. Never formats
+    /// and never makes a missing volume: a backing that is gone is reported as `.missing`.
+    /// One result per request, in order.
+    func recover(_ volumes: [RecoveryRequest]) async -> [RecoveryResult]
+    /// Removes backings (as `existingVolumes` lists them, plus half-made ones) that are at least
+    /// `grace` old and that `wanted` does not name, holding the driver's node-wide lock from the
+    /// listing to the last removal, so that a volume another pvd process is making (it holds
+    /// the same lock) is never seen half-made. `wanted` is asked, inside the lock, only when
+    /// there are candidates; nil (the store could not be read) removes nothing.
+    /// Returns the names removed.
+    func removeOrphans(
+        parameterSets: [[String: String]], grace: Duration, wanted: @Sendable () async -> Set<String>?
+    ) async throws(DriverError) -> [String]
 }
