@@ -8,12 +8,7 @@ import Logging
 /// volume where it expects its data).
 extension HostPathDriver {
     public func recover(_ volumes: [RecoveryRequest]) async -> [RecoveryResult] {
-        guard !volumes.isEmpty else { return [] }
-        do {
-            return try await lock.withLock { () async throws(DriverError) in volumes.map(check) }
-        } catch {
-            return volumes.map { RecoveryResult(name: $0.name, outcome: .failed(error.message)) }
-        }
+        await lock.recovering(volumes) { () async throws(DriverError) in volumes.map(check) }
     }
 
     private func check(_ volume: RecoveryRequest) -> RecoveryResult {

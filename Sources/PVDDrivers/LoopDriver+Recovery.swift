@@ -10,12 +10,7 @@ import SystemPackage
 /// removal of half-provisioned leftovers.
 extension LoopDriver {
     public func recover(_ volumes: [RecoveryRequest]) async -> [RecoveryResult] {
-        guard !volumes.isEmpty else { return [] }
-        do {
-            return try await lock.withLock { () async throws(DriverError) in try await recoverLocked(volumes) }
-        } catch {
-            return volumes.map { RecoveryResult(name: $0.name, outcome: .failed(error.message)) }
-        }
+        await lock.recovering(volumes) { () async throws(DriverError) in try await recoverLocked(volumes) }
     }
 
     /// Looks at the kernel's loop and mount tables once for the whole batch: the lock keeps other

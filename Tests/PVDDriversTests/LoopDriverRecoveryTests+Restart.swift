@@ -57,13 +57,8 @@ extension LoopDriverRecoveryTests {
         let name = "pvc-r3"
         let volume = try await driver.provision(request(name, 4 * mebibyte, mode: .block))
         let image = root.sub("images/\(name).img")
-        let first = try #require(try LinuxLoopDevices().devices(backing: image).first)
-        // A reboot: the device is gone, and the next free number is another one.
-        let spare = root.sub("spare.img")
-        try makeSparseFile(spare, size: mebibyte)
-        #expect(try LinuxLoopDevices().detach(first, ifBacking: image))
-        let holder = try LinuxLoopDevices().attach(image: spare, readOnly: false, autoclear: false)
-        defer { _ = try? LinuxLoopDevices().detach(holder, ifBacking: spare) }
+        let holder = try rebootBlockVolume(root, image: image)
+        defer { _ = try? LinuxLoopDevices().detach(holder, ifBacking: root.sub("spare.img")) }
 
         let result = try #require(await driver.recover([RecoveryRequest(name: name, volumeMode: .block)]).first)
         let second = try #require(try LinuxLoopDevices().devices(backing: image).first)
@@ -120,4 +115,15 @@ extension LoopDriverRecoveryTests {
         try await driver.delete(name: "pvc-kept", parameters: [:])
         try expectGone(root, "pvc-kept")
     }
+}
+
+/// A reboot as a Block volume sees it: its device detached, and that number taken by a spare
+/// image of the test's own, so the next attach gets another. Returns the spare's device, for
+/// the test to detach when it is done.
+func rebootBlockVolume(_ root: TestRoot, image: String) throws -> LoopDevice {
+    let first = try #require(try LinuxLoopDevices().devices(backing: image).first)
+    let spare = root.sub("spare.img")
+    try makeSparseFile(spare, size: mebibyte)
+    #expect(try LinuxLoopDevices().detach(first, ifBacking: image))
+    return try LinuxLoopDevices().attach(image: spare, readOnly: false, autoclear: false)
 }
