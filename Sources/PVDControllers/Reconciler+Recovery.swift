@@ -98,13 +98,19 @@ extension Reconciler {
         }
     }
 
-    /// Removes, driver by driver, backings older than `orphanGrace` that no PV and no waiting
-    /// claim wants (see `OrphanRules`). Each driver asks the store what is wanted while it holds
+    /// Removes, driver by driver, backings made since this node was registered in the store,
+    /// left unchanged for `orphanGrace`, that no PV and no waiting claim wants (see `OrphanRules`). Each driver asks the store what is wanted while it holds
     /// its node-wide lock, so a volume another pvd process is provisioning right now (it holds
     /// the same lock until the backing is whole, and its claim waits until the PV is recorded)
     /// is never taken for a leftover. Returns the names removed.
     public func sweepOrphans() async throws -> [String] {
         guard !agent.drivers.isEmpty else { return [] }
+        // Only what was made since this store first recorded this node can be a leftover of it:
+        // a store that was replaced or lost would otherwise make every volume here look like one.
+        guard let registered = try? await store.get(Node.self, namespace: nil, name: agent.nodeName).metadata.creationTimestamp else {
+            logger.info("orphan sweep skipped: this node is not registered in the store yet", metadata: ["pvd.node": "\(agent.nodeName)"])
+            return []
+        }
         let classes = try await store.list(StorageClass.self, namespace: nil, selector: nil).items
         var removed: [String] = []
         for (provisioner, driver) in agent.drivers.sorted(by: { $0.key < $1.key }) {
@@ -127,7 +133,8 @@ extension Reconciler {
                 }
             }
             do {
-                let gone = try await driver.removeOrphans(parameterSets: sets, grace: orphanGrace, wanted: wanted)
+                let gone = try await driver.removeOrphans(
+                    parameterSets: sets, grace: orphanGrace, madeAfter: Double(registered.seconds), wanted: wanted)
                 for name in gone { logger.notice("orphaned volume removed", metadata: ["pvd.pv": "\(name)", "pvd.node": "\(node)"]) }
                 removed += gone
             } catch {

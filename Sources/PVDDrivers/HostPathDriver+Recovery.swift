@@ -27,7 +27,7 @@ extension HostPathDriver {
     }
 
     public func removeOrphans(
-        parameterSets: [[String: String]], grace: Duration, wanted: @Sendable () async -> Set<String>?
+        parameterSets: [[String: String]], grace: Duration, madeAfter: Double, wanted: @Sendable () async -> Set<String>?
     ) async throws(DriverError) -> [String] {
         try await lock.withLock { () async throws(DriverError) in
             var sweep = OrphanSweep()
@@ -48,10 +48,10 @@ extension HostPathDriver {
                     }
                     var st = stat()
                     guard fstat(dir.fd, &st) == 0 else { continue }
-                    sweep.add(name, parameters: set, changed: OrphanSweep.changed(st))
+                    sweep.add(name, parameters: set, changed: OrphanSweep.changed(st), born: OrphanSweep.born(dir.fd, ""))
                 }
             }
-            return await sweep.sweep(grace: grace, logger: logger, wanted: wanted) { c async throws(DriverError) in
+            return await sweep.sweep(grace: grace, madeAfter: madeAfter, logger: logger, wanted: wanted) { c async throws(DriverError) in
                 try await deleteLocked(name: c.name, parameters: c.parameters)
             }
         }

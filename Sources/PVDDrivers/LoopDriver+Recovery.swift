@@ -125,7 +125,7 @@ extension LoopDriver {
     }
 
     public func removeOrphans(
-        parameterSets: [[String: String]], grace: Duration, wanted: @Sendable () async -> Set<String>?
+        parameterSets: [[String: String]], grace: Duration, madeAfter: Double, wanted: @Sendable () async -> Set<String>?
     ) async throws(DriverError) -> [String] {
         try await lock.withLock { () async throws(DriverError) in
             var sweep = OrphanSweep()
@@ -133,12 +133,13 @@ extension LoopDriver {
                 // A class whose parameters no longer parse has nothing of ours to find.
                 guard let parameters = try? LoopParameters.require(set, root: root) else { continue }
                 for entry in try LoopFiles.entries(of: parameters.imageDir) ?? [] {
+                    let path = LoopLayout.join(parameters.imageDir, entry)
                     guard let name = Self.volumeName(ofImageEntry: entry), (try? LoopLayout.checkName(name)) != nil,
-                          let st = try LoopFiles.lstatIfExists(LoopLayout.join(parameters.imageDir, entry)) else { continue }
-                    sweep.add(name, parameters: set, changed: OrphanSweep.changed(st))
+                          let st = try LoopFiles.lstatIfExists(path) else { continue }
+                    sweep.add(name, parameters: set, changed: OrphanSweep.changed(st), born: OrphanSweep.born(AT_FDCWD, path))
                 }
             }
-            return await sweep.sweep(grace: grace, logger: logger, wanted: wanted) { c async throws(DriverError) in
+            return await sweep.sweep(grace: grace, madeAfter: madeAfter, logger: logger, wanted: wanted) { c async throws(DriverError) in
                 try await deleteLocked(name: c.name, parameters: c.parameters)
             }
         }

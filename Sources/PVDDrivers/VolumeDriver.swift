@@ -62,13 +62,15 @@ public protocol VolumeDriver: Sendable {
     /// and never makes a missing volume: a backing that is gone is reported as `.missing`.
     /// One result per request, in order.
     func recover(_ volumes: [RecoveryRequest]) async -> [RecoveryResult]
-    /// Removes backings (as `existingVolumes` lists them, plus half-made ones) that are at least
-    /// `grace` old and that `wanted` does not name, holding the driver's node-wide lock from the
-    /// listing to the last removal, so that a volume another pvd process is making (it holds
-    /// the same lock) is never seen half-made. `wanted` is asked, inside the lock, only when
-    /// there are candidates; nil (the store could not be read) removes nothing.
-    /// Returns the names removed.
+    /// Removes backings (as `existingVolumes` lists them, plus half-made ones) that were made
+    /// after `madeAfter` (seconds since the epoch, by their birth time), are unchanged for at
+    /// least `grace`, and that `wanted` does not name, holding the driver's node-wide lock from
+    /// the listing to the last removal, so that a volume another pvd process is making (it
+    /// holds the same lock) is never seen half-made. A backing made before `madeAfter`, or whose
+    /// birth time the filesystem does not record, is never removed. `wanted` is asked, inside
+    /// the lock, only when there are candidates; nil (the store could not be read) removes
+    /// nothing. Returns the names removed.
     func removeOrphans(
-        parameterSets: [[String: String]], grace: Duration, wanted: @Sendable () async -> Set<String>?
+        parameterSets: [[String: String]], grace: Duration, madeAfter: Double, wanted: @Sendable () async -> Set<String>?
     ) async throws(DriverError) -> [String]
 }

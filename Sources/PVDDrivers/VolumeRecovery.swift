@@ -1,3 +1,4 @@
+import CLinux
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -60,15 +61,26 @@ struct OrphanSweep {
         var parameters: [String: String]
         /// max(ctime, mtime) of the backing, seconds since the epoch.
         var changed: Double
+        /// The backing's birth time, seconds since the epoch; nil when the filesystem has none.
+        var born: Double?
     }
 
     var candidates: [Candidate] = []
     private var seen: Set<String> = []
 
     /// Adds a backing once (several classes may share a directory).
-    mutating func add(_ name: String, parameters: [String: String], changed: Double) {
+    mutating func add(_ name: String, parameters: [String: String], changed: Double, born: Double?) {
         guard seen.insert(name).inserted else { return }
-        candidates.append(Candidate(name: name, parameters: parameters, changed: changed))
+        candidates.append(Candidate(name: name, parameters: parameters, changed: changed, born: born))
+    }
+
+    /// The birth time (statx STATX_BTIME) of `path` under `dirfd`, or of `dirfd` itself when
+    /// `path` is empty; nil when the filesystem does not record it.
+    static func born(_ dirfd: Int32, _ path: String) -> Double? {
+        var seconds: Int64 = 0
+        var nanoseconds: UInt32 = 0
+        let rc = pvd_birth_time(dirfd, path, &seconds, &nanoseconds)
+        return rc == 0 ? Double(seconds) + Double(nanoseconds) / 1e9 : nil
     }
 
     /// The last change of a file (max of ctime and mtime, from `lstat`), seconds since the epoch.
@@ -85,15 +97,24 @@ struct OrphanSweep {
         return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 
-    /// Removes, with `remove`, every candidate at least `grace` old that `wanted` does not name.
+    /// Removes, with `remove`, every candidate made after `madeAfter`, unchanged for `grace`,
+    /// that `wanted` does not name.
     /// A removal that fails is logged and left for the next sweep; the others go on.
     func sweep(
-        grace: Duration, logger: Logger, wanted: @Sendable () async -> Set<String>?,
+        grace: Duration, madeAfter: Double, logger: Logger, wanted: @Sendable () async -> Set<String>?,
         remove: (Candidate) async throws(DriverError) -> Void
     ) async -> [String] {
         let (s, atto) = grace.components
         let cutoff = Self.now() - (Double(s) + Double(atto) / 1e18)
-        let old = candidates.filter { $0.changed <= cutoff }
+        let old = candidates.filter { c in
+            // Made before this node was recorded in the store (a store replaced or lost): not a
+            // leftover of ours to judge, whatever the store says now.
+            guard let born = c.born, born >= madeAfter else {
+                logger.debug("volume predates the store's record of this node; left alone", metadata: ["pvd.pv": "\(c.name)"])
+                return false
+            }
+            return c.changed <= cutoff
+        }
         guard !old.isEmpty, let keep = await wanted() else { return [] }
         var removed: [String] = []
         for c in old where !keep.contains(c.name) {

@@ -70,10 +70,15 @@ struct RebootRecoveryTests {
         #expect(again.stdout.contains("0 recovered, 1 missing"), "\(again.stdout)")
     }
 
-    @Test func leftoversGoAfterTheGracePeriodOnly() throws {
+    @Test func leftoversGoAfterTheGracePeriodOnly() async throws {
         let pvd = try PVDProcess()
         defer { OwnDevices.release(under: pvd.root.path); pvd.cleanup() }
         let root = pvd.root.path
+        // A volume older than the store's record of this node (a store replaced or lost) is
+        // never taken for a leftover. The store records times in whole seconds.
+        try FileManager.default.createDirectory(atPath: "\(root)/images", withIntermediateDirectories: true)
+        try Data(count: 1 << 20).write(to: URL(fileURLWithPath: "\(root)/images/pvc-older.img"))
+        try await Task.sleep(for: .milliseconds(1100))
         try pvd.ok(["apply", "-f", try pvd.write("m.yaml", Self.manifest)])
         try pvd.ok(["reconcile", "--once"])
         // A provisioning interrupted after its claim was deleted: an image and a directory no one wants.
@@ -88,6 +93,7 @@ struct RebootRecoveryTests {
         #expect(r.stdout.contains("2 orphans removed"), "\(r.stdout)")
         #expect(!FileManager.default.fileExists(atPath: "\(root)/images/pvc-leftover.img"))
         #expect(!FileManager.default.fileExists(atPath: "\(root)/hostpath/pvc-leftover2"))
+        #expect(FileManager.default.fileExists(atPath: "\(root)/images/pvc-older.img"))
         let node = try pvd.items("no").first?.path("metadata.name") as? String ?? ""
         #expect(try pvd.ok(["describe", "node", node]).stdout.contains("OrphanedVolumeRemoved"))
         // The claims' volumes were never candidates.

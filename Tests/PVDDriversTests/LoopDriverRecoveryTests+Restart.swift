@@ -97,10 +97,13 @@ extension LoopDriverRecoveryTests {
         let lockPath = root.sub(".pvd-loop.lock")
 
         // Fresh leftovers wait out the grace period; `wanted` is not even asked.
-        let early = try await driver.removeOrphans(parameterSets: [[:]], grace: .seconds(3600)) { nil }
+        let early = try await driver.removeOrphans(parameterSets: [[:]], grace: .seconds(3600), madeAfter: 0) { nil }
         #expect(early.isEmpty)
+        // Volumes made before the store recorded this node are never leftovers.
+        let later = Date().timeIntervalSince1970 + 3600
+        #expect(try await driver.removeOrphans(parameterSets: [[:]], grace: .zero, madeAfter: later) { [] }.isEmpty)
         // The store is asked while the lock is held: another process could not be making one now.
-        let removed = try await driver.removeOrphans(parameterSets: [[:], [:]], grace: .zero) {
+        let removed = try await driver.removeOrphans(parameterSets: [[:], [:]], grace: .zero, madeAfter: 0) {
             let fd = open(lockPath, O_RDWR | O_CLOEXEC)
             defer { close(fd) }
             return flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK ? ["pvc-kept"] : nil
@@ -111,7 +114,7 @@ extension LoopDriverRecoveryTests {
         #expect(try driver.existingVolumes(parameters: [:]) == ["pvc-kept"])
         #expect(root.mountsInside() == [root.sub("mounts/pvc-kept")])
         // An unreadable store removes nothing.
-        #expect(try await driver.removeOrphans(parameterSets: [[:]], grace: .zero) { nil }.isEmpty)
+        #expect(try await driver.removeOrphans(parameterSets: [[:]], grace: .zero, madeAfter: 0) { nil }.isEmpty)
         try await driver.delete(name: "pvc-kept", parameters: [:])
         try expectGone(root, "pvc-kept")
     }
