@@ -99,10 +99,11 @@ extension Reconciler {
     }
 
     /// Removes, driver by driver, backings made since this node was registered in the store,
-    /// left unchanged for `orphanGrace`, that no PV and no waiting claim wants (see `OrphanRules`). Each driver asks the store what is wanted while it holds
-    /// its node-wide lock, so a volume another pvd process is provisioning right now (it holds
-    /// the same lock until the backing is whole, and its claim waits until the PV is recorded)
-    /// is never taken for a leftover. Returns the names removed.
+    /// left unchanged for `orphanGrace`, that no PV and no waiting claim wants (see
+    /// `OrphanRules`). Each driver asks the store what is wanted while it holds its node-wide
+    /// lock, so a volume another pvd process is provisioning right now (it holds the same lock
+    /// until the backing is whole, and its claim waits until the PV is recorded) is never taken
+    /// for a leftover. Returns the names removed.
     public func sweepOrphans() async throws -> [String] {
         guard !agent.drivers.isEmpty else { return [] }
         // Only what was made since this store first recorded this node can be a leftover of it:
@@ -123,8 +124,11 @@ extension Reconciler {
             let store = self.store, node = agent.nodeName, logger = self.logger
             let wanted: @Sendable () async -> Set<String>? = {
                 do {
-                    let pvs = try await store.list(PersistentVolume.self, namespace: nil, selector: nil).items
+                    // Claims before volumes: a claim deleted after this read still counts, and a
+                    // volume recorded for a claim after it (its backing made before we took the
+                    // lock) is in the second read.
                     let claims = try await store.list(PersistentVolumeClaim.self, namespace: nil, selector: nil).items
+                    let pvs = try await store.list(PersistentVolume.self, namespace: nil, selector: nil).items
                     let classes = try await store.list(StorageClass.self, namespace: nil, selector: nil).items
                     return OrphanRules.wanted(volumes: pvs, claims: claims, classes: classes, provisioner: provisioner, node: node)
                 } catch {
