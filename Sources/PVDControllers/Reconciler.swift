@@ -55,6 +55,9 @@ public struct Reconciler: Sendable {
     /// How long a backing with no PV and no claim waiting for it must have been left unchanged
     /// before recovery removes it: long enough that nothing is still being made there.
     public var orphanGrace: Duration = .seconds(300)
+    /// Whether `runOnce` starts with `recover()`. A daemon that recovers once at its start and
+    /// then runs `runOnce` again and again turns it off after that first time.
+    public var recoversFirst = true
 
     public init(store: any ObjectStore, agent: NodeAgent, logger: Logger) {
         self.store = store
@@ -71,7 +74,7 @@ public struct Reconciler: Sendable {
     public func runOnce() async throws -> ReconcileSummary {
         var summary = ReconcileSummary()
         if !agent.drivers.isEmpty { try await NodeRegistration.register(agent.nodeName, in: store) }
-        summary.recovery = try await recover()
+        if recoversFirst { summary.recovery = try await recover() }
         var recorder = EventRecorder(existing: try await store.list(Event.self, namespace: nil, selector: nil).items)
         var snapshot = try await Snapshot.read(from: store)
         var attempted: Set<String> = []
