@@ -19,8 +19,18 @@ extension PVD {
         @Flag(name: .shortAndLong, help: "Log each state change to stderr.")
         var verbose = false
 
+        @Option(
+            name: .customLong("orphan-grace"),
+            help: ArgumentHelp(
+                "How long a volume left with no PV and no claim waiting for it stays before recovery removes it.",
+                valueName: "duration"))
+        var orphanGrace = "5m"
+
         func validate() throws {
             if !once { throw ValidationError("reconcile runs with --once; the continuous loop is `pvd serve`") }
+            guard WaitDuration.parse(orphanGrace) != nil else {
+                throw ValidationError("--orphan-grace \(orphanGrace): not a duration (e.g. 0s, 90s, 5m, 1h)")
+            }
         }
 
         func run() async throws {
@@ -29,7 +39,9 @@ extension PVD {
                 logger.logLevel = verbose ? .info : .warning
                 let store = try global.openStore(create: false)
                 let agent = try global.nodeAgent(logger: logger)
-                let summary = try await Reconciler(store: store, agent: agent, logger: logger).runOnce()
+                var reconciler = Reconciler(store: store, agent: agent, logger: logger)
+                reconciler.orphanGrace = .milliseconds(Int((WaitDuration.parse(orphanGrace) ?? 300) * 1000))
+                let summary = try await reconciler.runOnce()
                 printOut(summary.description + "\n")
             }
         }

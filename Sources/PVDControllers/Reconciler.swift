@@ -23,6 +23,8 @@ public struct ReconcileSummary: Sendable, CustomStringConvertible {
     public var expansionFailures = 0
     /// Seconds each successful provisioning took (driver work plus recording the PV), in order.
     public var provisionSeconds: [Double] = []
+    /// What recovery did before the first pass.
+    public var recovery = RecoverySummary()
 
     public init() {}
 
@@ -39,6 +41,10 @@ public struct ReconcileSummary: Sendable, CustomStringConvertible {
         }
         if expanded > 0 || expansionFailures > 0 {
             parts.append("\(expanded) expanded, \(expansionFailures) expansion\(expansionFailures == 1 ? "" : "s") failed")
+        }
+        let r = recovery
+        if r.recovered > 0 || r.missing > 0 || r.failed > 0 || r.orphansRemoved > 0 {
+            parts.append("\(r.recovered) recovered, \(r.missing) missing, \(r.failed) not recoverable, \(r.orphansRemoved) orphans removed")
         }
         parts.append("\(madeAvailable) volume\(madeAvailable == 1 ? "" : "s") made available")
         return parts.joined(separator: "; ") + "; \(writes) writes in \(passes) pass\(passes == 1 ? "" : "es")"
@@ -61,6 +67,12 @@ public struct Reconciler: Sendable {
     public var batchSize = 1000
     /// Passes before giving up on reaching a fixed point (a controller fighting a writer).
     public var maxPasses = 20
+    /// How long a backing with no PV and no claim waiting for it must have been left unchanged
+    /// before recovery removes it: long enough that nothing is still being made there.
+    public var orphanGrace: Duration = .seconds(300)
+    /// Whether `runOnce` starts with `recover()`. A daemon that recovers once at its start and
+    /// then runs `runOnce` again and again turns it off after that first time.
+    public var recoversFirst = true
 
     public init(store: any ObjectStore, agent: NodeAgent, logger: Logger) {
         self.store = store
@@ -77,6 +89,7 @@ public struct Reconciler: Sendable {
     public func runOnce() async throws -> ReconcileSummary {
         var summary = ReconcileSummary()
         if !agent.drivers.isEmpty { try await NodeRegistration.register(agent.nodeName, in: store) }
+        if recoversFirst { summary.recovery = try await recover() }
         var recorder = EventRecorder(existing: try await store.list(Event.self, namespace: nil, selector: nil).items)
         var snapshot = try await Snapshot.read(from: store)
         var attempted: Set<String> = []

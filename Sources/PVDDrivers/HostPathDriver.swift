@@ -73,7 +73,7 @@ public struct HostPathDriver: VolumeDriver {
         try await lock.withLock { () async throws(DriverError) in try await deleteLocked(name: name, parameters: parameters) }
     }
 
-    private func deleteLocked(name: String, parameters: [String: String]) async throws(DriverError) {
+    func deleteLocked(name: String, parameters: [String: String]) async throws(DriverError) {
         let params = try HostPathParameters(parameters, root: root, tree: tree)
         guard let base = try tree.openAnchor(params.basePath, create: false) else { return }
         guard let below = try locate(name, params: params, base: base) else { return }

@@ -38,6 +38,12 @@ public protocol LoopDevices: Sendable {
     func isBacking(_ device: LoopDevice, image: String) throws(DriverError) -> Bool
     /// Tells the device its backing file changed size (LOOP_SET_CAPACITY).
     func refreshCapacity(_ device: LoopDevice) throws(DriverError)
+
+    // MARK: Recovery
+
+    /// Every bound device and its backing file's identity, in one scan (sysfs and a `stat` of
+    /// each backing file; no device is opened).
+    func bindings() throws(DriverError) -> LoopBindings
 }
 
 /// Mounts, through libmount.

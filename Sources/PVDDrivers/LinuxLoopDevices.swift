@@ -125,17 +125,29 @@ public struct LinuxLoopDevices: LoopDevices {
         guard let st = try LoopFiles.statIfExists(image) else { return [] }
         let wanted = LoopFiles.identity(of: st)
         var found: [LoopDevice] = []
+        for (identity, device) in try boundDevices() where identity == wanted {
+            if try backingIdentity(of: device) == wanted { found.append(device) }
+        }
+        return found.sorted { $0.number < $1.number }
+    }
+
+    public func bindings() throws(DriverError) -> LoopBindings {
+        LoopBindings(try boundDevices())
+    }
+
+    /// Each bound device with the identity of the file sysfs names as its backing.
+    private func boundDevices() throws(DriverError) -> [(LoopFiles.Identity, LoopDevice)] {
+        var found: [(LoopFiles.Identity, LoopDevice)] = []
         for name in try LoopFiles.entries(of: "/sys/block") ?? [] where name.hasPrefix("loop") {
             guard let number = Int(name.dropFirst(4)) else { continue }
             guard var backingFile = try LoopFiles.readSmallFile("/sys/block/\(name)/loop/backing_file") else { continue }
             while backingFile.hasSuffix("\n") { backingFile.removeLast() }
             // The kernel appends " (deleted)" once the file is unlinked: not a live image.
             if backingFile.isEmpty || backingFile.hasSuffix(" (deleted)") { continue }
-            guard let other = try? LoopFiles.statIfExists(backingFile), LoopFiles.identity(of: other) == wanted else { continue }
-            let device = LoopDevice(number: number)
-            if try backingIdentity(of: device) == wanted { found.append(device) }
+            guard let other = try? LoopFiles.statIfExists(backingFile) else { continue }
+            found.append((LoopFiles.identity(of: other), LoopDevice(number: number)))
         }
-        return found.sorted { $0.number < $1.number }
+        return found
     }
 
     /// LOOP_SET_CAPACITY: the device takes its backing file's current size.

@@ -10,7 +10,7 @@ extension LoopDriver {
         try await lock.withLock { () async throws(DriverError) in try await deleteLocked(name: name, parameters: parameters) }
     }
 
-    private func deleteLocked(name: String, parameters: [String: String]) async throws(DriverError) {
+    func deleteLocked(name: String, parameters: [String: String]) async throws(DriverError) {
         try LoopLayout.checkName(name)
         let parameters = try LoopParameters.require(parameters, root: root)
         let layout = LoopLayout(root: root, imageDir: parameters.imageDir, name: name)

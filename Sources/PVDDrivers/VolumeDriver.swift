@@ -71,4 +71,23 @@ public protocol VolumeDriver: Sendable {
     /// Growing one that already has the size succeeds and does nothing, so a retry after a crash
     /// finishes the work.
     func expand(name: String, parameters: [String: String], volumeMode: VolumeMode, newCapacityBytes: Int64) async throws(DriverError) -> Int64
+
+    // MARK: Recovery
+
+    /// Makes existing volumes ready again after a reboot or a crash (re-attaches, re-mounts,
+    /// re-links), holding the driver's node-wide lock once for the whole batch. Never formats
+    /// and never makes a missing volume: a backing that is gone is reported as `.missing`.
+    /// One result per request, in order.
+    func recover(_ volumes: [RecoveryRequest]) async -> [RecoveryResult]
+    /// Removes backings (as `existingVolumes` lists them, plus half-made ones) that were made
+    /// after `madeAfter` (seconds since the epoch, by their birth time), are unchanged for at
+    /// least `grace`, and that `wanted` does not name, holding the driver's node-wide lock from
+    /// the listing to the last removal, so that a volume another pvd process is making (it
+    /// holds the same lock) is never seen half-made. A backing made before `madeAfter`, or whose
+    /// birth time the filesystem does not record, is never removed. `wanted` is asked, inside
+    /// the lock, only when there are candidates; nil (the store could not be read) removes
+    /// nothing. Returns the names removed.
+    func removeOrphans(
+        parameterSets: [[String: String]], grace: Duration, madeAfter: Double, wanted: @Sendable () async -> Set<String>?
+    ) async throws(DriverError) -> [String]
 }

@@ -22,4 +22,17 @@ struct VolumeLock {
         // The lock goes with the descriptor's close, even if the body throws.
         return try await body()
     }
+
+    /// `withLock` around a recovery batch: when the lock cannot be taken, every volume of the
+    /// batch fails with the reason.
+    func recovering(
+        _ volumes: [RecoveryRequest], _ body: () async throws(DriverError) -> [RecoveryResult]
+    ) async -> [RecoveryResult] {
+        guard !volumes.isEmpty else { return [] }
+        do {
+            return try await withLock(body)
+        } catch {
+            return volumes.map { RecoveryResult(name: $0.name, outcome: .failed(error.message)) }
+        }
+    }
 }

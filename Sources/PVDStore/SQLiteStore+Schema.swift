@@ -1,4 +1,7 @@
 import GRDB
+#if canImport(Glibc)
+import Glibc
+#endif
 
 extension SQLiteStore {
     /// The schema version this code writes, kept in SQLite's `user_version`.
@@ -52,14 +55,28 @@ extension SQLiteStore {
             """)
     }
 
+    /// Refuses an existing file of zero bytes. SQLite would take it for a new database and pvd
+    /// would make a fresh, empty store of it, silently: a truncated store would then look like
+    /// a cluster without volumes (and recovery would take every volume on the node for a
+    /// leftover). A store pvd made is never empty: switching a new file to WAL writes its first
+    /// page before anything else.
+    static func refuseEmptyFile(_ path: String) throws(StoreError) {
+        var st = stat()
+        guard stat(path, &st) == 0, st.st_mode & S_IFMT == S_IFREG, st.st_size == 0 else { return }
+        throw StoreError(
+            .unavailable, "store \(path): the file is empty (0 bytes), not a pvd store; pvd does not start a new store over it (remove the file to start afresh)")
+    }
+
     /// Turns whatever a GRDB call threw into a `StoreError`: store errors pass through, SQLite
     /// errors become `.unavailable` naming the file.
     static func storeError(_ error: any Error, path: String) -> StoreError {
         if let e = error as? StoreError { return e }
         if let e = error as? DatabaseError {
             switch e.resultCode {
-            case .SQLITE_NOTADB, .SQLITE_CORRUPT:
+            case .SQLITE_NOTADB:
                 return StoreError(.unavailable, "store \(path): file is not a database")
+            case .SQLITE_CORRUPT:
+                return StoreError(.unavailable, "store \(path): file is corrupt (\(e.message ?? "database disk image is malformed")); restore it from a backup")
             case .SQLITE_BUSY, .SQLITE_LOCKED:
                 return StoreError(.unavailable, "store \(path): database is locked")
             default:

@@ -29,8 +29,8 @@ public final class SQLiteStore: ObjectStore {
     ///     compacted away as writes go on.
     ///   - pollInterval: while any watch runs, how often the store checks (one `PRAGMA data_version`
     ///     query, shared by all watchers) whether another process wrote to the file.
-    /// - Throws: `.unavailable` when the file is missing (and may not be created), is not a SQLite
-    ///   database, belongs to something else or to a newer pvd, or stays locked.
+    /// - Throws: `.unavailable` when the file is missing (and may not be created), is empty, is not
+    ///   a SQLite database, belongs to something else or to a newer pvd, or stays locked.
     public init(
         path: String, createIfMissing: Bool = true, busyTimeout: Duration = .seconds(5),
         historyLimit: Int64 = 100_000, pollInterval: Duration = .milliseconds(5),
@@ -43,6 +43,7 @@ public final class SQLiteStore: ObjectStore {
         if !createIfMissing && !FileManager.default.fileExists(atPath: path) {
             throw StoreError(.unavailable, "store \(path): no such file")
         }
+        try Self.refuseEmptyFile(path)
         var config = Configuration()
         config.busyMode = .timeout(busyTimeout.timeInterval)
         config.prepareDatabase { db in

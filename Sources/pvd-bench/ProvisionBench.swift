@@ -125,11 +125,11 @@ struct RawFloor {
             guard mkdir(dir, 0o777) == 0, chmod(dir, 0o777) == 0 else { throw ValidationError("mkdir \(dir): errno \(errno)") }
         } else {
             let image = "\(root)/v-\(i).img", mnt = "\(root)/m-\(i)"
-            try sh("/usr/bin/truncate", ["-s", String(bytes), image])
-            try sh("/sbin/mkfs.\(fs)", ["-q", image])
-            let dev = try sh("/sbin/losetup", ["--find", "--show", image]).trimmingCharacters(in: .whitespacesAndNewlines)
+            try Self.sh("/usr/bin/truncate", ["-s", String(bytes), image])
+            try Self.sh("/sbin/mkfs.\(fs)", ["-q", image])
+            let dev = try Self.sh("/sbin/losetup", ["--find", "--show", image]).trimmingCharacters(in: .whitespacesAndNewlines)
             try FileManager.default.createDirectory(atPath: mnt, withIntermediateDirectories: true)
-            try sh("/bin/mount", [dev, mnt])
+            try Self.sh("/bin/mount", [dev, mnt])
         }
         let d = clock.now - start
         return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
@@ -140,17 +140,18 @@ struct RawFloor {
         guard driver == "loop" else { return }
         for i in 0..<count {
             let image = "\(root)/v-\(i).img", mnt = "\(root)/m-\(i)"
-            _ = try? sh("/bin/umount", [mnt])
-            if let devs = try? sh("/sbin/losetup", ["-j", image]) {
+            _ = try? Self.sh("/bin/umount", [mnt])
+            if let devs = try? Self.sh("/sbin/losetup", ["-j", image]) {
                 for line in devs.split(separator: "\n") {
-                    if let dev = line.split(separator: ":").first { _ = try? sh("/sbin/losetup", ["-d", String(dev)]) }
+                    if let dev = line.split(separator: ":").first { _ = try? Self.sh("/sbin/losetup", ["-d", String(dev)]) }
                 }
             }
         }
     }
 
+    /// Runs a tool, returning its standard output; fails on a non-zero exit.
     @discardableResult
-    func sh(_ path: String, _ args: [String]) throws -> String {
+    static func sh(_ path: String, _ args: [String]) throws -> String {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: path)
         p.arguments = args

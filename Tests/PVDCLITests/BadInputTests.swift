@@ -115,17 +115,42 @@ struct BadInputTests {
         #expect(names == ["base"])
     }
 
-    @Test func corruptStoreIsAnErrorAndLeftAlone() throws {
+    /// Store files pvd must refuse rather than read past or start afresh over.
+    enum BadStore: String, CaseIterable, Sendable {
+        /// Not SQLite at all.
+        case garbage
+        /// Zero bytes: SQLite would make a new database of it.
+        case empty
+        /// A real store whose pages after the first are overwritten.
+        case damaged
+    }
+
+    @Test(arguments: BadStore.allCases)
+    func badStoreIsAnErrorAndLeftAlone(_ kind: BadStore) throws {
         let pvd = try PVDProcess()
         defer { pvd.cleanup() }
-        let garbage = Data((0..<8192).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) })
-        try garbage.write(to: URL(fileURLWithPath: pvd.store))
+        let url = URL(fileURLWithPath: pvd.store)
+        switch kind {
+        case .garbage:
+            try Data((0..<8192).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }).write(to: url)
+        case .empty:
+            try Data().write(to: url)
+        case .damaged:
+            var many = ""
+            for i in 0..<200 { many += Self.baseline.replacingOccurrences(of: "base", with: "pv-\(i)") + "\n---\n" }
+            try pvd.ok(["apply", "-f", try pvd.write("many.yaml", many)])
+            var bytes = try Data(contentsOf: url)
+            try #require(bytes.count > 8 * 4096)
+            for i in 4096..<bytes.count { bytes[i] = UInt8(truncatingIfNeeded: i &* 151 &+ 3) }
+            try bytes.write(to: url)
+        }
+        let before = try #require(pvd.storeBytes())
         for args in [["get", "pv"], ["apply", "-f", try pvd.write("base.yaml", Self.baseline)], ["reconcile", "--once"]] {
             let r = try pvd.run(args)
-            #expect(r.status != 0, "\(args) succeeded on a corrupt store")
+            #expect(r.status != 0, "\(args) succeeded on a \(kind) store")
             #expect(r.stderr.contains(pvd.store), "error should name the store: \(r.stderr)")
         }
-        #expect(pvd.storeBytes() == garbage)
+        #expect(pvd.storeBytes() == before)
     }
 
     @Test func missingStoreIsAnErrorForReads() throws {

@@ -117,14 +117,10 @@ struct LoopDriverRecoveryTests {
         let name = "pvc-relink"
         let volume = try await driver.provision(request(name, 4 * mebibyte, mode: .block))
         let image = root.sub("images/\(name).img")
-        // A reboot, as far as the volume can tell: its device is gone, and the next free one may
-        // have another number (a device of our own is held so that it does).
-        let first = try #require(try LinuxLoopDevices().devices(backing: image).first)
-        let spare = root.sub("spare.img")
-        try makeSparseFile(spare, size: mebibyte)
-        #expect(try LinuxLoopDevices().detach(first, ifBacking: image))
-        let holder = try LinuxLoopDevices().attach(image: spare, readOnly: false, autoclear: false)
-        defer { _ = try? LinuxLoopDevices().detach(holder, ifBacking: spare) }
+        // A reboot, as far as the volume can tell: its device is gone, and the next free one
+        // has another number.
+        let holder = try rebootBlockVolume(root, image: image)
+        defer { _ = try? LinuxLoopDevices().detach(holder, ifBacking: root.sub("spare.img")) }
 
         #expect(try await driver.provision(request(name, 4 * mebibyte, mode: .block)) == volume)
         let second = try #require(try LinuxLoopDevices().devices(backing: image).first)

@@ -51,5 +51,6 @@ int pvd_loop_set_autoclear(int loop_fd);
 
 #include "pvd_openat2.h"
 #include "pvd_quota.h"
+#include "pvd_birth.h"
 
 #endif

@@ -1,0 +1,59 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Logging
+
+/// Recovery of hostPath volumes: a directory survives a reboot, so there is nothing to redo;
+/// one that is gone is reported, never made again empty (that would hand a pod an empty
+/// volume where it expects its data).
+extension HostPathDriver {
+    public func recover(_ volumes: [RecoveryRequest]) async -> [RecoveryResult] {
+        await lock.recovering(volumes) { () async throws(DriverError) in volumes.map(check) }
+    }
+
+    private func check(_ volume: RecoveryRequest) -> RecoveryResult {
+        let outcome: RecoveryResult.Outcome
+        do {
+            let params = try HostPathParameters(volume.parameters, root: root, tree: tree)
+            if let base = try tree.openAnchor(params.basePath, create: false), try locate(volume.name, params: params, base: base) != nil {
+                outcome = .ready
+            } else {
+                outcome = .missing("the directory of volume \(volume.name) under \(params.basePath) is missing")
+            }
+        } catch {
+            outcome = .failed("volume \(volume.name): \(error.message)")
+        }
+        return RecoveryResult(name: volume.name, outcome: outcome)
+    }
+
+    public func removeOrphans(
+        parameterSets: [[String: String]], grace: Duration, madeAfter: Double, wanted: @Sendable () async -> Set<String>?
+    ) async throws(DriverError) -> [String] {
+        try await lock.withLock { () async throws(DriverError) in
+            var sweep = OrphanSweep()
+            for set in parameterSets {
+                // A class whose parameters no longer parse has nothing of ours to find.
+                guard let params = try? HostPathParameters(set, root: root, tree: tree),
+                      let base = try tree.openAnchor(params.basePath, create: false) else { continue }
+                for (dir, below) in try directories(atDepth: params.depth, below: base) {
+                    // Only directories that say they are a volume: tagged, or named pvc-… in the
+                    // default layout. Anything else under basePath is not pvd's to remove.
+                    let name: String
+                    if let tag = tag(of: dir) {
+                        name = tag
+                    } else if params.pathPattern == "${pvname}", let last = below.last, last.hasPrefix("pvc-") {
+                        name = last
+                    } else {
+                        continue
+                    }
+                    var st = stat()
+                    guard fstat(dir.fd, &st) == 0 else { continue }
+                    sweep.add(name, parameters: set, changed: OrphanSweep.changed(st), born: OrphanSweep.born(dir.fd, ""))
+                }
+            }
+            return await sweep.sweep(grace: grace, madeAfter: madeAfter, logger: logger, wanted: wanted) { c async throws(DriverError) in
+                try await deleteLocked(name: c.name, parameters: c.parameters)
+            }
+        }
+    }
+}

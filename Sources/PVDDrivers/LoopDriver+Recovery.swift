@@ -1,0 +1,159 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Logging
+import PVDModel
+import SystemPackage
+
+/// Recovery of loop volumes after a reboot (images not attached, nothing mounted) or a crash
+/// (an image attached but not mounted, a Block volume's link pointing at an old device), and
+/// removal of half-provisioned leftovers.
+extension LoopDriver {
+    public func recover(_ volumes: [RecoveryRequest]) async -> [RecoveryResult] {
+        await lock.recovering(volumes) { () async throws(DriverError) in try await recoverLocked(volumes) }
+    }
+
+    /// Looks at the kernel's loop and mount tables once for the whole batch: the lock keeps other
+    /// pvd processes from changing what concerns our images meanwhile, and every device taken
+    /// from the table is confirmed (`isBacking`) before it is used.
+    private func recoverLocked(_ volumes: [RecoveryRequest]) async throws(DriverError) -> [RecoveryResult] {
+        let bindings = try loops.bindings()
+        var mounts: [String: MountInfoEntry] = [:]
+        for entry in try MountTable.entries() { mounts[entry.mountPoint] = entry }  // the top one wins
+        let mountsDir = try LibMountMounter.canonicalPath(LoopLayout.join(root, "mounts"))
+        let clock = ContinuousClock()
+        var results: [RecoveryResult] = []
+        results.reserveCapacity(volumes.count)
+        for volume in volumes {
+            let start = clock.now
+            let outcome: RecoveryResult.Outcome
+            do {
+                let mounted = mountsDir.flatMap { mounts[LoopLayout.join($0, volume.name)] }
+                outcome = try await recoverOne(volume, bindings: bindings, mounted: mounted)
+            } catch {
+                outcome = .failed("volume \(volume.name): \(error.message)")
+            }
+            let took = clock.now - start
+            results.append(RecoveryResult(
+                name: volume.name, outcome: outcome,
+                seconds: Double(took.components.seconds) + Double(took.components.attoseconds) / 1e18))
+        }
+        return results
+    }
+
+    private func recoverOne(
+        _ volume: RecoveryRequest, bindings: LoopBindings, mounted: MountInfoEntry?
+    ) async throws(DriverError) -> RecoveryResult.Outcome {
+        try LoopLayout.checkName(volume.name)
+        let parameters = try LoopParameters.require(volume.parameters, root: root)
+        let layout = LoopLayout(root: root, imageDir: parameters.imageDir, name: volume.name)
+        guard let st = try LoopFiles.lstatIfExists(layout.image) else {
+            return .missing("image \(layout.image) is missing")
+        }
+        guard LoopFiles.isRegular(st) else {
+            throw DriverError(.refused, "\(layout.image) is not a regular file; pvd does not use it")
+        }
+        var attached: LoopDevice?
+        for device in bindings.devices(of: st) {
+            if try loops.isBacking(device, image: layout.image) {
+                attached = device
+                break
+            }
+        }
+        if volume.volumeMode == .block { return try await recoverBlock(layout, attached: attached) }
+
+        if let mounted {
+            // The cheap check first (the source named in the table backs our image); anything
+            // else mounted there goes through the full check, which refuses a stranger.
+            if let device = Self.loopDevice(mounted.source), try loops.isBacking(device, image: layout.image) { return .ready }
+            if try mountedDevice(layout) != nil { return .ready }
+        }
+        try LoopFiles.makeDirectories(layout.mountPoint, mode: 0o755)
+        if let device = attached {
+            // Attached but not mounted (a crash between the two): mount that device, never a
+            // second one of the same image.
+            try await holding(device, of: layout) { () throws(DriverError) in
+                let fsType = try existingFilesystem(device.path)
+                try mounter.mount(source: device.path, target: layout.mountPoint, fsType: fsType, options: volume.mountOptions)
+                try loops.setAutoclear(device)
+            }
+            return .recovered("mounted \(device) at \(layout.mountPoint)")
+        }
+        // Nothing attached (a reboot): probe the image itself, then attach it with autoclear while
+        // our descriptor holds the device, so a failed mount leaves nothing attached.
+        let fsType = try existingFilesystem(layout.image)
+        let (device, hold) = try loops.attachHeld(image: layout.image, readOnly: false, autoclear: true)
+        defer { try? hold.close() }
+        try mounter.mount(source: device.path, target: layout.mountPoint, fsType: fsType, options: volume.mountOptions)
+        return .recovered("attached \(layout.image) to \(device) and mounted it at \(layout.mountPoint)")
+    }
+
+    /// A Block volume: its image attached (never with autoclear: nothing mounts it) and its
+    /// link pointing at that device.
+    private func recoverBlock(_ layout: LoopLayout, attached: LoopDevice?) async throws(DriverError) -> RecoveryResult.Outcome {
+        var did: [String] = []
+        let device: LoopDevice
+        if let attached {
+            device = attached
+        } else {
+            device = try loops.attach(image: layout.image, readOnly: false, autoclear: false)
+            did.append("attached \(layout.image) to \(device)")
+        }
+        if (try? Self.readLink(layout.deviceLink)) != device.path {
+            try await holding(device, of: layout) { () throws(DriverError) in try ensureDeviceLink(layout, device: device) }
+            did.append("linked \(layout.deviceLink) to \(device)")
+        }
+        return did.isEmpty ? .ready : .recovered(did.joined(separator: ", "))
+    }
+
+    /// The filesystem already on `path`. Recovery never formats: an image that holds none (or
+    /// one pvd does not mount) is an error to report, not a volume to make again.
+    func existingFilesystem(_ path: String) throws(DriverError) -> String {
+        guard let found = try probe.probe(path) else {
+            throw DriverError(.refused, "\(path) holds no filesystem; recovery never formats a volume")
+        }
+        guard Self.mountableTypes.contains(found) else {
+            throw DriverError(.refused, "\(path) holds \(found), which pvd does not mount")
+        }
+        return found
+    }
+
+    /// "/dev/loop7" as a device, or nil for any other source.
+    static func loopDevice(_ source: String) -> LoopDevice? {
+        guard source.hasPrefix("/dev/loop"), let n = Int(source.dropFirst("/dev/loop".count)) else { return nil }
+        return LoopDevice(number: n)
+    }
+
+    public func removeOrphans(
+        parameterSets: [[String: String]], grace: Duration, madeAfter: Double, wanted: @Sendable () async -> Set<String>?
+    ) async throws(DriverError) -> [String] {
+        try await lock.withLock { () async throws(DriverError) in
+            var sweep = OrphanSweep()
+            for set in parameterSets {
+                // A class whose parameters no longer parse has nothing of ours to find.
+                guard let parameters = try? LoopParameters.require(set, root: root) else { continue }
+                for entry in try LoopFiles.entries(of: parameters.imageDir) ?? [] {
+                    let path = LoopLayout.join(parameters.imageDir, entry)
+                    guard let name = Self.volumeName(ofImageEntry: entry), (try? LoopLayout.checkName(name)) != nil,
+                          let st = try LoopFiles.lstatIfExists(path) else { continue }
+                    sweep.add(name, parameters: set, changed: OrphanSweep.changed(st), born: OrphanSweep.born(AT_FDCWD, path))
+                }
+            }
+            return await sweep.sweep(grace: grace, madeAfter: madeAfter, logger: logger, wanted: wanted) { c async throws(DriverError) in
+                try await deleteLocked(name: c.name, parameters: c.parameters)
+            }
+        }
+    }
+
+    /// The volume an image directory entry belongs to: "pvc-x.img", or a half-made ".pvc-x.img.partial".
+    static func volumeName(ofImageEntry entry: String) -> String? {
+        if entry.hasPrefix("pvc-"), entry.hasSuffix(LoopLayout.imageSuffix) {
+            return String(entry.dropLast(LoopLayout.imageSuffix.count))
+        }
+        let partial = LoopLayout.imageSuffix + ".partial"
+        if entry.hasPrefix(".pvc-"), entry.hasSuffix(partial) {
+            return String(entry.dropFirst().dropLast(partial.count))
+        }
+        return nil
+    }
+}
