@@ -72,7 +72,10 @@ extension Binder {
     private func setting(
         _ phase: VolumePhase, of volume: PersistentVolume, outcome: VolumeAction.Outcome, context: BinderContext
     ) -> VolumeAction {
-        let pv = Self.settingPhase(phase, of: volume, now: context.now)
-        return VolumeAction(volumeName: volume.metadata.name, outcome: outcome, volume: pv != volume ? pv : nil)
+        // Already in that phase: nothing to write, and no copy of the volume to compare with it
+        // (the common case on every pass after the first).
+        guard volume.status?.phase != phase else { return VolumeAction(volumeName: volume.metadata.name, outcome: outcome) }
+        return VolumeAction(
+            volumeName: volume.metadata.name, outcome: outcome, volume: Self.settingPhase(phase, of: volume, now: context.now))
     }
 }

@@ -25,14 +25,13 @@ extension Binder {
         _ volume: PersistentVolume, to claim: PersistentVolumeClaim, original: PersistentVolumeClaim,
         context: BinderContext, index: inout VolumeIndex, assignedDefaultClass: String? = nil
     ) -> ClaimAction {
-        let claimRef = claim.reference
         var pv = volume
         var volumeChanged = false
         let wasBoundToClaim = BindingRules.isVolume(volume, boundTo: claim)
         let ref = volume.spec.claimRef
         if ref == nil || ref?.name != claim.metadata.name || (ref?.namespace ?? "default") != claim.namespace
             || (ref?.uid ?? "") != (claim.metadata.uid ?? "") {
-            pv.spec.claimRef = claimRef
+            pv.spec.claimRef = claim.reference
             volumeChanged = true
         }
         if !wasBoundToClaim, pv.metadata.annotation(Annotations.boundByController) == nil {
@@ -74,7 +73,7 @@ extension Binder {
         var events: [BinderEvent] = []
         if becomingBound {
             events.append(BinderEvent(
-                object: claimRef, type: .normal, reason: BinderReason.volumeBound,
+                object: claim.reference, type: .normal, reason: BinderReason.volumeBound,
                 message: "Successfully bound to volume \(pv.metadata.name)"))
         }
         if volumeChanged { index.upsert(pv) }

@@ -29,7 +29,8 @@ extension VolumeIndex {
         let nodeLabels = node?.metadata.labels
         let considerFree = !(delayBinding && node == nil)
 
-        let preBoundVolumes: [PersistentVolume] = (preBound[BindingRules.key(of: claim)] ?? []).compactMap {
+        // No key to build (a string per claim) when nothing is pre-bound, as in a bulk bind.
+        let preBoundVolumes: [PersistentVolume] = (preBound.isEmpty ? [] : preBound[BindingRules.key(of: claim)] ?? []).compactMap {
             guard let pv = volumesByName[$0], BindingRules.isVolume(pv, boundTo: claim) else { return nil }
             return pv
         }

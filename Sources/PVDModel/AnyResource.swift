@@ -33,10 +33,31 @@ public indirect enum AnyResource: Sendable, Equatable {
         }
     }
 
-    public var kind: ResourceKind { type(of: resource).kind }
+    // `kind`, `metadata`, `key` and `displayName` switch on the case rather than going through
+    // `resource`: an existential of a full object is a heap box holding a copy of it, made on
+    // every call, and the store asks these several times per write.
+    public var kind: ResourceKind {
+        switch self {
+        case .storageClass: .storageClass
+        case .persistentVolume: .persistentVolume
+        case .persistentVolumeClaim: .persistentVolumeClaim
+        case .pod: .pod
+        case .node: .node
+        case .event: .event
+        }
+    }
 
     public var metadata: ObjectMeta {
-        get { resource.metadata }
+        get {
+            switch self {
+            case .storageClass(let x): x.metadata
+            case .persistentVolume(let x): x.metadata
+            case .persistentVolumeClaim(let x): x.metadata
+            case .pod(let x): x.metadata
+            case .node(let x): x.metadata
+            case .event(let x): x.metadata
+            }
+        }
         set {
             switch self {
             case .storageClass(var x): x.metadata = newValue; self = .storageClass(x)
@@ -53,10 +74,14 @@ public indirect enum AnyResource: Sendable, Equatable {
     public func `as`<R: Resource>(_: R.Type) -> R? { resource as? R }
 
     /// "pvc default/data", as errors name objects.
-    public var displayName: String { resource.displayName }
+    public var displayName: String { "\(kind.shortName) \(key)" }
 
     /// The store key: "namespace/name" or "name".
-    public var key: String { resource.key }
+    public var key: String {
+        let meta = metadata
+        if kind.isNamespaced { return "\(meta.namespace ?? "default")/\(meta.name)" }
+        return meta.name
+    }
 
     /// Decodes an object of `kind` from JSON.
     public static func decode(kind: ResourceKind, from data: some Collection<UInt8> & Sendable, using decoder: JSONCoding = .shared) throws -> AnyResource {

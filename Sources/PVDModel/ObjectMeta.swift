@@ -44,9 +44,15 @@ public struct ObjectMeta: Codable, Sendable, Hashable {
 
     /// Sets (or with nil removes) an annotation, dropping the map when it becomes empty.
     public mutating func setAnnotation(_ key: String, _ value: String?) {
-        var a = annotations ?? [:]
-        a[key] = value
-        annotations = a.isEmpty ? nil : a
+        // Mutated in place: a copy taken while `annotations` still holds the map would make the
+        // write copy the whole map.
+        if annotations == nil {
+            guard let value else { return }
+            annotations = [key: value]
+            return
+        }
+        annotations![key] = value
+        if annotations!.isEmpty { annotations = nil }
     }
 
     public func hasFinalizer(_ f: String) -> Bool { finalizers?.contains(f) ?? false }

@@ -53,7 +53,8 @@ extension SQLiteStore {
                 // what the transaction will find; it patches the revision and generation in, and
                 // re-encodes the metadata only when something else differs.
                 let ns = storedNamespace(object.kind, object.metadata.namespace)
-                object.metadata.namespace = ns.isEmpty ? nil : ns
+                // Set only when it differs: setting any metadata copies the whole object.
+                if object.metadata.namespace != (ns.isEmpty ? nil : ns) { object.metadata.namespace = ns.isEmpty ? nil : ns }
                 // The scans of the body the transaction needs run here too, outside the write lock.
                 let body = try encode(object)
                 return PreparedWrite(
@@ -104,14 +105,15 @@ extension SQLiteStore {
         let compacted: Int64 = meta[1]
         var results: [AnyResource?] = []
         results.reserveCapacity(writes.count)
+        let statements = try Statements(db)
         for w in writes {
             switch (w.operation, w.object, w.body) {
             case (.create, let object?, let body?):
-                results.append(try create(object, body: body, points: w.points, db: db, revision: &revision))
+                results.append(try create(object, body: body, points: w.points, db: statements, revision: &revision))
             case (.update, let object?, let body?):
-                results.append(try update(object, body: body, spec: w.spec, points: w.points, db: db, revision: &revision))
+                results.append(try update(object, body: body, spec: w.spec, points: w.points, db: statements, revision: &revision))
             case (.delete(let kind, let namespace, let name, let uid), _, _):
-                results.append(try delete(kind, namespace: namespace, name: name, uid: uid, db: db, revision: &revision, now: now))
+                results.append(try delete(kind, namespace: namespace, name: name, uid: uid, db: statements, revision: &revision, now: now))
             default:
                 throw StoreError(.invalid, "write was not prepared")
             }
@@ -128,7 +130,7 @@ extension SQLiteStore {
     }
 
     private static func create(
-        _ object: AnyResource, body: Data, points: JSONMembers.PatchPoints?, db: Database, revision: inout Int64
+        _ object: AnyResource, body: Data, points: JSONMembers.PatchPoints?, db: Statements, revision: inout Int64
     ) throws -> AnyResource {
         var object = object
         let kind = object.kind
@@ -139,10 +141,7 @@ extension SQLiteStore {
         let data = try points.flatMap { JSONMembers.patching(body, at: $0, resourceVersion: String(revision), generation: nil) }
             ?? withMetadata(body, object)
         do {
-            try db.cachedStatement(sql: """
-                INSERT INTO objects (kind, namespace, name, uid, rv, generation, created, deleting, data)
-                VALUES (?, ?, ?, ?, ?, 1, ?, NULL, ?)
-                """).execute(arguments: [kind.rawValue, ns, meta.name, meta.uid, revision, meta.creationTimestamp?.seconds ?? 0, data])
+            try db.insertObject.execute(arguments: [kind.rawValue, ns, meta.name, meta.uid, revision, meta.creationTimestamp?.seconds ?? 0, data])
         } catch let e as DatabaseError where e.resultCode == .SQLITE_CONSTRAINT {
             throw StoreError(.alreadyExists, "\(displayName(kind, ns, meta.name)): already exists")
         }
@@ -151,7 +150,7 @@ extension SQLiteStore {
     }
 
     private static func update(
-        _ object: AnyResource, body: Data, spec: [UInt8]?, points: JSONMembers.PatchPoints?, db: Database, revision: inout Int64
+        _ object: AnyResource, body: Data, spec: [UInt8]?, points: JSONMembers.PatchPoints?, db: Statements, revision: inout Int64
     ) throws -> AnyResource {
         var object = object
         let kind = object.kind
@@ -191,18 +190,17 @@ extension SQLiteStore {
             data = try withMetadata(body, object)
         }
         if meta.deletionTimestamp != nil && (meta.finalizers ?? []).isEmpty {
-            try db.cachedStatement(sql: "DELETE FROM objects WHERE rowid = ?").execute(arguments: [stored.rowid])
+            try db.deleteObject.execute(arguments: [stored.rowid])
             try recordChange(db, revision, kind, ns, meta.name, .deleted, data)
         } else {
-            try db.cachedStatement(sql: "UPDATE objects SET rv = ?, generation = ?, data = ? WHERE rowid = ?")
-                .execute(arguments: [revision, meta.generation, data, stored.rowid])
+            try db.updateObject.execute(arguments: [revision, meta.generation, data, stored.rowid])
             try recordChange(db, revision, kind, ns, meta.name, .modified, data)
         }
         return object
     }
 
     private static func delete(
-        _ kind: ResourceKind, namespace: String?, name objectName: String, uid: String?, db: Database,
+        _ kind: ResourceKind, namespace: String?, name objectName: String, uid: String?, db: Statements,
         revision: inout Int64, now: Time
     ) throws -> AnyResource? {
         let ns = storedNamespace(kind, namespace)
@@ -226,7 +224,7 @@ extension SQLiteStore {
             meta.resourceVersion = String(revision)
             object.metadata = meta
             let data = try withMetadata(stored.data, object)
-            try db.cachedStatement(sql: "UPDATE objects SET rv = ?, deleting = ?, data = ? WHERE rowid = ?")
+            try db.database.cachedStatement(sql: "UPDATE objects SET rv = ?, deleting = ?, data = ? WHERE rowid = ?")
                 .execute(arguments: [revision, now.seconds, data, stored.rowid])
             try recordChange(db, revision, kind, ns, objectName, .modified, data)
             return object
@@ -236,7 +234,7 @@ extension SQLiteStore {
         meta.resourceVersion = String(revision)
         object.metadata = meta
         let data = try withMetadata(stored.data, object)
-        try db.cachedStatement(sql: "DELETE FROM objects WHERE rowid = ?").execute(arguments: [stored.rowid])
+        try db.deleteObject.execute(arguments: [stored.rowid])
         try recordChange(db, revision, kind, ns, objectName, .deleted, data)
         return nil
     }
@@ -253,6 +251,32 @@ extension SQLiteStore {
         return try JSONMembers.replacingMetadata(in: body, with: meta) ?? encode(object)
     }
 
+    /// The statements a batch runs for every write, looked up in the statement cache once per
+    /// batch rather than once per write (each lookup hashes the whole SQL text).
+    struct Statements {
+        let database: Database
+        let fetchStored: Statement
+        let insertObject: Statement
+        let updateObject: Statement
+        let deleteObject: Statement
+        let insertChange: Statement
+
+        init(_ db: Database) throws {
+            database = db
+            fetchStored = try db.cachedStatement(sql: """
+                SELECT rowid, uid, rv, generation, created, deleting, data FROM objects WHERE kind = ? AND namespace = ? AND name = ?
+                """)
+            insertObject = try db.cachedStatement(sql: """
+                INSERT INTO objects (kind, namespace, name, uid, rv, generation, created, deleting, data)
+                VALUES (?, ?, ?, ?, ?, 1, ?, NULL, ?)
+                """)
+            updateObject = try db.cachedStatement(sql: "UPDATE objects SET rv = ?, generation = ?, data = ? WHERE rowid = ?")
+            deleteObject = try db.cachedStatement(sql: "DELETE FROM objects WHERE rowid = ?")
+            insertChange = try db.cachedStatement(
+                sql: "INSERT INTO changes (revision, kind, namespace, name, type, data) VALUES (?, ?, ?, ?, ?, ?)")
+        }
+    }
+
     /// The columns of a stored object that the write rules need.
     private struct Stored {
         /// Lets the write that follows the read skip a second primary-key search.
@@ -265,22 +289,18 @@ extension SQLiteStore {
         var data: Data
     }
 
-    private static func fetchStored(_ db: Database, _ kind: ResourceKind, _ ns: String, _ name: String, _ display: String) throws -> Stored {
-        let statement = try db.cachedStatement(sql: """
-            SELECT rowid, uid, rv, generation, created, deleting, data FROM objects WHERE kind = ? AND namespace = ? AND name = ?
-            """)
-        guard let row = try Row.fetchOne(statement, arguments: [kind.rawValue, ns, name]) else {
+    private static func fetchStored(_ db: Statements, _ kind: ResourceKind, _ ns: String, _ name: String, _ display: String) throws -> Stored {
+        guard let row = try Row.fetchOne(db.fetchStored, arguments: [kind.rawValue, ns, name]) else {
             throw StoreError(.notFound, "\(display): not found")
         }
         return Stored(rowid: row[0], uid: row[1], rv: row[2], generation: row[3], created: row[4], deleting: row[5], data: row[6])
     }
 
     private static func recordChange(
-        _ db: Database, _ revision: Int64, _ kind: ResourceKind, _ ns: String, _ name: String,
+        _ db: Statements, _ revision: Int64, _ kind: ResourceKind, _ ns: String, _ name: String,
         _ type: WatchEvent.EventType, _ data: Data
     ) throws {
-        try db.cachedStatement(sql: "INSERT INTO changes (revision, kind, namespace, name, type, data) VALUES (?, ?, ?, ?, ?, ?)")
-            .execute(arguments: [revision, kind.rawValue, ns, name, type.rawValue, data])
+        try db.insertChange.execute(arguments: [revision, kind.rawValue, ns, name, type.rawValue, data])
     }
 
     static func encode(_ object: AnyResource) throws(StoreError) -> Data {
@@ -302,6 +322,9 @@ extension SQLiteStore {
 extension AnyResource {
     /// The object with apiVersion and kind filled in, as every stored and returned object has them.
     func withTypeMeta() -> AnyResource {
+        // An object read from the store already has both: no copy of it to make.
+        let meta = typeMeta
+        if meta.apiVersion == kind.apiVersion && meta.kind == kind.rawValue { return self }
         switch self {
         case .storageClass(var x): x.setTypeMeta(); return .storageClass(x)
         case .persistentVolume(var x): x.setTypeMeta(); return .persistentVolume(x)
@@ -309,6 +332,18 @@ extension AnyResource {
         case .pod(var x): x.setTypeMeta(); return .pod(x)
         case .node(var x): x.setTypeMeta(); return .node(x)
         case .event(var x): x.setTypeMeta(); return .event(x)
+        }
+    }
+
+    /// apiVersion and kind as the object holds them, read in place.
+    private var typeMeta: (apiVersion: String?, kind: String?) {
+        switch self {
+        case .storageClass(let x): (x.apiVersion, x.kindName)
+        case .persistentVolume(let x): (x.apiVersion, x.kindName)
+        case .persistentVolumeClaim(let x): (x.apiVersion, x.kindName)
+        case .pod(let x): (x.apiVersion, x.kindName)
+        case .node(let x): (x.apiVersion, x.kindName)
+        case .event(let x): (x.apiVersion, x.kindName)
         }
     }
 }

@@ -62,7 +62,7 @@ struct BindBench: AsyncParsableCommand {
         let store = try SQLiteStore(path: dir.appendingPathComponent("state.db").path)
         var (classes, objects) = makeObjects()
         let objectCount = objects.count
-        let (_, loadSeconds) = try await Measure.seconds {
+        let (_, loadSeconds, loadCPU) = try await Measure.timed {
             var i = 0
             while i < objects.count {
                 let batch = objects[i..<min(i + 1000, objects.count)].map { StoreWrite.create($0) }
@@ -74,12 +74,14 @@ struct BindBench: AsyncParsableCommand {
 
         // (c) The pure matcher alone, over the objects as stored (uids and timestamps as the
         // reconciler will see them), volumes already Available: index + match, no store.
+        let cpuBeforeMatch = Measure.cpuSeconds()
         let (matched, matcherSeconds) = try await matchStored(store: store, classes: classes)
+        let matcherCPU = Measure.cpuSeconds() - cpuBeforeMatch
 
         // (b) reconcile --once.
         var logger = Logger(label: "pvd.bench")
         logger.logLevel = ProcessInfo.processInfo.environment["PVD_BENCH_TRACE"] != nil ? .debug : .warning
-        let (summary, reconcileSeconds) = try await Measure.seconds {
+        let (summary, reconcileSeconds, reconcileCPU) = try await Measure.timed {
             try await Reconciler(store: store, node: "bench", logger: logger).runOnce()
         }
 
@@ -92,6 +94,7 @@ struct BindBench: AsyncParsableCommand {
         let result: [String: Any] = [
             "benchmark": "bind", "count": count, "seed": seed,
             "load_seconds": loadSeconds, "reconcile_seconds": reconcileSeconds, "matcher_seconds": matcherSeconds,
+            "load_cpu_seconds": loadCPU, "reconcile_cpu_seconds": reconcileCPU, "matcher_cpu_seconds": matcherCPU,
             "matcher_bound": matched, "reconcile_bound": summary.bound, "reconcile_writes": summary.writes,
             "reconcile_events": summary.events, "reconcile_passes": summary.passes,
             "floor_rows": rows, "floor_row_bytes": avgBytes, "floor_seconds": floorSeconds,
@@ -100,10 +103,10 @@ struct BindBench: AsyncParsableCommand {
         ]
         print("""
             pvd-bench bind  N=\(count) (\(count) PVs, \(count) claims, seed \(seed))
-            step                       seconds     notes
-            (a) load                   \(f(loadSeconds))   \(objectCount) creates
-            (b) reconcile --once       \(f(reconcileSeconds))   \(summary.bound) bound, \(summary.writes) writes, \(summary.events) events, \(summary.passes) passes
-            (c) matcher alone          \(f(matcherSeconds))   \(matched) bound
+            step                       seconds   cpu s     notes
+            (a) load                   \(f(loadSeconds)) \(f(loadCPU))   \(objectCount) creates
+            (b) reconcile --once       \(f(reconcileSeconds)) \(f(reconcileCPU))   \(summary.bound) bound, \(summary.writes) writes, \(summary.events) events, \(summary.passes) passes
+            (c) matcher alone          \(f(matcherSeconds)) \(f(matcherCPU))   \(matched) bound (cpu includes listing the objects)
             floor: raw SQLite rows     \(f(floorSeconds))   \(rows) rows of \(avgBytes) B, 1000 per transaction
             (a+b) / floor              \(String(format: "%.2fx", (loadSeconds + reconcileSeconds) / max(floorSeconds, 1e-9)))
             peak RSS                   \(String(format: "%.0f MiB", rss))

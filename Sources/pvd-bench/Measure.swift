@@ -15,6 +15,23 @@ enum Measure {
         return (value, Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18)
     }
 
+    /// Seconds `body` took on the monotonic clock, and the CPU seconds (user + system, all
+    /// threads) the process spent meanwhile: on a shared machine the wall time says more about
+    /// the neighbours than about the code, the CPU time much less so.
+    static func timed<T>(_ body: () async throws -> T) async rethrows -> (T, wall: Double, cpu: Double) {
+        let cpuBefore = cpuSeconds()
+        let (value, wall) = try await seconds(body)
+        return (value, wall, cpuSeconds() - cpuBefore)
+    }
+
+    /// User plus system CPU seconds of the whole process so far (getrusage).
+    static func cpuSeconds() -> Double {
+        var usage = rusage()
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+        func s(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+        return s(usage.ru_utime) + s(usage.ru_stime)
+    }
+
     /// The process's peak resident set size in MiB (getrusage ru_maxrss, KiB on Linux).
     static func peakRSSMiB() -> Double {
         var usage = rusage()
