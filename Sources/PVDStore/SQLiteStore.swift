@@ -9,7 +9,8 @@ import PVDModel
 /// locks serialise their writes, every write transaction begins `IMMEDIATE` so a compare-and-swap
 /// never reads a snapshot it cannot then write, and a busy timeout makes a writer wait for another
 /// process's transaction instead of failing at once. Watchers see writes of this process at once and
-/// writes of other processes within a few milliseconds (`PRAGMA data_version`).
+/// writes of other processes within a millisecond or so (inotify on the files wakes a
+/// `PRAGMA data_version` check; see `DataVersionPoller`).
 public final class SQLiteStore: ObjectStore {
     /// The file this store reads and writes, as given to `init`.
     public let path: String
@@ -27,18 +28,22 @@ public final class SQLiteStore: ObjectStore {
     ///     with `.unavailable` "database is locked".
     ///   - historyLimit: how many revisions of change history `watch` can replay; older ones are
     ///     compacted away as writes go on.
-    ///   - pollInterval: while any watch runs, how often the store checks (one `PRAGMA data_version`
-    ///     query, shared by all watchers) whether another process wrote to the file.
+    ///   - pollInterval: while any watch runs and the files cannot be watched with inotify, how
+    ///     often the store checks (one `PRAGMA data_version` query, shared by all watchers) whether
+    ///     another process wrote to the file.
+    ///   - fallbackPollInterval: while any watch runs and inotify wakes the check on every write
+    ///     to the files, how often it checks anyway: only a safety net.
     /// - Throws: `.unavailable` when the file is missing (and may not be created), is not a SQLite
     ///   database, belongs to something else or to a newer pvd, or stays locked.
     public init(
         path: String, createIfMissing: Bool = true, busyTimeout: Duration = .seconds(5),
         historyLimit: Int64 = 100_000, pollInterval: Duration = .milliseconds(5),
+        fallbackPollInterval: Duration = .seconds(2),
         logger: Logger = Logger(label: "pvd.store")
     ) throws(StoreError) {
         self.path = path
         self.historyLimit = max(1, historyLimit)
-        self.poller = DataVersionPoller(path: path, interval: pollInterval, signal: signal)
+        self.poller = DataVersionPoller(path: path, interval: pollInterval, fallbackInterval: fallbackPollInterval, signal: signal)
         self.logger = logger
         if !createIfMissing && !FileManager.default.fileExists(atPath: path) {
             throw StoreError(.unavailable, "store \(path): no such file")
