@@ -97,7 +97,7 @@ let package = Package(
         .executableTarget(
             name: "pvd-bench",
             dependencies: [
-                "PVDModel", "PVDStore", "PVDControllers", "PVDDrivers",
+                "PVDModel", "PVDStore", "PVDControllers", "PVDDrivers", "PVDServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -112,6 +112,8 @@ let package = Package(
             dependencies: ["PVDControllers", "PVDStore", "PVDModel"],
             swiftSettings: strict
         ),
-        .testTarget(name: "PVDCLITests", dependencies: ["PVDCLI", "PVDStore", "PVDModel", "PVDDrivers"], swiftSettings: strict),
+        .testTarget(
+            name: "PVDCLITests", dependencies: ["PVDCLI", "PVDStore", "PVDModel", "PVDDrivers", "PVDServer"], swiftSettings: strict),
+        .testTarget(name: "PVDServerTests", dependencies: ["PVDServer"], swiftSettings: strict),
     ]
 )

@@ -49,8 +49,10 @@ public struct Daemon: Sendable {
     /// Runs until SIGTERM or SIGINT; returns once every service has stopped. Throws when a
     /// service fails (the store becomes unusable at start, the address is taken).
     public func run() async throws {
+        let listening = StartSignal()
         let http = HealthEndpoint.application(
-            listen: config.listen, store: store, informer: loop.informer, queue: loop.queue, metrics: metrics, logger: logger)
+            listen: config.listen, store: store, informer: loop.informer, queue: loop.queue, metrics: metrics,
+            listening: listening, logger: logger)
         // Graceful shutdown stops them in reverse order, each after the one below it has ended:
         // readiness (STOPPING=1) first, the informer last, so the controller run in hand still
         // has its cache. A service that ends on its own is finished with; one that fails ends
@@ -61,7 +63,7 @@ public struct Daemon: Sendable {
             Configured(service: ControllerService(loop: loop, metrics: metrics, logger: logger), successTerminationBehavior: .gracefullyShutdownGroup),
             Configured(service: ResyncService(interval: config.resyncInterval, loop: loop, logger: logger), successTerminationBehavior: .ignore),
             Configured(service: http, successTerminationBehavior: .gracefullyShutdownGroup),
-            Configured(service: ReadinessService(informer: loop.informer, listen: config.listen, logger: logger), successTerminationBehavior: .ignore),
+            Configured(service: ReadinessService(informer: loop.informer, listening: listening, listen: config.listen, logger: logger), successTerminationBehavior: .ignore),
         ]
         logger.info("starting", metadata: [
             "pvd.store": "\(config.storePath)", "pvd.root": "\(config.root)", "pvd.node": "\(loop.reconciler.agent.nodeName)",

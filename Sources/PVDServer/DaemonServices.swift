@@ -82,17 +82,22 @@ struct ResyncService: Service, CustomStringConvertible {
     }
 }
 
-/// Tells systemd (`Type=notify`) READY=1 once the informer has synced, and STOPPING=1 when
-/// shutdown begins. Listed last, so it is the first service told to stop.
+/// Tells systemd (`Type=notify`) READY=1 once the informer has synced and the HTTP endpoint
+/// listens, and STOPPING=1 when shutdown begins. Listed last, so it is the first service told to stop.
 struct ReadinessService: Service, CustomStringConvertible {
     var description: String { "ReadinessService" }
 
     let informer: Informer
+    let listening: StartSignal
     let listen: ListenAddress
     let logger: Logger
 
     func run() async throws {
-        await cancelWhenGracefulShutdown { await informer.waitUntilSynced() }
+        let (informer, listening) = (self.informer, self.listening)
+        await cancelWhenGracefulShutdown {
+            await informer.waitUntilSynced()
+            await listening.wait()
+        }
         guard !Task.isCancelled, !Task.isShuttingDownGracefully else { return }
         let told = SystemdNotifier.notify("READY=1")
         logger.info("ready", metadata: ["pvd.listen": "\(listen)", "pvd.systemd": "\(told)"])

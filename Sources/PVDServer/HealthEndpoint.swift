@@ -9,7 +9,7 @@ import ServiceLifecycle
 enum HealthEndpoint {
     static func application(
         listen: ListenAddress, store: any ObjectStore, informer: Informer, queue: WorkQueue<String>, metrics: DaemonMetrics,
-        logger: Logger
+        listening: StartSignal, logger: Logger
     ) -> some Service {
         let router = Router()
         router.get("healthz") { _, _ in "ok\n" }
@@ -37,6 +37,6 @@ enum HealthEndpoint {
         if httpLogger.logLevel < .notice { httpLogger.logLevel = max(httpLogger.logLevel, .notice) }
         return Application(
             router: router, configuration: ApplicationConfiguration(address: .hostname(listen.host, port: listen.port)),
-            logger: httpLogger)
+            onServerRunning: { _ in listening.fire() }, logger: httpLogger)
     }
 }

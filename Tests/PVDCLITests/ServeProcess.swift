@@ -1,4 +1,5 @@
 import Foundation
+import PVDServer
 import Testing
 
 #if canImport(Glibc)
@@ -69,7 +70,7 @@ final class ServeProcess {
         return process.isRunning ? nil : process.terminationStatus
     }
 
-    func get(_ path: String) -> LoopbackHTTP.Response? { LoopbackHTTP.get(port: port, path: path) }
+    func get(_ path: String) -> LoopbackHTTPClient.Response? { LoopbackHTTPClient.get(port: port, path: path) }
 
     /// A port nothing listens on now: bound to port 0, read back, closed.
     static func freePort() throws -> Int {
@@ -91,64 +92,5 @@ final class ServeProcess {
     }
 }
 
-/// A minimal HTTP/1.1 GET over a loopback TCP socket, with `Connection: close`.
-enum LoopbackHTTP {
-    struct Response {
-        var status: Int
-        var headers: String
-        var body: String
-    }
-
-    static func get(port: Int, path: String) -> Response? {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        addr.sin_port = UInt16(port).bigEndian
-        let connected = withUnsafePointer(to: &addr) { p in
-            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-        }
-        guard connected else { return nil }
-        let request = Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".utf8)
-        guard send(fd, request, request.count, Int32(MSG_NOSIGNAL)) == request.count else { return nil }
-        var data: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = recv(fd, &buffer, buffer.count, 0)
-            if n <= 0 { break }
-            data += buffer[0..<n]
-        }
-        let text = String(decoding: data, as: UTF8.self)
-        guard let split = text.range(of: "\r\n\r\n") else { return nil }
-        let head = String(text[..<split.lowerBound])
-        let statusLine = head.split(separator: "\r\n").first ?? ""
-        let parts = statusLine.split(separator: " ")
-        guard parts.count >= 2, let status = Int(parts[1]) else { return nil }
-        var body = String(text[split.upperBound...])
-        if head.lowercased().contains("transfer-encoding: chunked") { body = dechunk(body) }
-        return Response(status: status, headers: head, body: body)
-    }
-
-    private static func dechunk(_ s: String) -> String {
-        var out = ""
-        var rest = Substring(s)
-        while let line = rest.range(of: "\r\n") {
-            guard let size = Int(rest[..<line.lowerBound], radix: 16), size > 0 else { break }
-            let start = line.upperBound
-            let end = rest.utf8.index(start, offsetBy: size)
-            out += rest[start..<end]
-            rest = rest[end...].dropFirst(2)
-        }
-        return out
-    }
-}
-
-/// A line of Prometheus text output's value: `name{labels} value`.
-func metricValue(_ text: String, _ series: String) -> Double? {
-    for line in text.split(separator: "\n") where line.hasPrefix(series + " ") {
-        return Double(line.dropFirst(series.count + 1).trimmingCharacters(in: .whitespaces))
-    }
-    return nil
-}
+/// The value of one series in Prometheus text output.
+func metricValue(_ text: String, _ series: String) -> Double? { LoopbackHTTPClient.metricValue(text, series) }

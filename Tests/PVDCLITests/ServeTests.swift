@@ -1,5 +1,6 @@
 import Foundation
 import PVDDrivers
+import PVDServer
 import Testing
 
 #if canImport(Glibc)
@@ -32,7 +33,7 @@ struct ServeTests {
         #expect(ready.status == 200)
         let metrics = try #require(serve.get("/metrics"))
         #expect(metrics.status == 200)
-        #expect(metrics.headers.lowercased().contains("content-type: text/plain; version=0.0.4"))
+        #expect(metrics.head.lowercased().contains("content-type: text/plain; version=0.0.4"))
         let text = metrics.body
         #expect(metricValue(text, "pvd_provisioning_duration_seconds_count") == 1, "\(text)")
         #expect(metricValue(text, "pvd_binding_duration_seconds_count") == 1, "\(text)")
@@ -90,7 +91,7 @@ struct ServeTests {
             """)
         let serve = try ServeProcess(pvd, args: ["--config", config, "--listen", "127.0.0.1:\(flagPort)"], port: flagPort)
         #expect(serve.waitUntilReady(), "\(serve.log)")
-        #expect(LoopbackHTTP.get(port: filePort, path: "/healthz") == nil, "the file's address was used over the flag's")
+        #expect(LoopbackHTTPClient.get(port: filePort, path: "/healthz") == nil, "the file's address was used over the flag's")
         let nodes = try pvd.items("nodes").compactMap { $0.path("metadata.name") as? String }
         #expect(nodes == ["from-config"])
         #expect(serve.log.contains("debug"))
