@@ -29,7 +29,9 @@ public struct Daemon: Sendable {
             throw DaemonError("store \(path): cannot create directory \(dir): \(error.localizedDescription)")
         }
         do {
-            store = try SQLiteStore(path: path, fallbackPollInterval: config.pollInterval, logger: logger)
+            // The informer holds every object already: SQLite's own page cache only serves writes
+            // and the watch's reads of recent changes, so it is kept small.
+            store = try SQLiteStore(path: path, fallbackPollInterval: config.pollInterval, cacheMiB: 8, logger: logger)
         } catch {
             throw DaemonError(error.description)
         }

@@ -36,6 +36,9 @@ struct ControllerService: Service, CustomStringConvertible {
                 await loop.run { run in
                     metrics.record(run)
                     let s = run.summary
+                    // A big run (the first over a large store, a bulk apply) leaves freed decode
+                    // buffers in malloc's arenas; give them back so an idle daemon stays small.
+                    if s.writes + s.events >= 1000 || run.keys.contains(Informer.resyncKey) { MemoryTrim.run() }
                     if s.writes > 0 || s.provisioningFailures > 0 || run.error != nil {
                         logger.debug("controller run", metadata: [
                             "pvd.keys": "\(run.keys.count)", "pvd.writes": "\(s.writes)", "pvd.passes": "\(s.passes)",

@@ -33,12 +33,14 @@ public final class SQLiteStore: ObjectStore {
     ///     another process wrote to the file.
     ///   - fallbackPollInterval: while any watch runs and inotify wakes the check on every write
     ///     to the files, how often it checks anyway: only a safety net.
+    ///   - cacheMiB: the page cache of the connection. Bulk work wants it big; a daemon that reads
+    ///     through an informer's cache wants it small, since these pages count in its memory.
     /// - Throws: `.unavailable` when the file is missing (and may not be created), is not a SQLite
     ///   database, belongs to something else or to a newer pvd, or stays locked.
     public init(
         path: String, createIfMissing: Bool = true, busyTimeout: Duration = .seconds(5),
         historyLimit: Int64 = 100_000, pollInterval: Duration = .milliseconds(5),
-        fallbackPollInterval: Duration = .seconds(2),
+        fallbackPollInterval: Duration = .seconds(2), cacheMiB: Int = 64,
         logger: Logger = Logger(label: "pvd.store")
     ) throws(StoreError) {
         self.path = path
@@ -59,7 +61,7 @@ public final class SQLiteStore: ObjectStore {
             // batches. No mmap: mapped pages of the file count in the process's resident memory
             // (a bulk bind of a big store would carry the whole mapping), and the pages a write
             // needs come from the cache or the OS page cache just as well.
-            try db.execute(sql: "PRAGMA cache_size = -65536")
+            try db.execute(sql: "PRAGMA cache_size = -\(max(1, cacheMiB) * 1024)")
             try db.execute(sql: "PRAGMA mmap_size = 0")
             try db.execute(sql: "PRAGMA wal_autocheckpoint = 10000")
             // WAL is a property of the file: a no-op once set, so opening an existing store writes
