@@ -38,7 +38,10 @@ struct LatencyBench: AsyncParsableCommand {
         guard FileManager.default.isExecutableFile(atPath: binary) else { throw BenchError("no pvd binary at \(binary); pass --pvd") }
         let root = URL(fileURLWithPath: workDir).appendingPathComponent("pvd-bench-latency-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: root) }
+        defer {
+            // A store connection closing meanwhile may leave a -wal file behind the first pass.
+            for _ in 0..<3 where FileManager.default.fileExists(atPath: root) { try? FileManager.default.removeItem(atPath: root) }
+        }
         let loadBefore = ProcessStats.loadAverage()
         let errors = root + "/stderr.log"
 
@@ -121,6 +124,8 @@ struct LatencyBench: AsyncParsableCommand {
         // The watcher may trail the last Bound by a moment.
         for _ in 0..<500 where await timeline.reactions().count < count { try await Task.sleep(for: .milliseconds(10)) }
         let reaction = await timeline.reactions()
+        watcher.cancel()
+        _ = await watcher.value
         let metrics = LoopbackHTTPClient.get(port: port, path: "/metrics")?.body ?? ""
         func metric(_ s: String) -> Double { LoopbackHTTPClient.metricValue(metrics, s) ?? 0 }
         let bindCount = metric("pvd_binding_duration_seconds_count"), bindSum = metric("pvd_binding_duration_seconds_sum")
