@@ -1,10 +1,12 @@
 # pvd: two targets do everything on a fresh Debian machine.
 #   make run   installs what is missing, builds pvd, applies the example classes and claims
-#              into a local store and reconciles them.
+#              into a local store (./.pvd) and runs `pvd serve` on it in the foreground
+#              (Ctrl-C stops it; http://127.0.0.1:9108/metrics meanwhile).
 #   make test  installs what is missing, builds, and runs every test.
 
 SWIFT      ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
 RUN_ROOT   ?= $(CURDIR)/.pvd
+RUN_LISTEN ?= 127.0.0.1:9108
 DEB_PACKAGES := libsqlite3-dev sqlite3 pkg-config libmount-dev libblkid-dev e2fsprogs xfsprogs btrfs-progs quota util-linux
 # Debian packages are installed only when missing, and only as root (CI and these VMs run as root).
 APT_GET    := DEBIAN_FRONTEND=noninteractive apt-get
@@ -30,10 +32,8 @@ release: deps
 run: release
 	@mkdir -p $(RUN_ROOT)
 	.build/release/pvd --root $(RUN_ROOT) apply -f deploy/examples/
-	.build/release/pvd --root $(RUN_ROOT) reconcile --once
-	.build/release/pvd --root $(RUN_ROOT) get sc
-	.build/release/pvd --root $(RUN_ROOT) get pv
-	.build/release/pvd --root $(RUN_ROOT) get pvc -A
+	@echo "pvd serve on $(RUN_ROOT); in another shell: PVD_ROOT=$(RUN_ROOT) .build/release/pvd get pvc -A"
+	.build/release/pvd serve --root $(RUN_ROOT) --config deploy/config.yaml --listen $(RUN_LISTEN)
 
 test: build
 	PVD_BIN=$(CURDIR)/.build/debug/pvd $(SWIFT) test

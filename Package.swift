@@ -22,6 +22,9 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", exact: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", exact: "2.4.1"),
     ],
     targets: [
         // Objects, quantities, selectors, validation and the YAML/JSON codec: pure, no I/O.
@@ -66,11 +69,25 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The daemon: informer-driven work loop over the Reconciler, lifecycle, HTTP health and metrics.
+        .target(
+            name: "PVDServer",
+            dependencies: [
+                "PVDModel", "PVDStore", "PVDControllers", "PVDDrivers",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strict
+        ),
         // The kubectl-like commands, printers and manifest handling; `pvd` is a thin `@main` over it.
         .target(
             name: "PVDCLI",
             dependencies: [
-                "PVDModel", "PVDStore", "PVDControllers",
+                "PVDModel", "PVDStore", "PVDControllers", "PVDServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -80,7 +97,7 @@ let package = Package(
         .executableTarget(
             name: "pvd-bench",
             dependencies: [
-                "PVDModel", "PVDStore", "PVDControllers", "PVDDrivers",
+                "PVDModel", "PVDStore", "PVDControllers", "PVDDrivers", "PVDServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -95,6 +112,8 @@ let package = Package(
             dependencies: ["PVDControllers", "PVDStore", "PVDModel"],
             swiftSettings: strict
         ),
-        .testTarget(name: "PVDCLITests", dependencies: ["PVDCLI", "PVDStore", "PVDModel", "PVDDrivers"], swiftSettings: strict),
+        .testTarget(
+            name: "PVDCLITests", dependencies: ["PVDCLI", "PVDStore", "PVDModel", "PVDDrivers", "PVDServer"], swiftSettings: strict),
+        .testTarget(name: "PVDServerTests", dependencies: ["PVDServer"], swiftSettings: strict),
     ]
 )

@@ -1,71 +1,122 @@
+import Foundation
 import GRDB
 import Synchronization
 
-/// Notices commits made by other processes: while at least one watch runs, it reads
-/// `PRAGMA data_version` on a connection of its own every `interval` and bumps the change signal
-/// when the value moves. One poller per store, however many watchers, so an idle daemon pays for
-/// one cheap query per interval rather than one per watcher.
+/// Notices commits made by other processes: while at least one watch runs, a thread of its own
+/// reads `PRAGMA data_version` on a connection of its own whenever the store's files change
+/// (inotify, see `FileChangeWake`) and bumps the change signal when the value moves. One
+/// poller per store, however many watchers.
+///
+/// Without a file change it still checks every `fallbackInterval` (seconds), in case a change
+/// escaped inotify; where inotify cannot be set up it polls every `interval` (milliseconds)
+/// instead, as it did before the wake-up existed.
 final class DataVersionPoller: Sendable {
     private struct State {
         var watchers = 0
-        var task: Task<Void, Never>?
+        var running: Running?
+    }
+
+    /// What stops a running poll thread.
+    private final class Running: Sendable {
+        let wake: FileChangeWake?
+        let stopped = Atomic<Bool>(false)
+        init(wake: FileChangeWake?) { self.wake = wake }
+        func stop() {
+            stopped.store(true, ordering: .releasing)
+            wake?.stop()
+        }
     }
 
     private let state = Mutex(State())
     private let path: String
     private let interval: Duration
+    private let fallbackInterval: Duration
     private let signal: ChangeSignal
 
-    init(path: String, interval: Duration, signal: ChangeSignal) {
+    init(path: String, interval: Duration, fallbackInterval: Duration, signal: ChangeSignal) {
         self.path = path
         self.interval = interval
+        self.fallbackInterval = fallbackInterval
         self.signal = signal
     }
 
-    /// Registers a watcher; the first one starts the poll loop.
+    /// Registers a watcher; the first one starts the poll thread.
     func acquire() {
         state.withLock { s in
             s.watchers += 1
-            if s.task == nil {
-                let (path, interval, signal) = (self.path, self.interval, self.signal)
-                s.task = Task { await Self.poll(path: path, interval: interval, signal: signal) }
+            if s.running == nil {
+                let running = Running(wake: FileChangeWake(databasePath: path))
+                s.running = running
+                let (path, interval, fallback, signal) = (self.path, self.interval, self.fallbackInterval, self.signal)
+                // A thread, not a task: it blocks in poll(2) on the inotify descriptor, which must
+                // not hold one of the few cooperative-pool threads.
+                let thread = Thread { Self.poll(path: path, interval: interval, fallback: fallback, signal: signal, running: running) }
+                thread.name = "pvd.store.poller"
+                thread.start()
             }
         }
     }
 
-    /// Unregisters a watcher; the last one stops the poll loop.
+    /// Unregisters a watcher; the last one stops the poll thread.
     func release() {
-        let task = state.withLock { s -> Task<Void, Never>? in
+        let running = state.withLock { s -> Running? in
             s.watchers -= 1
             guard s.watchers == 0 else { return nil }
-            defer { s.task = nil }
-            return s.task
+            defer { s.running = nil }
+            return s.running
         }
-        task?.cancel()
+        running?.stop()
     }
 
-    private static func poll(path: String, interval: Duration, signal: ChangeSignal) async {
+    private static func poll(path: String, interval: Duration, fallback: Duration, signal: ChangeSignal, running: Running) {
         var config = Configuration()
         config.readonly = true
         var connection: DatabaseQueue?
         var last: Int64?
-        while !Task.isCancelled {
-            // A failed open or read is retried on the next tick rather than ending the loop: a
+        /// Reads data_version; true when it moved (the first reading counts as a move, because a
+        /// commit may have landed between a watcher's last read and this baseline).
+        func check() -> Bool {
+            // A failed open or read is retried on the next wake rather than ending the loop: a
             // watcher must not silently stop seeing other processes' writes.
             if connection == nil { connection = try? DatabaseQueue(path: path, configuration: config) }
-            if let connection,
-               let version = try? connection.inDatabase({ db in
-                   try Int64.fetchOne(db.cachedStatement(sql: "PRAGMA data_version"))
-               }) ?? nil {
-                // data_version changes whenever another connection commits; this one never writes,
-                // so it sees every commit. The first reading also notifies, because a commit may
-                // have landed between a watcher's last read and this baseline.
-                if version != last {
-                    last = version
-                    signal.notify()
+            guard let connection,
+                  let version = try? connection.inDatabase({ db in try Int64.fetchOne(db.cachedStatement(sql: "PRAGMA data_version")) }) ?? nil,
+                  version != last
+            else { return false }
+            // data_version changes whenever another connection commits; this one never writes,
+            // so it sees every commit.
+            last = version
+            signal.notify()
+            return true
+        }
+        let timeout = Int32(clamping: (running.wake == nil ? interval : fallback).milliseconds)
+        while !running.stopped.load(ordering: .acquiring) {
+            _ = check()
+            guard let wake = running.wake else {
+                usleep(UInt32(clamping: interval.milliseconds * 1000))
+                continue
+            }
+            switch wake.wait(timeoutMilliseconds: timeout) {
+            case .stopped: return
+            case .timedOut: continue
+            case .changed:
+                // inotify reports the log's bytes being written, which can be a moment before the
+                // commit is visible (the wal-index header is updated after): look again shortly
+                // when the first look finds nothing, rather than wait for the next write.
+                if check() { continue }
+                for pause: UInt32 in [200, 1000, 4000, 16000] {
+                    usleep(pause)
+                    if check() { break }
                 }
             }
-            try? await Task.sleep(for: interval)
         }
+    }
+}
+
+extension Duration {
+    /// Whole milliseconds, at least 1.
+    var milliseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return max(1, seconds * 1000 + attoseconds / 1_000_000_000_000_000)
     }
 }

@@ -9,7 +9,8 @@ import PVDModel
 /// locks serialise their writes, every write transaction begins `IMMEDIATE` so a compare-and-swap
 /// never reads a snapshot it cannot then write, and a busy timeout makes a writer wait for another
 /// process's transaction instead of failing at once. Watchers see writes of this process at once and
-/// writes of other processes within a few milliseconds (`PRAGMA data_version`).
+/// writes of other processes within a millisecond or so (inotify on the files wakes a
+/// `PRAGMA data_version` check; see `DataVersionPoller`).
 public final class SQLiteStore: ObjectStore {
     /// The file this store reads and writes, as given to `init`.
     public let path: String
@@ -27,18 +28,24 @@ public final class SQLiteStore: ObjectStore {
     ///     with `.unavailable` "database is locked".
     ///   - historyLimit: how many revisions of change history `watch` can replay; older ones are
     ///     compacted away as writes go on.
-    ///   - pollInterval: while any watch runs, how often the store checks (one `PRAGMA data_version`
-    ///     query, shared by all watchers) whether another process wrote to the file.
+    ///   - pollInterval: while any watch runs and the files cannot be watched with inotify, how
+    ///     often the store checks (one `PRAGMA data_version` query, shared by all watchers) whether
+    ///     another process wrote to the file.
+    ///   - fallbackPollInterval: while any watch runs and inotify wakes the check on every write
+    ///     to the files, how often it checks anyway: only a safety net.
+    ///   - cacheMiB: the page cache of the connection. Bulk work wants it big; a daemon that reads
+    ///     through an informer's cache wants it small, since these pages count in its memory.
     /// - Throws: `.unavailable` when the file is missing (and may not be created), is empty, is not
     ///   a SQLite database, belongs to something else or to a newer pvd, or stays locked.
     public init(
         path: String, createIfMissing: Bool = true, busyTimeout: Duration = .seconds(5),
         historyLimit: Int64 = 100_000, pollInterval: Duration = .milliseconds(5),
+        fallbackPollInterval: Duration = .seconds(2), cacheMiB: Int = 64,
         logger: Logger = Logger(label: "pvd.store")
     ) throws(StoreError) {
         self.path = path
         self.historyLimit = max(1, historyLimit)
-        self.poller = DataVersionPoller(path: path, interval: pollInterval, signal: signal)
+        self.poller = DataVersionPoller(path: path, interval: pollInterval, fallbackInterval: fallbackPollInterval, signal: signal)
         self.logger = logger
         if !createIfMissing && !FileManager.default.fileExists(atPath: path) {
             throw StoreError(.unavailable, "store \(path): no such file")
@@ -55,7 +62,7 @@ public final class SQLiteStore: ObjectStore {
             // batches. No mmap: mapped pages of the file count in the process's resident memory
             // (a bulk bind of a big store would carry the whole mapping), and the pages a write
             // needs come from the cache or the OS page cache just as well.
-            try db.execute(sql: "PRAGMA cache_size = -65536")
+            try db.execute(sql: "PRAGMA cache_size = -\(max(1, cacheMiB) * 1024)")
             try db.execute(sql: "PRAGMA mmap_size = 0")
             try db.execute(sql: "PRAGMA wal_autocheckpoint = 10000")
             // Debian builds SQLite with secure_delete on: every deleted or rewritten row is zeroed

@@ -1,0 +1,85 @@
+import ArgumentParser
+import Logging
+import PVDServer
+
+extension PVD {
+    /// `pvd serve`: runs the controllers continuously, with health and metrics over HTTP.
+    struct Serve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run the controllers continuously, with /healthz, /readyz and /metrics over HTTP.",
+            discussion: """
+                Settings come from flags, then the config file, then PVD_ROOT, PVD_STORE, PVD_NODE and \
+                PVD_ALLOWED_ROOTS, then defaults. SIGTERM or SIGINT stops it gracefully.
+                """)
+
+        @OptionGroup var global: GlobalOptions
+
+        @Option(help: ArgumentHelp("The YAML config file (default \(ServerConfig.defaultPath); a missing default file is fine).", valueName: "file"))
+        var config: String?
+
+        @Option(help: ArgumentHelp("Where the HTTP endpoint listens (default 127.0.0.1:9108).", valueName: "host:port"))
+        var listen: String?
+
+        @Option(name: .customLong("log-level"), help: ArgumentHelp("trace, debug, info, notice, warning, error or critical (default info).", valueName: "level"))
+        var logLevel: String?
+
+        @Option(name: .customLong("allowed-roots"), help: ArgumentHelp("Further directories a hostPath class's basePath may be in, colon-separated.", valueName: "dirs"))
+        var allowedRoots: String?
+
+        @Option(name: .customLong("resync-interval"), help: ArgumentHelp("How often every object is looked at again (default 5m).", valueName: "duration"))
+        var resyncInterval: String?
+
+        @Option(name: .customLong("poll-interval"), help: ArgumentHelp("Safety-net check for other processes' writes when no file change woke the daemon (default 2s).", valueName: "duration"))
+        var pollInterval: String?
+
+        @Option(name: .customLong("orphan-grace"), help: ArgumentHelp("How long an unclaimed leftover may stay before recovery removes it.", valueName: "duration"))
+        var orphanGrace: String?
+
+        func run() async throws {
+            try await runReportingErrors {
+                let settings = try resolvedConfig()
+                LoggingSystem.bootstrap { label in
+                    var handler = StreamLogHandler.standardError(label: label)
+                    handler.logLevel = settings.logLevel
+                    return handler
+                }
+                var logger = Logger(label: "pvd.serve")
+                logger.logLevel = settings.logLevel
+                let daemon: Daemon
+                do {
+                    daemon = try Daemon(config: settings, logger: logger)
+                } catch {
+                    throw CLIError("\(error)")
+                }
+                try await daemon.run()
+            }
+        }
+
+        /// Flags over the config file over the environment over defaults, each source checked on
+        /// its own so an error names where the bad value came from.
+        func resolvedConfig() throws -> ServerConfig {
+            let flags = ServerSettings(
+                root: global.root, store: global.store, node: global.node, listen: listen, logLevel: logLevel,
+                allowedRoots: allowedRoots.map { $0.split(separator: ":").map(String.init) },
+                resyncInterval: resyncInterval, pollInterval: pollInterval, orphanGrace: orphanGrace)
+            do {
+                let path = config ?? ServerConfig.defaultPath
+                let file = try ServerSettings.load(file: path, required: config != nil)
+                _ = try file.resolve(source: { "config \(path): field \($0)" })
+                _ = try flags.resolve(source: { "--\(Self.flagName($0))" })
+                return try flags.overriding(file).overriding(.environment()).resolve()
+            } catch {
+                throw CLIError("\(error)")
+            }
+        }
+
+        /// "resyncInterval" → "resync-interval".
+        static func flagName(_ field: String) -> String {
+            var out = ""
+            for ch in field {
+                if ch.isUppercase { out += "-" + ch.lowercased() } else { out.append(ch) }
+            }
+            return out
+        }
+    }
+}

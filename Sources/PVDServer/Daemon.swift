@@ -1,0 +1,96 @@
+import Foundation
+import Logging
+import PVDControllers
+import PVDDrivers
+import PVDModel
+import PVDStore
+import ServiceLifecycle
+import UnixSignals
+
+/// `pvd serve`: the informer, the controller loop over the `Reconciler`, a resync timer, the
+/// HTTP endpoint and systemd readiness, as services of one `ServiceGroup` that shuts down
+/// gracefully on SIGTERM or SIGINT (the controller run in hand is finished first).
+public struct Daemon: Sendable {
+    public let config: ServerConfig
+    public let store: any ObjectStore
+    public let metrics = DaemonMetrics()
+    let logger: Logger
+    let loop: ControllerLoop
+
+    /// Opens the store (creating it and its directory if missing) and makes this node's drivers.
+    public init(config: ServerConfig, logger: Logger) throws(DaemonError) {
+        self.config = config
+        self.logger = logger
+        let path = config.storePath
+        let dir = (path as NSString).deletingLastPathComponent
+        do {
+            if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+        } catch {
+            throw DaemonError("store \(path): cannot create directory \(dir): \(error.localizedDescription)")
+        }
+        do {
+            // The informer holds every object already: SQLite's own page cache only serves writes
+            // and the watch's reads of recent changes, so it is kept small.
+            store = try SQLiteStore(path: path, fallbackPollInterval: config.pollInterval, cacheMiB: 8, logger: logger)
+        } catch {
+            throw DaemonError(error.description)
+        }
+        let node = config.node ?? Self.hostname()
+        let drivers: [any VolumeDriver]
+        do {
+            drivers = try StandardDrivers.make(root: config.root, allowedRoots: config.allowedRoots, logger: logger)
+        } catch {
+            throw DaemonError("root \(config.root): \(error.message)")
+        }
+        let pods: PodVolumeTree
+        do {
+            pods = try PodVolumeTree(root: config.root)
+        } catch {
+            throw DaemonError("root \(config.root): \(error.message)")
+        }
+        var reconciler = Reconciler(store: store, agent: NodeAgent(nodeName: node, drivers: drivers, pods: pods), logger: logger)
+        if let grace = config.orphanGrace { reconciler.orphanGrace = grace }
+        loop = ControllerLoop(reconciler: reconciler, informer: Informer(store: store, logger: logger), queue: WorkQueue())
+    }
+
+    /// Runs until SIGTERM or SIGINT; returns once every service has stopped. Throws when a
+    /// service fails (the store becomes unusable at start, the address is taken).
+    public func run() async throws {
+        let listening = StartSignal()
+        let http = HealthEndpoint.application(
+            listen: config.listen, store: store, informer: loop.informer, queue: loop.queue, metrics: metrics,
+            listening: listening, logger: logger)
+        // Graceful shutdown stops them in reverse order, each after the one below it has ended:
+        // readiness (STOPPING=1) first, the informer last, so the controller run in hand still
+        // has its cache. A service that ends on its own is finished with; one that fails ends
+        // the daemon.
+        typealias Configured = ServiceGroupConfiguration.ServiceConfiguration
+        let services: [Configured] = [
+            Configured(service: InformerService(informer: loop.informer, loop: loop), successTerminationBehavior: .gracefullyShutdownGroup),
+            Configured(service: ControllerService(loop: loop, metrics: metrics, logger: logger), successTerminationBehavior: .gracefullyShutdownGroup),
+            Configured(service: ResyncService(interval: config.resyncInterval, loop: loop, logger: logger), successTerminationBehavior: .ignore),
+            Configured(service: http, successTerminationBehavior: .gracefullyShutdownGroup),
+            Configured(service: ReadinessService(informer: loop.informer, listening: listening, listen: config.listen, logger: logger), successTerminationBehavior: .ignore),
+        ]
+        logger.info("starting", metadata: [
+            "pvd.store": "\(config.storePath)", "pvd.root": "\(config.root)", "pvd.node": "\(loop.reconciler.agent.nodeName)",
+            "pvd.listen": "\(config.listen)",
+        ])
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: services,
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+        logger.info("stopped")
+    }
+
+    static func hostname() -> String {
+        ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "localhost"
+    }
+}
+
+/// Why the daemon could not start.
+public struct DaemonError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}

@@ -1,0 +1,56 @@
+import Logging
+
+/// Everything `pvd serve` is configured with, resolved: defaults filled in, every value checked.
+public struct ServerConfig: Sendable, Equatable {
+    /// The config file read when `--config` is not given; a missing one is fine.
+    public static let defaultPath = "/etc/pvd/config.yaml"
+
+    /// Where pvd keeps what it makes (hostpath/, images/, mounts/, state.db).
+    public var root = "/var/lib/pvd"
+    /// The SQLite store; nil means `<root>/state.db`.
+    public var store: String?
+    /// This node's name; nil means the hostname.
+    public var node: String?
+    /// Where the HTTP endpoint listens.
+    public var listen = ListenAddress(host: "127.0.0.1", port: 9108)
+    public var logLevel: Logger.Level = .info
+    /// Further directories a hostPath class's basePath may be in, besides the root.
+    public var allowedRoots: [String] = []
+    /// How often every object is looked at again even if nothing changed.
+    public var resyncInterval: Duration = .seconds(300)
+    /// How often the store is checked for other processes' writes when no file change woke it:
+    /// a safety net under the inotify wake-up.
+    public var pollInterval: Duration = .seconds(2)
+    /// How long an unclaimed leftover may stay before recovery removes it (the reconciler's
+    /// `--orphan-grace`); nil keeps the reconciler's default.
+    public var orphanGrace: Duration?
+
+    public init() {}
+
+    /// The store path: `store`, or `<root>/state.db`.
+    public var storePath: String {
+        store ?? (root.hasSuffix("/") ? root + "state.db" : root + "/state.db")
+    }
+}
+
+/// A host and port to listen on, "127.0.0.1:9108" or "[::1]:9108".
+public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
+    public var host: String
+    public var port: Int
+
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
+    /// Parses "host:port"; nil for anything else.
+    public init?(_ text: String) {
+        guard let colon = text.lastIndex(of: ":") else { return nil }
+        var host = String(text[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty, let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else { return nil }
+        self.init(host: host, port: port)
+    }
+
+    public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+}

@@ -1,0 +1,280 @@
+import ArgumentParser
+import Foundation
+import PVDModel
+import PVDServer
+import PVDStore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `pvd-bench latency`: a running `pvd serve`, and N times `pvd apply -f claim.yaml` in one
+/// process followed by `pvd wait pvc/NAME --for=phase=Bound` in another, as a user would. Then
+/// an idle daemon holding many objects: its resident memory and CPU time.
+struct LatencyBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "latency", abstract: "Time apply → Bound against a running pvd serve, then measure it idle with many objects.")
+
+    @Option(help: "How many claims to apply and wait for, one after another.")
+    var count = 200
+
+    @Option(help: "The pvd binary (default: the one beside pvd-bench).")
+    var pvd: String?
+
+    @Option(help: "Objects (half PVs, half claims) loaded for the idle measurement; 0 skips it.")
+    var idleObjects = 10_000
+
+    @Option(help: "Seconds the idle daemon is watched.")
+    var idleSeconds = 30
+
+    @Option(help: "Directory under which the benchmark makes its root.")
+    var workDir = "/var/tmp"
+
+    @Option(help: "Where to write the JSON results (default bench-results/latency-N.json).")
+    var json: String?
+
+    func run() async throws {
+        let binary = pvd ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("pvd").path
+        guard FileManager.default.isExecutableFile(atPath: binary) else { throw BenchError("no pvd binary at \(binary); pass --pvd") }
+        let root = URL(fileURLWithPath: workDir).appendingPathComponent("pvd-bench-latency-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        defer {
+            // A store connection closing meanwhile may leave a -wal file behind the first pass.
+            for _ in 0..<3 where FileManager.default.fileExists(atPath: root) { try? FileManager.default.removeItem(atPath: root) }
+        }
+        let loadBefore = ProcessStats.loadAverage()
+        let errors = root + "/stderr.log"
+
+        // The class, then the daemon on a free port, with an empty config file so nothing on
+        // this machine's /etc/pvd changes the run.
+        try Data("""
+            apiVersion: storage.k8s.io/v1
+            kind: StorageClass
+            metadata: {name: bench}
+            provisioner: pvd.io/hostpath
+            reclaimPolicy: Delete
+            """.utf8).write(to: URL(fileURLWithPath: root + "/class.yaml"))
+        try Data().write(to: URL(fileURLWithPath: root + "/config.yaml"))
+        guard try ChildProcess.run([binary, "apply", "--root", root, "-f", root + "/class.yaml"], stderrPath: errors) == 0 else {
+            throw BenchError("pvd apply of the class failed: \(tail(errors))")
+        }
+        let port = try freePort()
+        let daemon = try ChildProcess.spawn(
+            [binary, "serve", "--root", root, "--config", root + "/config.yaml", "--listen", "127.0.0.1:\(port)", "--log-level", "warning"],
+            stderrPath: root + "/serve.log")
+        var daemonStatus: Int32?
+        defer {
+            if daemonStatus == nil {
+                kill(daemon, SIGKILL)
+                _ = ChildProcess.wait(daemon)
+            }
+        }
+        try await waitReady(port: port, daemon: daemon, log: root + "/serve.log")
+
+        // Watch the claims from here too: the same inotify wake-up tells this process when each
+        // apply committed and when the daemon wrote it Bound.
+        let store = try SQLiteStore(path: root + "/state.db", createIfMissing: false)
+        let timeline = Timeline()
+        let watcher = Task {
+            do {
+                for try await e in store.watch([.persistentVolumeClaim], after: try await store.currentRevision()) {
+                    guard case .persistentVolumeClaim(let c) = e.object else { continue }
+                    await timeline.saw(c.metadata.name, bound: c.phase == .bound, at: ContinuousClock.now)
+                }
+            } catch {}
+        }
+        defer { watcher.cancel() }
+
+        // CLI start-up alone.
+        var startup: [Double] = []
+        for _ in 0..<50 {
+            let t = ContinuousClock.now
+            _ = try ChildProcess.run([binary, "version"])
+            startup.append(seconds(ContinuousClock.now - t))
+        }
+
+        for i in 0..<count {
+            try Data("""
+                apiVersion: v1
+                kind: PersistentVolumeClaim
+                metadata: {name: claim-\(i)}
+                spec:
+                  storageClassName: bench
+                  accessModes: [ReadWriteOnce]
+                  resources: {requests: {storage: 1Gi}}
+                """.utf8).write(to: URL(fileURLWithPath: "\(root)/claim-\(i).yaml"))
+        }
+        var total: [Double] = [], apply: [Double] = [], wait: [Double] = []
+        for i in 0..<count {
+            let t0 = ContinuousClock.now
+            guard try ChildProcess.run([binary, "apply", "--root", root, "-f", "\(root)/claim-\(i).yaml"], stderrPath: errors) == 0 else {
+                throw BenchError("pvd apply claim-\(i) failed: \(tail(errors))")
+            }
+            let t1 = ContinuousClock.now
+            guard try ChildProcess.run(
+                [binary, "wait", "--root", root, "pvc/claim-\(i)", "--for=phase=Bound", "--timeout", "60s"], stderrPath: errors) == 0
+            else {
+                throw BenchError("pvd wait claim-\(i) failed: \(tail(errors))")
+            }
+            let t2 = ContinuousClock.now
+            total.append(seconds(t2 - t0))
+            apply.append(seconds(t1 - t0))
+            wait.append(seconds(t2 - t1))
+        }
+        // The watcher may trail the last Bound by a moment.
+        for _ in 0..<500 where await timeline.reactions().count < count { try await Task.sleep(for: .milliseconds(10)) }
+        let reaction = await timeline.reactions()
+        watcher.cancel()
+        _ = await watcher.value
+        let metrics = LoopbackHTTPClient.get(port: port, path: "/metrics")?.body ?? ""
+        func metric(_ s: String) -> Double { LoopbackHTTPClient.metricValue(metrics, s) ?? 0 }
+        let bindCount = metric("pvd_binding_duration_seconds_count"), bindSum = metric("pvd_binding_duration_seconds_sum")
+        let provCount = metric("pvd_provisioning_duration_seconds_count"), provSum = metric("pvd_provisioning_duration_seconds_sum")
+
+        // Idle with many objects.
+        var idle: [String: Any] = [:]
+        if idleObjects > 0 {
+            idle = try await measureIdle(store: store, daemon: daemon, port: port)
+        }
+
+        kill(daemon, SIGTERM)
+        var status: Int32?
+        for _ in 0..<6000 {
+            status = ChildProcess.hasExited(daemon)
+            if status != nil { break }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        daemonStatus = status
+        let loadAfter = ProcessStats.loadAverage()
+
+        let result: [String: Any] = [
+            "benchmark": "latency", "count": count, "pvd": binary,
+            "total_median_ms": ms(Measure.median(total)), "total_p99_ms": ms(p99(total)),
+            "apply_median_ms": ms(Measure.median(apply)), "wait_median_ms": ms(Measure.median(wait)),
+            "cli_startup_median_ms": ms(Measure.median(startup)), "cli_startup_p99_ms": ms(p99(startup)),
+            "reaction_median_ms": ms(Measure.median(reaction)), "reaction_p99_ms": ms(p99(reaction)),
+            "daemon_binding_mean_ms": bindCount > 0 ? bindSum / bindCount * 1000 : 0, "daemon_binding_count": bindCount,
+            "daemon_provisioning_mean_ms": provCount > 0 ? provSum / provCount * 1000 : 0,
+            "idle": idle, "daemon_exit_status": status.map { Int($0) } ?? -1,
+            "load_average_before": loadBefore, "load_average_after": loadAfter,
+        ]
+        print("""
+            pvd-bench latency  N=\(count)  pvd=\(binary)
+            load average before: \(loadBefore)   after: \(loadAfter)
+            what                                          median        p99
+            apply → Bound, whole (two CLI processes)  \(fmt(Measure.median(total)))  \(fmt(p99(total)))
+              pvd apply process                       \(fmt(Measure.median(apply)))  \(fmt(p99(apply)))
+              pvd wait process                        \(fmt(Measure.median(wait)))  \(fmt(p99(wait)))
+            CLI start-up (pvd version)                \(fmt(Measure.median(startup)))  \(fmt(p99(startup)))
+            daemon reaction (commit seen → Bound seen) \(fmt(Measure.median(reaction)))  \(fmt(p99(reaction)))
+            daemon histograms: binding mean \(String(format: "%.2f", bindCount > 0 ? bindSum / bindCount * 1000 : 0)) ms over \(Int(bindCount)), \
+            provisioning mean \(String(format: "%.2f", provCount > 0 ? provSum / provCount * 1000 : 0)) ms over \(Int(provCount))
+            """)
+        if !idle.isEmpty {
+            print("""
+                idle daemon, \(idle["objects"] ?? 0) objects: RSS \(idle["rss_mib"] ?? 0) MiB (peak \(idle["peak_rss_mib"] ?? 0) MiB), \
+                CPU \(idle["cpu_seconds"] ?? 0) s over \(idleSeconds) s
+                """)
+        }
+        print("daemon exit status after SIGTERM: \(status.map { "\($0)" } ?? "did not exit")")
+        let path = json ?? "bench-results/latency-\(count).json"
+        try ResultFile.write(result, to: path)
+        print("wrote \(path)")
+        if status != 0 { throw ExitCode(1) }
+    }
+
+    /// Loads `idleObjects` objects (the bind benchmark's mix), lets the daemon settle, then
+    /// watches its memory and CPU time for `idleSeconds`.
+    private func measureIdle(store: SQLiteStore, daemon: pid_t, port: Int) async throws -> [String: Any] {
+        var gen = BindWorkload(seed: 42)
+        let (classes, volumes, claims) = gen.make(count: idleObjects / 2)
+        var objects: [AnyResource] = classes.map { .storageClass($0) }
+        objects += volumes.map { Defaulting.forCreate(.persistentVolume($0)) }
+        objects += claims.map { Defaulting.forCreate(.persistentVolumeClaim($0)) }
+        var i = 0
+        while i < objects.count {
+            let batch = objects[i..<min(i + 1000, objects.count)].map { StoreWrite.create($0) }
+            _ = try await store.commit(batch)
+            i += batch.count
+        }
+        // Settled: the store's revision has not moved for 3 s and the queue is empty.
+        var last: Int64 = -1, still = 0
+        for _ in 0..<1200 {
+            try await Task.sleep(for: .milliseconds(250))
+            let r = try await store.currentRevision()
+            let depth = LoopbackHTTPClient.get(port: port, path: "/metrics").flatMap {
+                LoopbackHTTPClient.metricValue($0.body, "pvd_workqueue_depth")
+            } ?? 1
+            still = r == last && depth == 0 ? still + 1 : 0
+            last = r
+            if still >= 12 { break }
+        }
+        let bound = try await store.list(PersistentVolumeClaim.self, namespace: nil, selector: nil).items.filter { $0.phase == .bound }.count
+        let cpu0 = ProcessStats.cpuSeconds(daemon)
+        try await Task.sleep(for: .seconds(idleSeconds))
+        let cpu1 = ProcessStats.cpuSeconds(daemon)
+        let mem = ProcessStats.memoryMiB(daemon)
+        return [
+            "objects": objects.count, "claims_bound": bound, "rss_mib": (mem.rss * 10).rounded() / 10,
+            "peak_rss_mib": (mem.peak * 10).rounded() / 10, "cpu_seconds": ((cpu1 - cpu0) * 100).rounded() / 100,
+            "seconds": idleSeconds,
+        ]
+    }
+
+    private func waitReady(port: Int, daemon: pid_t, log: String) async throws {
+        for _ in 0..<3000 {
+            if let status = ChildProcess.hasExited(daemon) { throw BenchError("pvd serve exited with \(status): \(tail(log))") }
+            if LoopbackHTTPClient.get(port: port, path: "/readyz")?.status == 200 { return }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw BenchError("pvd serve never became ready: \(tail(log))")
+    }
+
+    private func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let ok = withUnsafeMutablePointer(to: &addr) { p in
+            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
+        }
+        guard fd >= 0, ok else { throw BenchError("no free port: errno \(errno)") }
+        return Int(UInt16(bigEndian: addr.sin_port))
+    }
+
+    private func tail(_ path: String) -> String {
+        String(((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").suffix(2000))
+    }
+
+    private func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
+    private func ms(_ s: Double) -> Double { (s * 100_000).rounded() / 100 }
+    private func fmt(_ s: Double) -> String { String(format: "%8.2f ms", s * 1000) }
+    private func p99(_ xs: [Double]) -> Double {
+        guard !xs.isEmpty else { return 0 }
+        let s = xs.sorted()
+        return s[min(s.count - 1, Int((Double(s.count) * 0.99).rounded(.up)) - 1)]
+    }
+}
+
+/// When this process saw each claim first, and first Bound.
+actor Timeline {
+    private var added: [String: ContinuousClock.Instant] = [:]
+    private var bound: [String: ContinuousClock.Instant] = [:]
+
+    func saw(_ name: String, bound isBound: Bool, at t: ContinuousClock.Instant) {
+        if added[name] == nil { added[name] = t }
+        if isBound && bound[name] == nil { bound[name] = t }
+    }
+
+    /// Seconds from first seen to first seen Bound, per claim that got there.
+    func reactions() -> [Double] {
+        bound.compactMap { name, b in
+            added[name].map { a in
+                let d = b - a
+                return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+            }
+        }
+    }
+}
