@@ -1,3 +1,4 @@
+import Logging
 import PVDModel
 import PVDStore
 
