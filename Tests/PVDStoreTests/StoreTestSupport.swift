@@ -51,7 +51,10 @@ actor EventCollector {
     func fail(_ e: any Error) { failure = e }
 
     /// Waits until `count` events arrived (or the watch failed), for at most `timeout`.
-    func waitFor(count: Int, timeout: Duration = .seconds(10)) async -> [WatchEvent] {
+    /// The timeout bounds a hang, it is no speed check: the whole suite runs in one process on
+    /// two cores, and the CLI and driver tests beside these block the cooperative threads while
+    /// they wait for their child processes, for many seconds under load.
+    func waitFor(count: Int, timeout: Duration = .seconds(120)) async -> [WatchEvent] {
         let deadline = ContinuousClock.now + timeout
         while events.count < count, failure == nil, ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(2))
