@@ -1,6 +1,7 @@
 import Logging
 import PVDDrivers
 import PVDModel
+import PVDStore
 
 /// The event reason the publisher reports a volume it cannot make reachable with, as the kubelet does.
 public enum PublisherReason {
@@ -26,8 +27,17 @@ extension Reconciler {
             return
         }
         defer { withExtendedLifetime(held) {} }
+        // The Pods as stored now, not as the pass's snapshot (read before the lock) saw them:
+        // another process may have published a Pod created since, which is not an orphan.
+        let allPods: [Pod]
+        do {
+            allPods = try await store.list(Pod.self, namespace: nil, selector: nil).items
+        } catch {
+            logger.warning("pods not listed", metadata: ["pvd.error": "\(error.message)"])
+            return
+        }
         let node = agent.nodeName
-        let live = Set(snapshot.pods.filter { PodPublishing.isLive($0) && $0.spec.nodeName == node }.compactMap(\.metadata.uid))
+        let live = Set(allPods.filter { PodPublishing.isLive($0) && $0.spec.nodeName == node }.compactMap(\.metadata.uid))
 
         // 1. Orphans: every pod directory whose uid is no live Pod of this node.
         do {
@@ -61,8 +71,10 @@ extension Reconciler {
             logger.warning("pods directory unreadable", metadata: ["pvd.path": "\(tree.podsDir)", "pvd.error": "\(error.message)"])
             return
         }
+        // Pods the snapshot has not seen wait for the next pass, which will have their claims too.
+        let known = Set(snapshot.pods.compactMap(\.metadata.uid))
         let plan = PodPublishing.plan(
-            pods: snapshot.pods, claims: snapshot.claims, volumes: snapshot.volumes, node: node, published: published,
+            pods: allPods.filter { known.contains($0.metadata.uid ?? "") }, claims: snapshot.claims, volumes: snapshot.volumes, node: node, published: published,
             onThisNode: { agent.owns($0) || $0.spec.nodeAffinity?.required == nil },
             provisionedByLoop: { $0.metadata.annotation(Annotations.provisionedBy) == "pvd.io/loop" })
 
@@ -82,12 +94,12 @@ extension Reconciler {
         }
 
         // 4. Publish; report refusals and failures on the Pod.
-        let pods = Dictionary(snapshot.pods.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
+        let pods = Dictionary(allPods.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
         for p in plan.publications {
             let meta: Logger.Metadata = ["pvd.pod": "\(p.podKey)", "pvd.pvc": "\(p.claimName)", "pvd.pv": "\(p.volumeName)"]
             do {
                 let outcome = p.block
-                    ? try tree.publishDevice(podUID: p.podUID, claim: p.claimName, source: p.source, readOnly: p.readOnly)
+                    ? try tree.publishDevice(podUID: p.podUID, claim: p.claimName, source: p.source, readOnly: p.readOnly, mounts: mounts)
                     : try tree.publishDirectory(podUID: p.podUID, claim: p.claimName, source: p.source, readOnly: p.readOnly,
                                                 sourceMustBeMounted: p.sourceMustBeMounted, mounts: mounts)
                 guard outcome != .unchanged else { continue }

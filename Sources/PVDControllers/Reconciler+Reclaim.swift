@@ -12,7 +12,8 @@ extension Reconciler {
     /// A failed delete or recycle leaves the volume Failed with the reason in `status.message`
     /// and a Warning event; the next run tries again, and a success then deletes it or makes it
     /// Available, as Kubernetes retries Failed volumes on every sync. Each volume is worked on at
-    /// most once per run (`attempted`).
+    /// most once per run (`attempted`). A volume still mounted under `<root>/pods` (unpublishing
+    /// failed) is skipped until a later pass finds it gone (`stillPublished`).
     func reclaim(
         snapshot: inout Snapshot, recorder: inout EventRecorder, summary: inout ReconcileSummary, attempted: inout Set<String>
     ) async throws {
@@ -21,6 +22,7 @@ extension Reconciler {
         let candidates = snapshot.volumes.values.filter {
             $0.phase == .released || $0.phase == .failed || $0.metadata.deletionTimestamp != nil
         }.sorted { $0.metadata.name < $1.metadata.name }
+        var mounts: [MountInfoEntry]?
         for pv in candidates {
             let decision = ReclaimDecision.decide(pv, provisioners: provisioners, nodeName: agent.nodeName)
             switch decision {
@@ -39,6 +41,10 @@ extension Reconciler {
             // switched it to Retain (or rebound it) while this pass was busy.
             guard let current = try? await store.get(PersistentVolume.self, namespace: nil, name: pv.metadata.name),
                   current.metadata.resourceVersion == pv.metadata.resourceVersion else { continue }
+            if let reason = stillPublished(current, table: &mounts) {
+                logger.warning("volume not reclaimed: a Pod still has it", metadata: ["pvd.pv": "\(pv.metadata.name)", "pvd.reason": "\(reason)"])
+                continue
+            }
             switch decision {
             case .delete(let provisioner):
                 guard let driver = agent.driver(for: provisioner) else { continue }

@@ -5,9 +5,15 @@ import Glibc
 extension LibMountMounter {
     public func bind(source: String, target: String, readOnly: Bool) throws(DriverError) {
         try mount(source: source, target: target, fsType: nil, options: ["bind"])
-        guard readOnly else { return }
         do {
-            try remount(target: target, readOnly: true)
+            // A bind of a mount in a shared peer group joins that group: a mount made later
+            // inside the volume would show up in the Pod, and one made inside the Pod's path
+            // would show up in the volume and at every other Pod's bind. The kubelet's default
+            // (mountPropagation: None) is a private bind; so is ours. Per bind, not once for
+            // <root>/pods: that would add a mount of its own to keep (and remake after a reboot)
+            // and would not cover a bind made while it is missing.
+            try makePrivate(target)
+            if readOnly { try remount(target: target, readOnly: true) }
         } catch {
             // Never leave a writable bind where a read-only one was asked for.
             _ = try? unmount(exactly: target)
@@ -20,15 +26,32 @@ extension LibMountMounter {
         // (inherited from the source's mount), or it would silently lose nosuid or nodev.
         var info = statvfs()
         guard statvfs(target, &info) == 0 else { throw DriverError.system("statvfs", target, errno: errno) }
-        // statvfs's ST_NOSUID, ST_NODEV, ST_NOEXEC, ST_NOATIME, ST_NODIRATIME and ST_RELATIME
-        // are the MS_* bits of the same names (the kernel builds f_flag from the mount flags).
-        let kept: UInt = 0x2 | 0x4 | 0x8 | 0x400 | 0x800 | 0x1000
-        var flags = UInt(MS_REMOUNT | MS_BIND) | (info.f_flag & kept)
+        var flags = UInt(MS_REMOUNT | MS_BIND)
+        for (st, ms) in Self.keptFlags where info.f_flag & st != 0 { flags |= ms }
         if readOnly { flags |= UInt(MS_RDONLY) }
         guard Glibc.mount(nil, target, nil, flags, nil) == 0 else {
             let e = errno
             throw DriverError(Self.code(forErrno: e),
                               "remount \(target) \(readOnly ? "read-only" : "read-write"): \(String(cString: strerror(e))) (errno \(e))", errno: e)
+        }
+    }
+
+    /// statvfs's ST_* flags and the mount(2) MS_* flags they come from. Most share their bit,
+    /// but not all: ST_RELATIME is 0x1000, which as a mount flag is MS_BIND; MS_RELATIME is 1<<21.
+    static let keptFlags: [(st: UInt, ms: UInt)] = [
+        (0x2, UInt(MS_NOSUID)),        // ST_NOSUID
+        (0x4, UInt(MS_NODEV)),         // ST_NODEV
+        (0x8, UInt(MS_NOEXEC)),        // ST_NOEXEC
+        (0x400, UInt(MS_NOATIME)),     // ST_NOATIME
+        (0x800, UInt(MS_NODIRATIME)),  // ST_NODIRATIME
+        (0x1000, UInt(MS_RELATIME)),   // ST_RELATIME
+    ]
+
+    /// Makes the mount at `target` private (MS_PRIVATE): it neither sends nor receives mount events.
+    func makePrivate(_ target: String) throws(DriverError) {
+        guard Glibc.mount(nil, target, nil, UInt(MS_PRIVATE), nil) == 0 else {
+            let e = errno
+            throw DriverError(Self.code(forErrno: e), "make \(target) private: \(String(cString: strerror(e))) (errno \(e))", errno: e)
         }
     }
 

@@ -9,6 +9,11 @@ public struct MountInfoEntry: Sendable, Hashable {
     public var mountPoint: String
     public var fsType: String
     public var source: String
+    /// The filesystem's device, as mountinfo's `major:minor` field gives it (`makedev`).
+    public var device: UInt64 = 0
+    /// The directory of that filesystem the mount shows (`/` for a whole filesystem, the bound
+    /// directory's path inside its filesystem for a bind mount).
+    public var root: String = "/"
     /// Per-mount options (field 6) and superblock options (after the fsType and source),
     /// together: XFS and ext4 list their quota options among the latter.
     public var options: [String]
@@ -39,9 +44,19 @@ public enum MountTable {
         if fields.count > dash + 3 {
             options += fields[dash + 3].split(separator: ",").map(String.init)
         }
+        let numbers = fields[2].split(separator: ":")
+        var device: UInt64 = 0
+        if numbers.count == 2, let major = UInt64(numbers[0]), let minor = UInt64(numbers[1]) {
+            device = makeDevice(major: major, minor: minor)
+        }
         return MountInfoEntry(
             id: id, mountPoint: unescape(fields[4]), fsType: String(fields[dash + 1]),
-            source: unescape(fields[dash + 2]), options: options)
+            source: unescape(fields[dash + 2]), device: device, root: unescape(fields[3]), options: options)
+    }
+
+    /// glibc's `makedev`: the `st_dev` value of a `major:minor` pair (a C macro Swift cannot call).
+    public static func makeDevice(major: UInt64, minor: UInt64) -> UInt64 {
+        ((major & 0xffff_f000) << 32) | ((major & 0xfff) << 8) | ((minor & 0xffff_ff00) << 12) | (minor & 0xff)
     }
 
     /// The kernel writes space, tab, newline and backslash in paths as `\ooo` octal escapes.

@@ -6,7 +6,7 @@ import Glibc
 public enum PublishOutcome: String, Sendable {
     /// The volume was already there as asked: nothing done.
     case unchanged
-    /// A bind mount (or a device node) was made.
+    /// A bind mount was made.
     case published
     /// The bind mount was there, with the other read-only setting: remounted.
     case remounted
@@ -14,7 +14,7 @@ public enum PublishOutcome: String, Sendable {
 
 /// `<root>/pods`: where each Pod's claimed volumes are made reachable, at
 /// `<root>/pods/<pod-uid>/volumes/<claim>`: a bind mount of the volume's directory (read-only
-/// when asked), or for a Block volume a device node of the volume's device.
+/// when asked), or for a Block volume a bind of the volume's device node onto an empty file.
 ///
 /// Everything below `<root>/pods` is opened from a descriptor with openat2 and never through a
 /// symlink (`SafeTree`); mounts are found in /proc/self/mountinfo and unmounted by their exact
@@ -66,7 +66,8 @@ public struct PodVolumeTree: Sendable {
         return try SafeTree.entries(of: anchor).map(\.display).sorted()
     }
 
-    /// For every pod directory, the claims whose entry is in place: a mount point, or a device node.
+    /// For every pod directory, the claims whose entry is in place: a mount point. (An empty file
+    /// a Block volume's bind left at a reboot, or a device node an older pvd made, is not.)
     /// `mounts`: the mount table, if the caller has just read it (nil: read it here).
     public func published(mounts: [MountInfoEntry]? = nil) throws(DriverError) -> [String: Set<String>] {
         guard let anchor = try anchor(create: false) else { return [:] }
@@ -79,11 +80,7 @@ public struct PodVolumeTree: Sendable {
             var claims: Set<String> = []
             for entry in try SafeTree.entries(of: dir) {
                 let name = entry.display
-                if mountPoints.contains("\(base)/\(uid)/volumes/\(name)") {
-                    claims.insert(name)
-                } else if let st = Self.lstat(dir, name), st.st_mode & S_IFMT == S_IFBLK {
-                    claims.insert(name)
-                }
+                if mountPoints.contains("\(base)/\(uid)/volumes/\(name)") { claims.insert(name) }
             }
             result[uid] = claims
         }
@@ -144,26 +141,38 @@ public struct PodVolumeTree: Sendable {
     }
 
     /// Makes the Block volume whose device is `source` (a device node, or a link to one)
-    /// reachable at the pod's claim path as a block device node of the same major:minor, mode
-    /// 0660 (0440 with `readOnly`: a permission, which root passes; the device itself stays
-    /// writable). A node already there for the same device is left alone; one for another
-    /// device (the image was attached to another loop number since) is made again.
-    public func publishDevice(podUID: String, claim: String, source: String, readOnly: Bool) throws(DriverError) -> PublishOutcome {
+    /// reachable at the pod's claim path: a bind mount of the device node onto an empty regular
+    /// file, read-only with `readOnly` (a mount flag, which does not stop writes to a device:
+    /// the device itself stays writable). Never a device node on disk: loop numbers change at a
+    /// reboot, and a node left from before would open whatever volume has that number now; a
+    /// bind vanishes with the reboot and leaves the empty file, which is bound again here. A bind
+    /// of the same device is left alone; one of another device, or an entry of any other kind
+    /// (a device node made by an older pvd), is replaced.
+    public func publishDevice(
+        podUID: String, claim: String, source: String, readOnly: Bool, mounts: [MountInfoEntry]? = nil
+    ) throws(DriverError) -> PublishOutcome {
         var device = stat()
         guard stat(source, &device) == 0 else { throw DriverError.system("stat volume device", source, errno: errno) }
         guard device.st_mode & S_IFMT == S_IFBLK else { throw DriverError(.invalid, "volume path \(source) is not a block device") }
+        let mounts = try Self.table(mounts)
         let dir = try volumesDirectory(podUID, claim: claim)
-        let target = "\(dir.path)/\(claim)"
-        let mode: mode_t = readOnly ? 0o440 : 0o660
-        if let here = Self.lstat(dir, claim) {
-            if here.st_mode & S_IFMT == S_IFBLK && here.st_rdev == device.st_rdev && here.st_mode & 0o7777 == mode { return .unchanged }
-            try unpublish(podUID: podUID, claim: claim)
+        let target = "\(try canonicalPodsDir())/\(podUID)/volumes/\(claim)"
+        if let top = mounts.last(where: { $0.mountPoint == target }) {
+            // The lookup crosses into the bind: what is there is the device node it shows.
+            if let here = Self.lstat(dir, claim), here.st_mode & S_IFMT == S_IFBLK, here.st_rdev == device.st_rdev {
+                if (top.options.first == "ro") == readOnly { return .unchanged }
+                try mounter.remount(target: target, readOnly: readOnly)
+                return .remounted
+            }
+            try unmountAll(under: target)
         }
-        guard mknodat(dir.fd, claim, S_IFBLK | mode, device.st_rdev) == 0 else {
-            throw DriverError.system("mknod", target, errno: errno)
+        if let here = Self.lstat(dir, claim), here.st_mode & S_IFMT != S_IFREG || here.st_size != 0 {
+            try Self.removeEntry(claim, in: dir)
         }
-        // mknod's mode is trimmed by the umask.
-        guard fchmodat(dir.fd, claim, mode, 0) == 0 else { throw DriverError.system("chmod", target, errno: errno) }
+        let fd = openat(dir.fd, claim, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw DriverError.system("create", target, errno: errno) }
+        _ = close(fd)
+        try mounter.bind(source: source, target: target, readOnly: readOnly)
         return .published
     }
 

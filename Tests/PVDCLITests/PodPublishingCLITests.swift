@@ -189,19 +189,26 @@ struct PodPublishingCLITests {
         #expect(FileManager.default.contents(atPath: source + "/file") == Data("survives".utf8))
     }
 
-    @Test func aBlockVolumeAppearsAsADeviceNode() throws {
+    @Test func aBlockVolumeIsABindOfItsDeviceAndComesBackAfterAReboot() throws {
         let pvd = try PVDProcess()
         defer { OwnDevices.release(under: pvd.root.path); pvd.cleanup() }
         try pvd.ok(["apply", "-f", try pvd.write("m.yaml", Self.classes() + Self.claim("raw", cls: "loop", block: true) + Self.pod("app", claim: "raw"))])
         try Self.reconcile(pvd)
         let path = Self.volumePath(pvd, uid: try Self.uid(pvd, pod: "app"), claim: "raw")
-        var node = stat()
-        #expect(lstat(path, &node) == 0)
-        #expect(node.st_mode & S_IFMT == S_IFBLK, "\(path) should be a block device node")
+        #expect(Self.isMountPoint(path), "\(path) should be a bind mount of the device node")
         let loops = OwnDevices.loops(under: pvd.root.path)
         #expect(loops.count == 1)
-        var real = stat()
-        #expect(stat("/dev/\(loops.first ?? "")", &real) == 0 && real.st_rdev == node.st_rdev)
+        var node = stat(), real = stat()
+        #expect(stat("/dev/\(loops.first ?? "")", &real) == 0)
+        #expect(lstat(path, &node) == 0 && node.st_mode & S_IFMT == S_IFBLK && node.st_rdev == real.st_rdev)
+
+        // A reboot takes the bind away and leaves the empty file under it, which opens nothing.
+        #expect(umount2(path, Int32(UMOUNT_NOFOLLOW)) == 0)
+        #expect(lstat(path, &node) == 0 && node.st_mode & S_IFMT == S_IFREG && node.st_size == 0)
+        let again = try Self.reconcile(pvd)
+        #expect(again.contains("1 pod volume published"), "\(again)")
+        #expect(Self.isMountPoint(path))
+        #expect(lstat(path, &node) == 0 && node.st_mode & S_IFMT == S_IFBLK && node.st_rdev == real.st_rdev)
 
         try pvd.ok(["delete", "pod", "app"])
         try pvd.ok(["delete", "pvc", "raw"])
@@ -209,5 +216,46 @@ struct PodPublishingCLITests {
         #expect(end.contains("1 deleted"), "\(end)")
         #expect(!FileManager.default.fileExists(atPath: path))
         #expect(OwnDevices.loops(under: pvd.root.path).isEmpty)
+    }
+
+    /// A volume whose pod mount cannot be unmounted (a process works inside it) is not deleted
+    /// under it; once the process is gone, the next run unmounts and deletes.
+    @Test(arguments: ["hostpath", "loop"])
+    func aVolumeStillMountedForAPodIsNotDeleted(_ cls: String) throws {
+        let pvd = try PVDProcess()
+        defer { OwnDevices.release(under: pvd.root.path); pvd.cleanup() }
+        try pvd.ok(["apply", "-f", try pvd.write("m.yaml", Self.classes() + Self.claim("data", cls: cls) + Self.pod("app"))])
+        try Self.reconcile(pvd)
+        let path = Self.volumePath(pvd, uid: try Self.uid(pvd, pod: "app"))
+        try Data("precious".utf8).write(to: URL(fileURLWithPath: path + "/note"))
+        let pv = try #require(try pvd.items("pv").first)
+        let name = try #require(pv.path("metadata.name") as? String)
+
+        // A process with its working directory in the Pod's mount makes umount fail with EBUSY.
+        let busy = Process()
+        busy.executableURL = URL(fileURLWithPath: "/bin/sleep")
+        busy.arguments = ["600"]
+        busy.currentDirectoryURL = URL(fileURLWithPath: path)
+        try busy.run()
+        let pid = busy.processIdentifier
+        defer { if busy.isRunning { kill(pid, SIGKILL); busy.waitUntilExit() } }
+
+        try pvd.ok(["delete", "pod", "app"])
+        try pvd.ok(["delete", "pvc", "data"])
+        let held = try Self.reconcile(pvd)
+        #expect(!held.contains("deleted"), "\(held)")
+        #expect(Self.isMountPoint(path))
+        #expect(FileManager.default.contents(atPath: path + "/note") == Data("precious".utf8))
+        #expect(try pvd.items("pv").contains { $0.path("metadata.name") as? String == name })
+
+        kill(pid, SIGKILL)
+        busy.waitUntilExit()
+        let end = try Self.reconcile(pvd)
+        #expect(end.contains("1 unpublished") && end.contains("1 deleted"), "\(end)")
+        #expect(OwnDevices.mounts(under: pvd.root.path).isEmpty)
+        #expect(OwnDevices.loops(under: pvd.root.path).isEmpty)
+        // Deleted, or Terminating until protection lets it go on the next pass.
+        let left = try pvd.items("pv").first { $0.path("metadata.name") as? String == name }
+        #expect(left == nil || left?.path("metadata.deletionTimestamp") != nil)
     }
 }

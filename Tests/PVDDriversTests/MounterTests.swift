@@ -31,6 +31,16 @@ struct MounterTests {
         try mounter.unmount(target: dir + "/missing")
     }
 
+    /// A remount keeps the flags statvfs reports, each as its own mount(2) flag: ST_RELATIME's
+    /// bit is MS_BIND's, so passing f_flag's bits through unchanged would ask for something else.
+    @Test(arguments: [
+        (UInt(0x2), UInt(MS_NOSUID)), (UInt(0x4), UInt(MS_NODEV)), (UInt(0x8), UInt(MS_NOEXEC)),
+        (UInt(0x400), UInt(MS_NOATIME)), (UInt(0x800), UInt(MS_NODIRATIME)), (UInt(0x1000), UInt(1 << 21)),
+    ])
+    func statvfsFlagsMapToMountFlags(_ st: UInt, _ ms: UInt) {
+        #expect(LibMountMounter.keptFlags.first { $0.st == st }?.ms == ms)
+    }
+
     @Test func relativeTargetsAreInvalid() {
         let error = #expect(throws: DriverError.self) {
             try mounter.mount(source: "/dev/null", target: "relative", fsType: "ext4", options: [])

@@ -4,8 +4,8 @@ import Glibc
 import Testing
 @testable import PVDDrivers
 
-/// Pod publishing on the real kernel, as root: bind mounts (read-write and read-only), device
-/// nodes, unpublishing by exact path, and never following a symlink under `<root>/pods`. Each
+/// Pod publishing on the real kernel, as root: bind mounts (read-write and read-only) of
+/// directories and device nodes, unpublishing by exact path, and never following a symlink under `<root>/pods`. Each
 /// test works in its own temp dir and unmounts what it made there, whatever happens.
 @Suite(.enabled(if: geteuid() == 0, "needs root: bind mounts and device nodes"))
 struct PodVolumeTreeTests {
@@ -129,26 +129,101 @@ struct PodVolumeTreeTests {
         }
     }
 
-    @Test func blockVolumesBecomeDeviceNodes() throws {
+    /// The device node a Block volume's pod entry shows, or nil when the entry is no such node.
+    private func shownDevice(_ path: String) -> dev_t? {
+        var node = stat()
+        guard lstat(path, &node) == 0, node.st_mode & S_IFMT == S_IFBLK else { return nil }
+        return node.st_rdev
+    }
+
+    private func rdev(_ device: String) -> dev_t {
+        var real = stat()
+        return stat(device, &real) == 0 ? real.st_rdev : 0
+    }
+
+    @Test func blockVolumesAreBindsOfTheDeviceNode() throws {
         try withTree { root, tree in
-            let image = try MountFixture.makeImage(root + "/block.img", size: 8 << 20)
-            let device = try MountFixture.attach(image)
+            let device = try MountFixture.attach(try MountFixture.makeImage(root + "/block.img", size: 8 << 20))
             defer { MountFixture.detach(device) }
             // The loop driver hands out a link to the device; publish goes through it.
             #expect(symlink(device, root + "/dev-link") == 0)
             #expect(try tree.publishDevice(podUID: "u1", claim: "raw", source: root + "/dev-link", readOnly: false) == .published)
             let target = tree.path(podUID: "u1", claim: "raw")
-            var node = stat(), real = stat()
-            #expect(lstat(target, &node) == 0 && stat(device, &real) == 0)
-            #expect(node.st_mode & S_IFMT == S_IFBLK)
-            #expect(node.st_rdev == real.st_rdev)
-            #expect(node.st_mode & 0o777 == 0o660)
+            let mount = try #require(mounts(under: root).first { $0.mountPoint == target }, "\(target) should be a bind mount")
+            #expect(!mount.options.contains { $0.hasPrefix("shared:") || $0.hasPrefix("master:") }, "the bind is private: \(mount.options)")
+            #expect(shownDevice(target) == rdev(device))
             #expect(try tree.publishDevice(podUID: "u1", claim: "raw", source: root + "/dev-link", readOnly: false) == .unchanged)
-            #expect(try tree.publishDevice(podUID: "u1", claim: "raw", source: root + "/dev-link", readOnly: true) == .published)
-            #expect(lstat(target, &node) == 0 && node.st_mode & 0o777 == 0o440)
+            #expect(try tree.publishDevice(podUID: "u1", claim: "raw", source: root + "/dev-link", readOnly: true) == .remounted)
+            #expect(mounts(under: root).first { $0.mountPoint == target }?.options.first == "ro")
             #expect(try tree.published() == ["u1": ["raw"]])
             try tree.unpublish(podUID: "u1")
+            #expect(mounts(under: root).isEmpty)
             #expect(!exists(root + "/pods/u1"))
+        }
+    }
+
+    @Test func aBlockEntryLeftByARebootIsBoundToTheDeviceItNamesNow() throws {
+        try withTree { root, tree in
+            let first = try MountFixture.attach(try MountFixture.makeImage(root + "/a.img", size: 8 << 20))
+            defer { MountFixture.detach(first) }
+            let second = try MountFixture.attach(try MountFixture.makeImage(root + "/b.img", size: 8 << 20))
+            defer { MountFixture.detach(second) }
+            _ = try tree.publishDevice(podUID: "u1", claim: "raw", source: first, readOnly: false)
+            let target = tree.path(podUID: "u1", claim: "raw")
+            // A reboot: the bind is gone, an empty file stays, and the volume's image comes
+            // back on another loop number (here: `second`).
+            #expect(umount2(target, Int32(UMOUNT_NOFOLLOW)) == 0)
+            var left = stat()
+            #expect(lstat(target, &left) == 0 && left.st_mode & S_IFMT == S_IFREG && left.st_size == 0)
+            #expect(shownDevice(target) == nil, "what stays on disk opens no device")
+            #expect(try tree.published() == ["u1": []])
+            #expect(try tree.publishDevice(podUID: "u1", claim: "raw", source: second, readOnly: false) == .published)
+            #expect(shownDevice(target) == rdev(second))
+            // A bind of another device is replaced, not stacked.
+            #expect(try tree.publishDevice(podUID: "u1", claim: "raw", source: first, readOnly: false) == .published)
+            #expect(shownDevice(target) == rdev(first))
+            #expect(mounts(under: root).filter { $0.mountPoint == target }.count == 1)
+        }
+    }
+
+    @Test func aDeviceNodeFromAnOlderPvdIsReplacedByABind() throws {
+        try withTree { root, tree in
+            let device = try MountFixture.attach(try MountFixture.makeImage(root + "/a.img", size: 8 << 20))
+            defer { MountFixture.detach(device) }
+            let target = tree.path(podUID: "u1", claim: "raw")
+            #expect(mkdir(root + "/pods", 0o750) == 0 && mkdir(root + "/pods/u1", 0o750) == 0 && mkdir(root + "/pods/u1/volumes", 0o750) == 0)
+            #expect(mknod(target, S_IFBLK | 0o660, rdev(device)) == 0)
+            #expect(try tree.published() == ["u1": []], "a node on disk is not a publication")
+            #expect(try tree.publishDevice(podUID: "u1", claim: "raw", source: device, readOnly: false) == .published)
+            #expect(mounts(under: root).contains { $0.mountPoint == target })
+            #expect(shownDevice(target) == rdev(device))
+        }
+    }
+
+    @Test func theMountsShowingAVolumeAreFoundByDeviceAndRoot() throws {
+        try withTree { root, tree in
+            #expect(mkdir(root + "/other", 0o755) == 0)
+            #expect(mkdir(root + "/vol/sub", 0o755) == 0)
+            #expect(symlink(root + "/vol", root + "/vol-link") == 0)
+            let device = try MountFixture.attach(try MountFixture.makeImage(root + "/a.img", size: 8 << 20))
+            defer { MountFixture.detach(device) }
+            #expect(try tree.mounts(showing: root + "/vol", mounts: MountTable.entries()).isEmpty)
+
+            _ = try tree.publishDirectory(podUID: "u1", claim: "data", source: root + "/vol/sub", readOnly: false, sourceMustBeMounted: false)
+            _ = try tree.publishDevice(podUID: "u2", claim: "raw", source: device, readOnly: true)
+            let table = try MountTable.entries()
+            // Each pod mount's line names its source's device: only device and root tell them apart.
+            #expect(try tree.mounts(showing: root + "/vol", mounts: table).map(\.mountPoint) == [tree.path(podUID: "u1", claim: "data")])
+            #expect(try tree.mounts(showing: root + "/vol-link", mounts: table).count == 1, "a link to the volume is followed")
+            #expect(try tree.mounts(showing: root + "/vol/sub", mounts: table).count == 1)
+            #expect(try tree.mounts(showing: root + "/other", mounts: table).isEmpty)
+            #expect(try tree.mounts(showing: root + "/missing", mounts: table).isEmpty)
+            #expect(try tree.mounts(showing: device, mounts: table).map(\.mountPoint) == [tree.path(podUID: "u2", claim: "raw")])
+
+            try tree.unpublish(podUID: "u1")
+            try tree.unpublish(podUID: "u2")
+            #expect(try tree.mounts(showing: root + "/vol", mounts: MountTable.entries()).isEmpty)
+            #expect(try tree.mounts(showing: device, mounts: MountTable.entries()).isEmpty)
         }
     }
 
