@@ -31,7 +31,7 @@ struct LoopDriverResizeMarkerTests {
         // The state the killed run left: image grown, note made, unmounted, device gone.
         try driver.growImage(layout, to: 192 * mebibyte, parameters: LoopParameters.require(parameters, root: root.path))
         try driver.setResizeMarker(layout)
-        try LibMountMounter().unmount(target: layout.mountPoint)
+        try Self.unmount(layout.mountPoint)
         _ = try LinuxLoopDevices().detach(device, ifBacking: layout.image)
         #expect(try devicesAfterRelease(backing: layout.image).isEmpty)
         if stillAttached { _ = try driver.ensureAttached(layout) }
@@ -77,5 +77,21 @@ struct LoopDriverResizeMarkerTests {
         #expect(try !driver.hasResizeMarker(layout))
         try await driver.delete(name: name, parameters: parameters)
         try expectGone(root, name)
+    }
+
+    /// Unmounts the test's own mount point, waiting out a moment of EBUSY: while the whole suite
+    /// runs, a child process another test spawns can inherit, for an instant, a descriptor of a
+    /// file this test wrote there.
+    static func unmount(_ target: String) throws {
+        for _ in 0..<50 {
+            do throws(DriverError) {
+                try LibMountMounter().unmount(target: target)
+                return
+            } catch {
+                if error.code != .busy { throw error }
+            }
+            usleep(100_000)
+        }
+        try LibMountMounter().unmount(target: target)
     }
 }
