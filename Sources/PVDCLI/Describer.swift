@@ -9,6 +9,7 @@ public struct Describer: Sendable {
     /// The description of one object and the Events about it.
     public func describe(_ object: AnyResource, events: [Event], usedBy: [String] = []) -> String {
         var f: [(String, String)] = [("Name", object.metadata.name)]
+        var conditions = ""
         if object.kind.isNamespaced { f.append(("Namespace", object.metadata.namespace ?? "default")) }
         switch object {
         case .storageClass(let sc):
@@ -45,6 +46,7 @@ public struct Describer: Sendable {
                   ("Access Modes", TablePrinter.modes(c.status?.accessModes)),
                   ("VolumeMode", c.volumeMode.rawValue),
                   ("Used By", usedBy.isEmpty ? "<none>" : usedBy.joined(separator: "\n"))]
+            conditions = claimConditions(c.status?.conditions ?? [])
         case .pod(let p):
             f += [("Node", p.spec.nodeName ?? "<none>")] + common(p.metadata)
             f += [("Status", p.status?.phase ?? "Pending")]
@@ -68,7 +70,7 @@ public struct Describer: Sendable {
                   ("Type", e.type ?? ""), ("Reason", e.reason ?? ""), ("Message", e.message ?? ""),
                   ("Count", String(e.count ?? 1))]
         }
-        var out = render(f)
+        var out = render(f) + conditions
         if case .event = object { return out }
         out += eventsSection(events, column: (f.map { $0.0.count }.max() ?? 0) + 3)
         return out
@@ -111,6 +113,17 @@ public struct Describer: Sendable {
             for l in lines.dropFirst() { out += (String(repeating: " ", count: column) + l).trimmingTrailing() + "\n" }
         }
         return out
+    }
+
+    /// kubectl's Conditions table of a claim (only when it has any, as kubectl prints it).
+    private func claimConditions(_ conditions: [PersistentVolumeClaimCondition]) -> String {
+        guard !conditions.isEmpty else { return "" }
+        var t = Table(headers: ["Type", "Status", "LastProbeTime", "LastTransitionTime", "Reason", "Message"], gap: 2)
+        t.rows.append(["----", "------", "-----------------", "------------------", "------", "-------"])
+        for c in conditions {
+            t.rows.append([c.type, c.status, c.lastProbeTime?.rfc3339 ?? "<none>", c.lastTransitionTime?.rfc3339 ?? "<none>", c.reason ?? "", c.message ?? ""])
+        }
+        return "Conditions:\n" + t.render().split(separator: "\n").map { ("  " + $0).trimmingTrailing() + "\n" }.joined()
     }
 
     private func eventsSection(_ events: [Event], column: Int) -> String {

@@ -9,6 +9,7 @@ public enum ExpansionReason {
     public static let volumeResizeSuccessful = "VolumeResizeSuccessful"
     public static let fileSystemResizeSuccessful = "FileSystemResizeSuccessful"
     public static let volumeResizeFailed = "VolumeResizeFailed"
+    public static let fileSystemResizeRequired = "FileSystemResizeRequired"
 }
 
 /// A Bound claim whose request is above its status.capacity, and the volume this node grows
@@ -54,8 +55,40 @@ struct ExpansionWork: Sendable {
         var held = status.capacity ?? [:]
         held["storage"] = v.capacity ?? capacity
         status.capacity = held
+        // The filesystem grew: nothing waits any longer.
+        status.conditions?.removeAll { $0.type == PersistentVolumeClaimCondition.fileSystemResizePending }
+        if status.conditions?.isEmpty == true { status.conditions = nil }
         c.status = status
         return (v, c)
+    }
+
+    /// Kubernetes' words for a volume whose filesystem grows once a Pod (re)starts on it.
+    static let pendingMessage = "Waiting for user to (re-)start a pod to finish file system resize of volume on node."
+
+    /// The claim once its volume grew but the filesystem waits for the volume to be unused:
+    /// condition FileSystemResizePending (its transition time kept from when it first said so)
+    /// and status.allocatedResources at the request. Nil when the claim says so already.
+    static func pending(_ claim: PersistentVolumeClaim, request: Quantity, now: Time) -> PersistentVolumeClaim? {
+        var status = claim.status ?? PersistentVolumeClaimStatus(phase: .bound)
+        var changed = false
+        if status.allocatedResources?["storage"] != request {
+            var allocated = status.allocatedResources ?? [:]
+            allocated["storage"] = request
+            status.allocatedResources = allocated
+            changed = true
+        }
+        if status.condition(PersistentVolumeClaimCondition.fileSystemResizePending)?.status != "True" {
+            var conditions = (status.conditions ?? []).filter { $0.type != PersistentVolumeClaimCondition.fileSystemResizePending }
+            conditions.append(PersistentVolumeClaimCondition(
+                type: PersistentVolumeClaimCondition.fileSystemResizePending, status: "True", lastProbeTime: now,
+                lastTransitionTime: now, message: pendingMessage))
+            status.conditions = conditions
+            changed = true
+        }
+        guard changed else { return nil }
+        var c = claim
+        c.status = status
+        return c
     }
 }
 
@@ -69,7 +102,10 @@ extension Reconciler {
         for item in ExpansionWork.select(claims: snapshot.claims, volumes: snapshot.volumes, agent: agent) {
             guard attempted.insert("expand/\(item.claimKey)").inserted,
                   let claim = snapshot.claims[item.claimKey], let pv = snapshot.volumes[item.volumeName] else { continue }
-            var events = [BinderEvent(
+            // A claim already waiting for its filesystem is tried again quietly: its one event
+            // said so when it started waiting.
+            let waiting = claim.status?.condition(PersistentVolumeClaimCondition.fileSystemResizePending)?.status == "True"
+            var events = waiting ? [] : [BinderEvent(
                 object: claim.reference, type: .normal, reason: ExpansionReason.resizing,
                 message: "External resizer is resizing volume \(pv.metadata.name)")]
             let bytes: Int64
@@ -78,6 +114,10 @@ extension Reconciler {
                     name: pv.metadata.name, parameters: ProvisionedVolumeBuilder.parameters(of: pv), volumeMode: pv.volumeMode,
                     newCapacityBytes: item.requestBytes)
             } catch {
+                if error.filesystemResizePending {
+                    try await markPending(claim, pv: pv, item: item, events: events, snapshot: &snapshot, recorder: &recorder, summary: &summary)
+                    continue
+                }
                 events.append(BinderEvent(
                     object: claim.reference, type: .warning, reason: ExpansionReason.volumeResizeFailed,
                     message: "resize volume \"\(pv.metadata.name)\" by resizer \"\(item.provisioner)\" failed: \(error.message)"))
@@ -115,5 +155,32 @@ extension Reconciler {
             }
             _ = try await record(events, recorder: &recorder, now: Time.now(), summary: &summary)
         }
+    }
+}
+
+extension Reconciler {
+    /// The volume grew but its filesystem waits until nothing uses it (a Pod publishes it, and
+    /// this process may only grow it offline): the claim says so as Kubernetes does, with one
+    /// Normal event when it starts waiting, and a later run finishes once the volume is free.
+    fileprivate func markPending(
+        _ claim: PersistentVolumeClaim, pv: PersistentVolume, item: ExpansionWork, events: [BinderEvent],
+        snapshot: inout Snapshot, recorder: inout EventRecorder, summary: inout ReconcileSummary
+    ) async throws {
+        guard let request = claim.request, let updated = ExpansionWork.pending(claim, request: request, now: Time.now()) else { return }
+        let write = StoreWrite.update(.persistentVolumeClaim(updated))
+        // A lost race is tried again by the next run.
+        guard let results = try await tryCommit([write]) else { return }
+        snapshot.apply([write], results: results)
+        summary.writes += 1
+        var events = events
+        if claim.status?.condition(PersistentVolumeClaimCondition.fileSystemResizePending)?.status != "True" {
+            events.append(BinderEvent(
+                object: claim.reference, type: .normal, reason: ExpansionReason.fileSystemResizeRequired,
+                message: "Require file system resize of volume on node"))
+            logger.info("filesystem resize pending", metadata: [
+                "pvd.pvc": "\(item.claimKey)", "pvd.pv": "\(pv.metadata.name)", "pvd.capacity": "\(request.description)",
+            ])
+        }
+        _ = try await record(events, recorder: &recorder, now: Time.now(), summary: &summary)
     }
 }

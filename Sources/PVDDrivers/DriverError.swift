@@ -25,6 +25,10 @@ public struct DriverError: Error, Sendable, Equatable, CustomStringConvertible {
     public var message: String
     /// The errno of a failed system call, if that is what failed.
     public var errno: Int32?
+    /// Set by an expansion whose image and device grew but whose filesystem waits until nothing
+    /// uses the volume (an offline grow refused because it is mounted elsewhere or busy): what
+    /// Kubernetes shows as the claim condition FileSystemResizePending.
+    public var filesystemResizePending = false
 
     public init(_ code: Code, _ message: String, errno: Int32? = nil) {
         self.code = code

@@ -18,6 +18,7 @@ extension LoopDriver {
         try await detachAll(layout)
         try removeMountPoint(layout)
         try removeDeviceLink(layout)
+        try LoopFiles.unlinkIfExists(resizeMarker(layout))
         try LoopFiles.unlinkIfExists(layout.image)
         try LoopFiles.unlinkIfExists(layout.partialImage)
         if try LoopFiles.statIfExists(parameters.imageDir) != nil {

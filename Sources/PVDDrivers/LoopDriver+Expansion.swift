@@ -76,23 +76,33 @@ extension LoopDriver {
     func growOffline(_ layout: LoopLayout, device: LoopDevice, mounted: MountInfo) async throws(DriverError) {
         let elsewhere = try MountTable.entries().filter { $0.source == device.path && $0.mountPoint != layout.mountPoint }
         if !elsewhere.isEmpty {
-            throw DriverError(
+            var error = DriverError(
                 .busy,
                 "volume \(layout.name): growing a mounted \(mounted.fsType) needs CAP_SYS_RESOURCE, which this process does not have, and \(device.path) is in use at \(elsewhere.map(\.mountPoint).joined(separator: ", ")); it grows once nothing else mounts it",
                 errno: EPERM)
+            error.filesystemResizePending = true
+            throw error
         }
         // The options the kernel lists for the mount, as given to it (libmount adds "seclabel"
         // on SELinux systems, which is no mount option).
         let options = mounted.options.filter { $0 != "seclabel" }
         try await holding(device, of: layout) { () async throws(DriverError) in
+            // Durable before the unmount: a crash from here on leaves the note for the next
+            // mount of this image (recovery), which checks and grows it before mounting.
+            try setResizeMarker(layout)
             do throws(DriverError) {
                 try mounter.unmount(target: layout.mountPoint)
             } catch {
+                // Still mounted, nothing changed: the note would only send the next mount
+                // through a needless check.
+                try? clearResizeMarker(layout)
                 if error.code == .busy {
-                    throw DriverError(
+                    var busy = DriverError(
                         .busy,
                         "volume \(layout.name): growing a mounted \(mounted.fsType) needs CAP_SYS_RESOURCE, which this process does not have, and \(layout.mountPoint) is busy (a file is open there); it grows once nothing uses it",
                         errno: EBUSY)
+                    busy.filesystemResizePending = true
+                    throw busy
                 }
                 throw error
             }
@@ -109,7 +119,10 @@ extension LoopDriver {
                 let first = failure.map { "\($0.message); then " } ?? ""
                 throw DriverError(error.code, "volume \(layout.name): \(first)mounting it again failed: \(error.message)", errno: error.errno)
             }
+            // A failed check or resize keeps the note: the filesystem may be half-grown, and the
+            // next try (offline again) or the next mount after a crash checks it first.
             if let failure { throw failure }
+            try clearResizeMarker(layout)
         }
     }
 }

@@ -74,8 +74,10 @@ extension LoopDriver {
             // second one of the same image.
             try await holding(device, of: layout) { () throws(DriverError) in
                 let fsType = try existingFilesystem(device.path)
+                try await finishInterruptedResize(layout, device: device, fsType: fsType)
                 try mounter.mount(source: device.path, target: layout.mountPoint, fsType: fsType, options: volume.mountOptions)
                 try loops.setAutoclear(device)
+                try clearResizeMarker(layout)
             }
             return .recovered("mounted \(device) at \(layout.mountPoint)")
         }
@@ -84,7 +86,9 @@ extension LoopDriver {
         let fsType = try existingFilesystem(layout.image)
         let (device, hold) = try loops.attachHeld(image: layout.image, readOnly: false, autoclear: true)
         defer { try? hold.close() }
+        try await finishInterruptedResize(layout, device: device, fsType: fsType)
         try mounter.mount(source: device.path, target: layout.mountPoint, fsType: fsType, options: volume.mountOptions)
+        try clearResizeMarker(layout)
         return .recovered("attached \(layout.image) to \(device) and mounted it at \(layout.mountPoint)")
     }
 

@@ -118,7 +118,9 @@ extension PersistentVolumeClaimStatus: FastJSONEncodable, FastJSONDecodable {
     public func writeJSON(to w: inout JSONWriter) {
         w.beginObject()
         w.field("accessModes", accessModes)
+        w.field("allocatedResources", allocatedResources)
         w.field("capacity", capacity)
+        w.field("conditions", conditions)
         w.field("phase", phase)
         w.endObject()
     }
@@ -138,9 +140,61 @@ extension PersistentVolumeClaimStatus: FastJSONEncodable, FastJSONDecodable {
             } else if r.isKey("capacity") {
                 try r.once(&seen, 1 << 2)
                 capacity = try r.optionalMap(Quantity.self)
+            } else if r.isKey("conditions") {
+                try r.once(&seen, 1 << 3)
+                conditions = try r.optionalArray(PersistentVolumeClaimCondition.self)
+            } else if r.isKey("allocatedResources") {
+                try r.once(&seen, 1 << 4)
+                allocatedResources = try r.optionalMap(Quantity.self)
             } else {
                 try r.skipValue()
             }
         }
+    }
+}
+
+extension PersistentVolumeClaimCondition: FastJSONEncodable, FastJSONDecodable {
+    public func writeJSON(to w: inout JSONWriter) {
+        w.beginObject()
+        w.field("lastProbeTime", lastProbeTime)
+        w.field("lastTransitionTime", lastTransitionTime)
+        w.field("message", message)
+        w.field("reason", reason)
+        w.field("status", status)
+        w.field("type", type)
+        w.endObject()
+    }
+
+    /// `type` and `status` are required, as in Kubernetes.
+    public init(json r: inout JSONReader) throws(FastJSONError) {
+        var type: String?, status: String?, probe: Time?, transition: Time?, reason: String?, message: String?
+        var seen: UInt32 = 0
+        try r.beginObject()
+        var first = true
+        while try r.nextKey(&first) {
+            if r.isKey("type") {
+                try r.once(&seen, 1 << 0)
+                type = try r.readString()
+            } else if r.isKey("status") {
+                try r.once(&seen, 1 << 1)
+                status = try r.readString()
+            } else if r.isKey("lastProbeTime") {
+                try r.once(&seen, 1 << 2)
+                probe = try r.optional(Time.self)
+            } else if r.isKey("lastTransitionTime") {
+                try r.once(&seen, 1 << 3)
+                transition = try r.optional(Time.self)
+            } else if r.isKey("reason") {
+                try r.once(&seen, 1 << 4)
+                reason = try r.optionalString()
+            } else if r.isKey("message") {
+                try r.once(&seen, 1 << 5)
+                message = try r.optionalString()
+            } else {
+                try r.skipValue()
+            }
+        }
+        guard let type, let status else { throw FastJSONError() }
+        self.init(type: type, status: status, lastProbeTime: probe, lastTransitionTime: transition, reason: reason, message: message)
     }
 }

@@ -73,10 +73,50 @@ public struct PersistentVolumeClaimStatus: Codable, Sendable, Hashable {
     public var phase: ClaimPhase?
     public var accessModes: [AccessMode]?
     public var capacity: [String: Quantity]?
+    /// Conditions, as Kubernetes sets them during expansion (`FileSystemResizePending`).
+    public var conditions: [PersistentVolumeClaimCondition]?
+    /// The size the volume was grown to for the claim, set when an expansion starts.
+    public var allocatedResources: [String: Quantity]?
 
-    public init(phase: ClaimPhase? = nil, accessModes: [AccessMode]? = nil, capacity: [String: Quantity]? = nil) {
+    public init(
+        phase: ClaimPhase? = nil, accessModes: [AccessMode]? = nil, capacity: [String: Quantity]? = nil,
+        conditions: [PersistentVolumeClaimCondition]? = nil, allocatedResources: [String: Quantity]? = nil
+    ) {
         self.phase = phase
         self.accessModes = accessModes
         self.capacity = capacity
+        self.conditions = conditions
+        self.allocatedResources = allocatedResources
+    }
+
+    /// The condition of `type`, if the claim has one.
+    public func condition(_ type: String) -> PersistentVolumeClaimCondition? {
+        conditions?.first { $0.type == type }
+    }
+}
+
+/// One PersistentVolumeClaim condition (Kubernetes' PersistentVolumeClaimCondition).
+public struct PersistentVolumeClaimCondition: Codable, Sendable, Hashable {
+    /// The condition Kubernetes sets while the volume grew but its filesystem waits for the
+    /// volume to be unused (no Pod publishing it).
+    public static let fileSystemResizePending = "FileSystemResizePending"
+
+    public var type: String
+    public var status: String
+    public var lastProbeTime: Time?
+    public var lastTransitionTime: Time?
+    public var reason: String?
+    public var message: String?
+
+    public init(
+        type: String, status: String, lastProbeTime: Time? = nil, lastTransitionTime: Time? = nil, reason: String? = nil,
+        message: String? = nil
+    ) {
+        self.type = type
+        self.status = status
+        self.lastProbeTime = lastProbeTime
+        self.lastTransitionTime = lastTransitionTime
+        self.reason = reason
+        self.message = message
     }
 }

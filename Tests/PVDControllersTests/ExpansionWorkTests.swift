@@ -51,4 +51,25 @@ struct ExpansionWorkTests {
         #expect(c.phase == .bound)
         #expect(c.spec == claim.spec)
     }
+
+    /// Waiting for the filesystem: the condition and allocatedResources once, kept (not written
+    /// again, its transition time unchanged) on later runs, and gone once the volume grew.
+    @Test func pendingIsSetOnceAndClearedByGrowing() throws {
+        let (claims, volumes) = Self.pair()
+        let claim = try #require(claims.values.first)
+        let request = try #require(claim.request)
+        let waiting = try #require(ExpansionWork.pending(claim, request: request, now: Time(seconds: 100)))
+        let condition = try #require(waiting.status?.condition(PersistentVolumeClaimCondition.fileSystemResizePending))
+        #expect(condition.status == "True")
+        #expect(condition.message == "Waiting for user to (re-)start a pod to finish file system resize of volume on node.")
+        #expect(condition.lastTransitionTime == Time(seconds: 100))
+        #expect(waiting.status?.allocatedResources?["storage"] == request)
+        #expect(waiting.status?.capacity == claim.status?.capacity)
+        #expect(ExpansionWork.pending(waiting, request: request, now: Time(seconds: 200)) == nil)
+
+        let (_, grown) = ExpansionWork.grown(try #require(volumes["pv-1"]), waiting, bytes: request.value)
+        #expect(grown.status?.conditions == nil)
+        #expect(grown.status?.capacity?["storage"] == request)
+        #expect(grown.status?.allocatedResources?["storage"] == request)
+    }
 }

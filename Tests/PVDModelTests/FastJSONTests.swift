@@ -74,6 +74,21 @@ struct FastJSONTests {
         return pvc
     }()
 
+    /// A claim mid-expansion: its filesystem waits for the volume to be unused.
+    static let resizingPVC: PersistentVolumeClaim = {
+        var pvc = PersistentVolumeClaim(name: "grow", spec: PersistentVolumeClaimSpec(request: Quantity(2 << 30)))
+        pvc.status = PersistentVolumeClaimStatus(
+            phase: .bound, capacity: ["storage": Quantity(1 << 30)],
+            conditions: [
+                PersistentVolumeClaimCondition(
+                    type: PersistentVolumeClaimCondition.fileSystemResizePending, status: "True", lastProbeTime: Time(seconds: 0),
+                    lastTransitionTime: Time(seconds: 1_700_000_000), message: nasty),
+                PersistentVolumeClaimCondition(type: "Resizing", status: "False"),
+            ],
+            allocatedResources: ["storage": Quantity(2 << 30)])
+        return pvc
+    }()
+
     static let pod: Pod = {
         var pod = Pod(name: "web-0", spec: PodSpec(nodeName: "n1", volumes: [
             PodVolume(name: "data", persistentVolumeClaim: PersistentVolumeClaimVolumeSource(claimName: "data", readOnly: true)),
@@ -142,7 +157,7 @@ struct FastJSONTests {
     ]
 
     static var fixtures: [AnyResource] {
-        [.persistentVolume(pv), .persistentVolumeClaim(pvc), .pod(pod), .node(node), .event(event), .storageClass(storageClass)] + minimal
+        [.persistentVolume(pv), .persistentVolumeClaim(pvc), .persistentVolumeClaim(resizingPVC), .pod(pod), .node(node), .event(event), .storageClass(storageClass)] + minimal
     }
 
     // MARK: Helpers
@@ -207,7 +222,7 @@ struct FastJSONTests {
 
     /// Members whose values are maps or opaque JSON: unknown members must not go in there.
     static let opaque: Set<String> = [
-        "labels", "annotations", "capacity", "requests", "limits", "parameters", "matchLabels", "containers",
+        "labels", "annotations", "capacity", "allocatedResources", "requests", "limits", "parameters", "matchLabels", "containers",
     ]
 
     /// Writes `v` as JSON with members in random order, random whitespace, and (in objects that
