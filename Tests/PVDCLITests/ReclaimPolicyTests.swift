@@ -103,6 +103,57 @@ struct ReclaimPolicyTests {
         #expect(try ProvisioningTests().claimNamed(pvd, "other")?.path("spec.volumeName") as? String == "pv-1")
     }
 
+    @Test func staticRecycleWithoutNodeAffinityWaitsWhileOtherNodesShareTheStore() throws {
+        let pvd = try PVDProcess()
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("pvd-static-\(UUID().uuidString)").path
+        defer { pvd.cleanup(); try? FileManager.default.removeItem(atPath: base) }
+        let path = base + "/volumes/pv-1"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        try Self.fill(path, outside: base + "/outside")
+        let env = ["PVD_ALLOWED_ROOTS": base + "/volumes", "PVD_NODE": "n1"]
+        let other = "apiVersion: v1\nkind: Node\nmetadata: {name: n2, labels: {kubernetes.io/hostname: n2}}\n---\n"
+        try pvd.ok(["apply", "-f", try pvd.write("m.yaml", other + ProtectionTests.staticVolume("pv-1", path: path, reclaim: "Recycle")
+            + ProvisioningTests.claim("data", cls: ""))])
+        #expect(try pvd.run(["reconcile", "--once"], env: env).status == 0)
+        try pvd.ok(["delete", "pvc", "data"])
+
+        // The path names a directory on n1 and on n2: neither scrubs it, the volume asks for affinity.
+        #expect(try pvd.run(["reconcile", "--once"], env: env).status == 0)
+        let pv = try volume(pvd)
+        #expect(pv.path("status.phase") as? String == "Failed")
+        let message = pv.path("status.message") as? String ?? ""
+        #expect(message.contains("\(path) may be on any of the nodes n1, n2") && message.contains("nodeAffinity"), "\(message)")
+        #expect(Self.contents(path).contains("file"))
+
+        // Pinned to n1, n1 recycles it.
+        let affinity = #"{"spec":{"nodeAffinity":{"required":{"nodeSelectorTerms":[{"matchExpressions":"#
+            + #"[{"key":"kubernetes.io/hostname","operator":"In","values":["n1"]}]}]}}}}"#
+        try pvd.ok(["patch", "pv", "pv-1", "-p", affinity])
+        let r = try pvd.run(["reconcile", "--once"], env: env)
+        #expect(r.status == 0 && r.stdout.contains("1 recycled"), "\(r.stdout) \(r.stderr)")
+        #expect(Self.contents(path) == [])
+        #expect(Self.outsideSurvived(base + "/outside"))
+    }
+
+    @Test func recycleNeverEmptiesAClassBasePath() throws {
+        let pvd = try PVDProcess()
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("pvd-static-\(UUID().uuidString)").path
+        defer { pvd.cleanup(); try? FileManager.default.removeItem(atPath: base) }
+        let classBase = base + "/volumes/fast"
+        try FileManager.default.createDirectory(atPath: classBase + "/precious", withIntermediateDirectories: true)
+        let env = ["PVD_ALLOWED_ROOTS": base]
+        try pvd.ok(["apply", "-f", try pvd.write("m.yaml", ProvisioningTests.hostPathClass("fast", parameters: "{basePath: \(classBase)}")
+            + ProtectionTests.staticVolume("pv-1", path: base + "/volumes", reclaim: "Recycle") + ProvisioningTests.claim("data", cls: ""))])
+        #expect(try pvd.run(["reconcile", "--once"], env: env).status == 0)
+        try pvd.ok(["delete", "pvc", "data"])
+        #expect(try pvd.run(["reconcile", "--once"], env: env).status == 0)
+        let pv = try volume(pvd)
+        #expect(pv.path("status.phase") as? String == "Failed")
+        let message = pv.path("status.message") as? String ?? ""
+        #expect(message.contains("basePath \(classBase)"), "\(message)")
+        #expect(Self.contents(classBase) == ["precious"])
+    }
+
     @Test func recycleNeverEmptiesPVDsOwnRoot() throws {
         let pvd = try PVDProcess()
         defer { pvd.cleanup() }
