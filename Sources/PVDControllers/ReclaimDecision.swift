@@ -16,6 +16,13 @@ public enum ReclaimReason {
     }
 
     public static func recycleFailed(_ error: String) -> String { "Recycle failed: \(error)" }
+
+    /// A static hostPath volume without node affinity while several nodes share the store: each
+    /// would scrub its own directory of that path, where Kubernetes scrubs once.
+    public static func needsNodeAffinity(_ path: String, nodes: [String]) -> String {
+        recycleFailed("\(path) may be on any of the nodes \(nodes.joined(separator: ", ")); "
+            + "give the volume a nodeAffinity naming the node that holds it, and that node recycles it")
+    }
 }
 
 /// What the reclaimer does with one volume, decided from the volume and what this node has.
@@ -42,10 +49,14 @@ public enum ReclaimDecision: Sendable, Hashable {
     /// (`Finalizers.provisionerDeletion`) holds it, is deleted too, as Kubernetes' external
     /// provisioner does.
     ///
-    /// `provisioners` are the drivers this node runs. This node reclaims a volume whose node
-    /// affinity names it, or (a static volume) that has no node affinity.
-    public static func decide(_ pv: PersistentVolume, provisioners: Set<String>, nodeName: String) -> ReclaimDecision {
-        let here = pv.spec.nodeAffinity == nil || NodeAgent(nodeName: nodeName).owns(pv)
+    /// `provisioners` are the drivers this node runs; `nodes` the names of the registered
+    /// Nodes. This node reclaims a volume whose node affinity names it. A static hostPath volume
+    /// without node affinity is recycled only when no other node is registered: its path would
+    /// name a directory on every node, and scrubbing it is done once, on the node that holds
+    /// it; with other nodes it goes Failed, asking for node affinity.
+    public static func decide(_ pv: PersistentVolume, provisioners: Set<String>, nodeName: String, nodes: [String]) -> ReclaimDecision {
+        let pinned = pv.spec.nodeAffinity != nil
+        let here = !pinned || NodeAgent(nodeName: nodeName).owns(pv)
         let released = (pv.phase == .released || pv.phase == .failed) && !(pv.spec.claimRef?.uid ?? "").isEmpty
         let abandoned = pv.metadata.deletionTimestamp != nil && pv.phase != .bound
             && pv.spec.persistentVolumeReclaimPolicy == .delete && pv.metadata.hasFinalizer(Finalizers.provisionerDeletion)
@@ -67,7 +78,13 @@ public enum ReclaimDecision: Sendable, Hashable {
             guard let path = pv.spec.hostPath?.path else {
                 return .fail(reason: ReclaimReason.volumeFailedRecycle, message: ReclaimReason.noRecycler)
             }
-            return provisioners.contains(hostPathProvisioner) && here ? .recycleHostPath(path: path) : .none
+            guard provisioners.contains(hostPathProvisioner) else { return .none }
+            if pinned { return here ? .recycleHostPath(path: path) : .none }
+            let everyNode = Set(nodes + [nodeName]).sorted()
+            guard everyNode.count == 1 else {
+                return .fail(reason: ReclaimReason.volumeFailedRecycle, message: ReclaimReason.needsNodeAffinity(path, nodes: everyNode))
+            }
+            return .recycleHostPath(path: path)
         default:
             return .fail(reason: ReclaimReason.volumeUnknownReclaimPolicy, message: ReclaimReason.unknownPolicy)
         }

@@ -18,13 +18,14 @@ extension Reconciler {
         snapshot: inout Snapshot, recorder: inout EventRecorder, summary: inout ReconcileSummary, attempted: inout Set<String>
     ) async throws {
         let provisioners = Set(agent.drivers.keys)
+        let nodes = snapshot.nodes.map(\.metadata.name)
         try await keepProvisionerFinalizers(provisioners, snapshot: &snapshot, summary: &summary)
         let candidates = snapshot.volumes.values.filter {
             $0.phase == .released || $0.phase == .failed || $0.metadata.deletionTimestamp != nil
         }.sorted { $0.metadata.name < $1.metadata.name }
         var mounts: [MountInfoEntry]?
         for pv in candidates {
-            let decision = ReclaimDecision.decide(pv, provisioners: provisioners, nodeName: agent.nodeName)
+            let decision = ReclaimDecision.decide(pv, provisioners: provisioners, nodeName: agent.nodeName, nodes: nodes)
             switch decision {
             case .none:
                 continue
@@ -57,13 +58,25 @@ extension Reconciler {
                 }
             case .recycleHostPath(let path):
                 guard let driver = agent.driver(for: ReclaimDecision.hostPathProvisioner) as? HostPathDriver else { continue }
+                let basePaths = hostPathBasePaths(snapshot)
                 try await recycle(current, snapshot: &snapshot, recorder: &recorder, summary: &summary) { () async throws(DriverError) in
-                    try await driver.recycleStatic(path: path)
+                    try await driver.recycleStatic(path: path, basePaths: basePaths)
                 }
             case .none, .fail:
                 continue
             }
         }
+    }
+
+    /// Every basePath hostPath volumes are made in: the classes' and, for a class since
+    /// removed, the one each provisioned volume recorded. A static volume is never recycled there.
+    private func hostPathBasePaths(_ snapshot: Snapshot) -> [String] {
+        let hostPath = ReclaimDecision.hostPathProvisioner
+        var paths = Set(snapshot.classes.filter { $0.provisioner == hostPath }.compactMap { $0.parameters?["basePath"] })
+        for pv in snapshot.volumes.values where pv.metadata.annotation(Annotations.provisionedBy) == hostPath {
+            if let base = ProvisionedVolumeBuilder.parameters(of: pv)["basePath"] { paths.insert(base) }
+        }
+        return paths.sorted()
     }
 
     /// Delete: the backing first, then the PV object (unless a user deleted it already).

@@ -31,6 +31,27 @@ extension HostPathDriver {
         return String(decoding: buffer[0..<Int(n)], as: UTF8.self)
     }
 
+    /// Every directory inside `top` tagged as a pvd volume, with its volume name, found without
+    /// following symlinks or crossing mounts; the walk does not go into a tagged directory.
+    func taggedDirectories(in top: OpenDirectory) throws(DriverError) -> [(path: String, volume: String)] {
+        var found: [(path: String, volume: String)] = []
+        // Names still to look at, each with its open parent: depth first, so only the parents
+        // along the current branch hold a descriptor, however wide the tree.
+        var pending = try SafeTree.entries(of: top).filter(\.isDirectory).map { (top, $0) }
+        while let (parent, entry) = pending.popLast() {
+            let fd = SafeTree.openChild(parent.fd, raw: entry.raw)
+            // Gone, a mount point or a symlink now: nothing of pvd's is reached through it.
+            guard fd >= 0 else { continue }
+            let dir = OpenDirectory(fd: fd, path: parent.path + "/" + entry.display)
+            if let owner = tag(of: dir) {
+                found.append((dir.path, owner))
+            } else {
+                pending += try SafeTree.entries(of: dir).filter(\.isDirectory).map { (dir, $0) }
+            }
+        }
+        return found
+    }
+
     /// Where volume `name` is below basePath, or nil when it is not there. Computed from the
     /// pattern when that needs only the volume name; otherwise found by its tag.
     /// - Throws: `.refused` when the computed directory is tagged for another volume.

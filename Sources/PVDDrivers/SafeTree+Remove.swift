@@ -65,8 +65,11 @@ extension SafeTree {
     /// from its root without following symlinks (mounts on the way are crossed, and the
     /// directory may be a mount point), emptied without following symlinks or crossing mounts.
     /// `path` must lie strictly inside a root; a root itself is never emptied.
-    /// - Throws: `.refused` outside the roots, `.notFound` when it does not exist.
-    public func emptyContents(of path: String) throws(DriverError) {
+    /// A directory inside for which `sparing` (asked with its open descriptor, so nothing can be
+    /// swapped in between the check and the walk) says true is neither entered nor removed.
+    /// - Throws: `.refused` outside the roots, or naming every spared directory and mount point
+    ///   left in place; `.notFound` when it does not exist.
+    public func emptyContents(of path: String, sparing: (OpenDirectory) -> Bool = { _ in false }) throws(DriverError) {
         let (root, below) = try locate(path)
         guard !below.isEmpty else {
             throw DriverError(.refused, "\(root) is an allowed root itself; pvd empties only directories inside one")
@@ -74,7 +77,14 @@ extension SafeTree {
         guard let dir = try openAnchor(path, create: false) else {
             throw DriverError(.notFound, "\(path) does not exist")
         }
-        try SafeTree.emptyDirectory(dir)
+        var left: [String] = [], spared: [String] = []
+        try SafeTree.empty(dir, left: &left, spared: &spared, sparing: sparing)
+        if !spared.isEmpty {
+            throw DriverError(.refused, "left directories pvd must not empty in place, with their contents: \(spared.joined(separator: ", "))")
+        }
+        if !left.isEmpty {
+            throw DriverError(.refused, "left mount point(s) in place, with their contents: \(left.joined(separator: ", ")); unmount them and try again")
+        }
     }
 
     /// One directory being emptied: its descriptor, its entries, how far through them the walk
@@ -106,8 +116,17 @@ extension SafeTree {
 
     /// Empties `top` depth first with an explicit stack (deep trees must not exhaust a task's
     /// small stack); one descriptor stays open per level. Mount points are appended to `left`.
-    /// Directories named in `keeping` directly inside `top` are emptied and kept.
+    /// Directories named in `keeping` directly inside `top` are emptied and kept. Directories
+    /// `sparing` picks are left whole and appended to `spared`.
     static func empty(_ top: OpenDirectory, keeping: Set<String> = [], left: inout [String]) throws(DriverError) {
+        var spared: [String] = []
+        try empty(top, keeping: keeping, left: &left, spared: &spared, sparing: { _ in false })
+    }
+
+    static func empty(
+        _ top: OpenDirectory, keeping: Set<String> = [], left: inout [String], spared: inout [String],
+        sparing: (OpenDirectory) -> Bool
+    ) throws(DriverError) {
         var stack = [Frame(dir: top, entries: try entries(of: top), name: [], leftBefore: 0)]
         while let frame = stack.last {
             guard frame.next < frame.entries.count else {
@@ -116,8 +135,8 @@ extension SafeTree {
                 let rc = unlinkat(parent.dir.fd, frame.name, AT_REMOVEDIR)
                 if rc != 0 {
                     let e = errno
-                    // Not empty because a mount point inside was left: already reported.
-                    let explained = e == ENOTEMPTY && left.count > frame.leftBefore
+                    // Not empty because a mount point or spared directory inside was left: already reported.
+                    let explained = e == ENOTEMPTY && left.count + spared.count > frame.leftBefore
                     if e != ENOENT && !explained { throw DriverError.system("rmdir", frame.dir.path, errno: e) }
                 }
                 continue
@@ -150,8 +169,12 @@ extension SafeTree {
                 if fd < 0 { throw openError(path, -fd) }
             }
             let child = OpenDirectory(fd: fd, path: path)
+            if sparing(child) {
+                spared.append(path)
+                continue
+            }
             let keep = stack.count == 1 && keeping.contains(entry.display)
-            stack.append(Frame(dir: child, entries: try entries(of: child), name: entry.raw, leftBefore: left.count, keep: keep))
+            stack.append(Frame(dir: child, entries: try entries(of: child), name: entry.raw, leftBefore: left.count + spared.count, keep: keep))
         }
     }
 

@@ -41,6 +41,12 @@ public struct SafeTree: Sendable {
         return "/" + parts.joined(separator: "/")
     }
 
+    /// Whether one of two normalised paths is the other or lies inside it, by components.
+    static func overlaps(_ a: String, _ b: String) -> Bool {
+        let x = components(a), y = components(b)
+        return x.count >= y.count ? Array(x.prefix(y.count)) == y : Array(y.prefix(x.count)) == x
+    }
+
     static func components(_ path: String) -> [String] {
         path.split(separator: "/", omittingEmptySubsequences: true).map(String.init).filter { $0 != "." }
     }

@@ -65,14 +65,21 @@ struct ReclaimPolicyTests {
         #expect(claim.path("spec.volumeName") as? String == name)
     }
 
+    /// A static volume's directory `<base>/volumes/pv-1` in a fresh temporary `base` (outside
+    /// pvd's root), filled as `fill` does, with `<base>/outside` beside it.
+    static func filledStaticVolume() throws -> (base: String, path: String) {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("pvd-static-\(UUID().uuidString)").path
+        let path = base + "/volumes/pv-1"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        try fill(path, outside: base + "/outside")
+        return (base, path)
+    }
+
     @Test func recycleOfAStaticHostPathNeedsAnAllowedRoot() throws {
         let pvd = try PVDProcess()
         // Static volumes live outside pvd's root, which pvd never recycles into.
-        let base = FileManager.default.temporaryDirectory.appendingPathComponent("pvd-static-\(UUID().uuidString)").path
+        let (base, path) = try Self.filledStaticVolume()
         defer { pvd.cleanup(); try? FileManager.default.removeItem(atPath: base) }
-        let path = base + "/volumes/pv-1"
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        try Self.fill(path, outside: base + "/outside")
         try pvd.ok(["apply", "-f", try pvd.write("m.yaml", ProtectionTests.staticVolume("pv-1", path: path, reclaim: "Recycle")
             + ProvisioningTests.claim("data", cls: ""))])
         try pvd.ok(["reconcile", "--once"])
@@ -101,6 +108,52 @@ struct ReclaimPolicyTests {
         try pvd.ok(["apply", "-f", try pvd.write("other.yaml", ProvisioningTests.claim("other", cls: ""))])
         try pvd.ok(["reconcile", "--once"])
         #expect(try ProvisioningTests().claimNamed(pvd, "other")?.path("spec.volumeName") as? String == "pv-1")
+    }
+
+    /// Applies `manifest` (holding the one volume) with a claim "data" that binds it, deletes
+    /// the claim, reconciles with `env`, and returns the message of the volume, which must be Failed.
+    func failedRecycle(_ pvd: PVDProcess, _ manifest: String, env: [String: String]) throws -> String {
+        try pvd.ok(["apply", "-f", try pvd.write("m.yaml", manifest + ProvisioningTests.claim("data", cls: ""))])
+        #expect(try pvd.run(["reconcile", "--once"], env: env).status == 0)
+        try pvd.ok(["delete", "pvc", "data"])
+        #expect(try pvd.run(["reconcile", "--once"], env: env).status == 0)
+        let pv = try volume(pvd)
+        #expect(pv.path("status.phase") as? String == "Failed")
+        return pv.path("status.message") as? String ?? ""
+    }
+
+    @Test func staticRecycleWithoutNodeAffinityWaitsWhileOtherNodesShareTheStore() throws {
+        let pvd = try PVDProcess()
+        let (base, path) = try Self.filledStaticVolume()
+        defer { pvd.cleanup(); try? FileManager.default.removeItem(atPath: base) }
+        let env = ["PVD_ALLOWED_ROOTS": base + "/volumes", "PVD_NODE": "n1"]
+        let other = "apiVersion: v1\nkind: Node\nmetadata: {name: n2, labels: {kubernetes.io/hostname: n2}}\n---\n"
+        // The path names a directory on n1 and on n2: neither scrubs it, the volume asks for affinity.
+        let message = try failedRecycle(pvd, other + ProtectionTests.staticVolume("pv-1", path: path, reclaim: "Recycle"), env: env)
+        #expect(message.contains("\(path) may be on any of the nodes n1, n2") && message.contains("nodeAffinity"), "\(message)")
+        #expect(Self.contents(path).contains("file"))
+
+        // Pinned to n1, n1 recycles it.
+        let affinity = #"{"spec":{"nodeAffinity":{"required":{"nodeSelectorTerms":[{"matchExpressions":"#
+            + #"[{"key":"kubernetes.io/hostname","operator":"In","values":["n1"]}]}]}}}}"#
+        try pvd.ok(["patch", "pv", "pv-1", "-p", affinity])
+        let r = try pvd.run(["reconcile", "--once"], env: env)
+        #expect(r.status == 0 && r.stdout.contains("1 recycled"), "\(r.stdout) \(r.stderr)")
+        #expect(Self.contents(path) == [])
+        #expect(Self.outsideSurvived(base + "/outside"))
+    }
+
+    @Test func recycleNeverEmptiesAClassBasePath() throws {
+        let pvd = try PVDProcess()
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("pvd-static-\(UUID().uuidString)").path
+        defer { pvd.cleanup(); try? FileManager.default.removeItem(atPath: base) }
+        let classBase = base + "/volumes/fast"
+        try FileManager.default.createDirectory(atPath: classBase + "/precious", withIntermediateDirectories: true)
+        let env = ["PVD_ALLOWED_ROOTS": base]
+        let message = try failedRecycle(pvd, ProvisioningTests.hostPathClass("fast", parameters: "{basePath: \(classBase)}")
+            + ProtectionTests.staticVolume("pv-1", path: base + "/volumes", reclaim: "Recycle"), env: env)
+        #expect(message.contains("basePath \(classBase)"), "\(message)")
+        #expect(Self.contents(classBase) == ["precious"])
     }
 
     @Test func recycleNeverEmptiesPVDsOwnRoot() throws {

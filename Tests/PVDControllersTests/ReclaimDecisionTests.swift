@@ -30,9 +30,15 @@ struct ReclaimCase: CustomTestStringConvertible, Sendable {
     var name: String
     var volume: PersistentVolume
     var provisioners: Set<String> = [hostPath, loop]
+    /// The registered Nodes; this node is n1.
+    var nodes: [String] = ["n1"]
     var decision: ReclaimDecision
     var testDescription: String { name }
 }
+
+/// What a static hostPath volume without node affinity gets while n1 and n2 share the store.
+private let sharedMessage = "Recycle failed: /srv/pv may be on any of the nodes n1, n2; "
+    + "give the volume a nodeAffinity naming the node that holds it, and that node recycles it"
 
 let reclaimCases: [ReclaimCase] = [
     ReclaimCase(name: "Retain keeps it", volume: released(.retain), decision: .none),
@@ -68,6 +74,24 @@ let reclaimCases: [ReclaimCase] = [
     ReclaimCase(name: "Recycle, static hostPath pinned here", volume: released(.recycle, host: "n1"), decision: .recycleHostPath(path: "/srv/pv")),
     ReclaimCase(name: "Recycle, static hostPath pinned elsewhere", volume: released(.recycle, host: "n2"), decision: .none),
     ReclaimCase(name: "Recycle, static hostPath, no hostPath driver", volume: released(.recycle), provisioners: [loop], decision: .none),
+    ReclaimCase(name: "Recycle, static hostPath, this node not registered yet and no other",
+                volume: released(.recycle), nodes: [], decision: .recycleHostPath(path: "/srv/pv")),
+    ReclaimCase(name: "Recycle, static hostPath, no affinity, other nodes share the store", volume: released(.recycle),
+                nodes: ["n2", "n1"], decision: .fail(reason: "VolumeFailedRecycle", message: sharedMessage)),
+    ReclaimCase(name: "Recycle, static hostPath, no affinity, Failed before: still Failed", volume: released(.recycle, phase: .failed),
+                nodes: ["n1", "n2"], decision: .fail(reason: "VolumeFailedRecycle", message: sharedMessage)),
+    ReclaimCase(name: "Recycle, static hostPath, no affinity, another node only", volume: released(.recycle),
+                nodes: ["n2"], decision: .fail(reason: "VolumeFailedRecycle", message: sharedMessage)),
+    ReclaimCase(name: "Recycle, static hostPath, no affinity, other nodes, no hostPath driver here", volume: released(.recycle),
+                provisioners: [loop], nodes: ["n1", "n2"], decision: .none),
+    ReclaimCase(name: "Recycle, static hostPath pinned here, other nodes", volume: released(.recycle, host: "n1"),
+                nodes: ["n1", "n2"], decision: .recycleHostPath(path: "/srv/pv")),
+    ReclaimCase(name: "Recycle, static hostPath pinned elsewhere, other nodes", volume: released(.recycle, host: "n2"),
+                nodes: ["n1", "n2"], decision: .none),
+    ReclaimCase(name: "Recycle, static hostPath pinned elsewhere, the only node", volume: released(.recycle, host: "n2"),
+                decision: .none),
+    ReclaimCase(name: "Recycle, provisioned here, other nodes", volume: released(.recycle, provisioner: loop, host: "n1"),
+                nodes: ["n1", "n2"], decision: .recycleProvisioned(provisioner: loop)),
     ReclaimCase(name: "Recycle, static local volume: no recycler", volume: released(.recycle, local: true),
                 decision: .fail(reason: "VolumeFailedRecycle", message: "No recycler plugin found for the volume!")),
     ReclaimCase(name: "unknown policy", volume: released(ReclaimPolicy(rawValue: "Shred")),
@@ -77,7 +101,7 @@ let reclaimCases: [ReclaimCase] = [
 struct ReclaimDecisionTests {
     @Test(arguments: reclaimCases)
     func decision(_ c: ReclaimCase) {
-        #expect(ReclaimDecision.decide(c.volume, provisioners: c.provisioners, nodeName: "n1") == c.decision)
+        #expect(ReclaimDecision.decide(c.volume, provisioners: c.provisioners, nodeName: "n1", nodes: c.nodes) == c.decision)
     }
 
     @Test(arguments: [

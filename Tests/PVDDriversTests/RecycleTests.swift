@@ -1,3 +1,4 @@
+import CLinux
 import Foundation
 import PVDDrivers
 import Testing
@@ -103,5 +104,82 @@ struct RecycleTests {
         try SafeTree.emptyDirectory(dir, keeping: ["lost+found"])
         #expect(try fm.contentsOfDirectory(atPath: scratch.path + "/vol") == ["lost+found"])
         #expect(try fm.contentsOfDirectory(atPath: scratch.path + "/vol/lost+found").isEmpty)
+    }
+
+    /// Tags `path` as pvd volume `name`'s, as the hostPath driver does.
+    func tag(_ path: String, _ name: String) throws {
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        try #require(fd >= 0, "open \(path): errno \(errno)")
+        defer { _ = close(fd) }
+        let bytes = Array(name.utf8)
+        let rc = pvd_fsetxattr(fd, HostPathDriver.tagAttribute, bytes, bytes.count)
+        try #require(rc == 0, "fsetxattr \(path): errno \(-rc)")
+    }
+
+    @Test func aStaticPathAboveProvisionedVolumesIsRefusedAndTheirDataSurvives() async throws {
+        let scratch = try Scratch()
+        let allowed = scratch.path + "/static", base = allowed + "/classes/fast", idle = allowed + "/classes/idle"
+        let driver = try HostPathDriver(root: scratch.path + "/root", allowedRoots: [allowed])
+        let params = ["basePath": base, "pathPattern": "${namespace}/${pvname}"]
+        let volume = try await driver.provision(ProvisionRequest(name: "pvc-1", capacityBytes: 1 << 20, parameters: params, claimNamespace: "team"))
+        #expect(volume.path == base + "/team/pvc-1")
+        try Data("precious".utf8).write(to: URL(fileURLWithPath: volume.path + "/data"))
+        try fm.createDirectory(atPath: idle, withIntermediateDirectories: true)
+        try Data("x".utf8).write(to: URL(fileURLWithPath: allowed + "/classes/loose"))
+        let refused: [(path: String, basePaths: [String], words: String)] = [
+            (allowed + "/classes", [], "holds pvd volume pvc-1's directory \(volume.path)"),
+            (base + "/team", [], "holds pvd volume pvc-1's directory"),
+            (base, [base, idle], "overlaps the hostPath class basePath \(base)"),
+            (base + "/team", [base], "overlaps the hostPath class basePath \(base)"),
+            (allowed + "/classes", [idle], "overlaps the hostPath class basePath \(idle)"),
+            (idle, [idle], "overlaps the hostPath class basePath \(idle)"),
+            (volume.path, [], "is pvd volume pvc-1's directory"),
+        ]
+        for c in refused {
+            do {
+                try await driver.recycleStatic(path: c.path, basePaths: c.basePaths)
+                Issue.record("recycling \(c.path) succeeded")
+            } catch {
+                #expect(error.code == .refused, "\(c.path): \(error.message)")
+                #expect(error.message.contains(c.words), "\(c.path): \(error.message)")
+            }
+        }
+        #expect(try String(contentsOfFile: volume.path + "/data", encoding: .utf8) == "precious")
+        #expect(fm.fileExists(atPath: allowed + "/classes/loose"), "a refused recycle removed nothing")
+        #expect(fm.fileExists(atPath: idle))
+        #expect(try driver.existingVolumes(parameters: params) == ["pvc-1"])
+    }
+
+    @Test func aTaggedDirectoryInsideAStaticPathSurvives() async throws {
+        let scratch = try Scratch()
+        let allowed = scratch.path + "/static", volume = allowed + "/pv-1", tagged = volume + "/deep/moved-here"
+        let driver = try HostPathDriver(root: scratch.path + "/root", allowedRoots: [allowed])
+        try fm.createDirectory(atPath: tagged, withIntermediateDirectories: true)
+        try Data("precious".utf8).write(to: URL(fileURLWithPath: tagged + "/data"))
+        try Data("x".utf8).write(to: URL(fileURLWithPath: volume + "/plain"))
+        try tag(tagged, "pvc-9")
+        do {
+            try await driver.recycleStatic(path: volume)
+            Issue.record("recycling a path holding a pvd volume succeeded")
+        } catch {
+            #expect(error.code == .refused)
+            #expect(error.message.contains("holds pvd volume pvc-9's directory \(tagged)"), "\(error.message)")
+        }
+        #expect(fm.fileExists(atPath: tagged + "/data"))
+        #expect(fm.fileExists(atPath: volume + "/plain"), "refused before anything was removed")
+
+        // A tagged directory the walk meets while emptying (one moved in after the check) is
+        // neither entered nor removed; the rest goes, and the refusal names it.
+        let tree = try SafeTree(roots: [allowed])
+        do {
+            try tree.emptyContents(of: volume) { pvd_fgetxattr($0.fd, HostPathDriver.tagAttribute, nil, 0) > 0 }
+            Issue.record("emptying around a tagged directory reported success")
+        } catch {
+            #expect(error.code == .refused)
+            #expect(error.message.contains(tagged), "\(error.message)")
+        }
+        #expect(try String(contentsOfFile: tagged + "/data", encoding: .utf8) == "precious")
+        #expect(!fm.fileExists(atPath: volume + "/plain"))
+        #expect(try fm.contentsOfDirectory(atPath: volume) == ["deep"])
     }
 }
