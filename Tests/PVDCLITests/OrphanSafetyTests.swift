@@ -8,50 +8,9 @@ import Testing
 /// and restored by recovery.
 @Suite(.enabled(if: geteuid() == 0, "needs root: trusted xattrs, loop devices and mounts"))
 struct OrphanSafetyTests {
-    static let manifest = """
-        apiVersion: storage.k8s.io/v1
-        kind: StorageClass
-        metadata: {name: loop}
-        provisioner: pvd.io/loop
-        reclaimPolicy: Retain
-        parameters: {fsType: ext4}
-        ---
-        apiVersion: storage.k8s.io/v1
-        kind: StorageClass
-        metadata: {name: hp}
-        provisioner: pvd.io/hostpath
-        reclaimPolicy: Retain
-        ---
-        apiVersion: v1
-        kind: PersistentVolumeClaim
-        metadata: {name: fs}
-        spec: {storageClassName: loop, accessModes: [ReadWriteOnce], resources: {requests: {storage: 16Mi}}}
-        ---
-        apiVersion: v1
-        kind: PersistentVolumeClaim
-        metadata: {name: dir}
-        spec: {storageClassName: hp, accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Mi}}}
-        """
-
+    /// A static PV of another name pointing at `path`, and a claim pre-bound to it.
     static func staticVolume(_ name: String, path: String) -> String {
-        """
-        ---
-        apiVersion: v1
-        kind: PersistentVolume
-        metadata: {name: \(name)}
-        spec:
-          capacity: {storage: 1Mi}
-          accessModes: [ReadWriteOnce]
-          persistentVolumeReclaimPolicy: Retain
-          storageClassName: ""
-          hostPath: {path: "\(path)"}
-        ---
-        apiVersion: v1
-        kind: PersistentVolumeClaim
-        metadata: {name: \(name)-claim}
-        spec: {storageClassName: "", volumeName: \(name), accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Mi}}}
-
-        """
+        ProtectionTests.staticVolume(name, path: path) + ProvisioningTests.claim("\(name)-claim", cls: "", extra: "  volumeName: \(name)")
     }
 
     static let recorded = "trusted.pvd.recorded"
@@ -66,19 +25,18 @@ struct OrphanSafetyTests {
         !stdout.contains("orphans removed") || stdout.contains(", 0 orphans removed")
     }
 
-    func volume(of claim: String, _ pvd: PVDProcess) throws -> String {
-        let c = try pvd.items("pvc").first { $0.path("metadata.name") as? String == claim }
-        return try #require(c?.path("spec.volumeName") as? String)
-    }
-
     @Test func retainedAndReferredBackingsSurviveTheSweep() throws {
         let pvd = try PVDProcess()
         defer { OwnDevices.release(under: pvd.root.path); pvd.cleanup() }
         let root = pvd.root.path
         let fm = FileManager.default
-        try pvd.ok(["apply", "-f", try pvd.write("m.yaml", Self.manifest)])
+        try pvd.ok(["apply", "-f", try pvd.write("m.yaml", RebootRecoveryTests.manifest)])
         try pvd.ok(["reconcile", "--once"])
-        let fs = try volume(of: "fs", pvd), dir = try volume(of: "dir", pvd)
+        let reboot = RebootRecoveryTests()
+        let fs = try reboot.volume(of: "fs", pvd), dir = try reboot.volume(of: "dir", pvd)
+        for pv in [fs, dir] {
+            try pvd.ok(["patch", "pv", pv, "-p", #"{"spec":{"persistentVolumeReclaimPolicy":"Retain"}}"#])
+        }
         let image = "\(root)/images/\(fs).img", directory = "\(root)/hostpath/\(dir)"
         #expect(Self.isRecorded(image) && Self.isRecorded(directory), "marked once the PV is recorded")
         // A crash between the PV's create and the mark: recovery marks every PV it owns.
@@ -93,7 +51,8 @@ struct OrphanSafetyTests {
         try pvd.ok(["reconcile", "--once"])
         try pvd.ok(["delete", "pv", fs, dir])
         try pvd.ok(["reconcile", "--once"])
-        #expect(try pvd.items("pv").isEmpty)
+        let left = try pvd.items("pv").compactMap { $0.path("metadata.name") as? String }
+        #expect(!left.contains(fs) && !left.contains(dir), "\(left)")
         let r = try pvd.ok(["reconcile", "--once", "--orphan-grace", "0s"])
         #expect(Self.removedNone(r.stdout), "\(r.stdout)")
         #expect(try String(contentsOfFile: "\(directory)/f", encoding: .utf8) == "kept")
