@@ -87,4 +87,8 @@ long pvd_fgetxattr(int fd, const char *name, void *value, size_t size) {
 int pvd_fsetxattr(int fd, const char *name, const void *value, size_t size) {
     return fsetxattr(fd, name, value, size, 0) < 0 ? -errno : 0;
 }
+
+int pvd_fremovexattr(int fd, const char *name) {
+    return fremovexattr(fd, name) < 0 ? -errno : 0;
+}
 #endif

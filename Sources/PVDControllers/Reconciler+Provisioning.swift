@@ -104,6 +104,13 @@ extension Reconciler {
                 summary.writes += 1
                 report(.normal, ProvisionerReason.provisioningSucceeded, "Successfully provisioned volume \(name)")
                 logger.info("volume provisioned", metadata: ["pvd.pvc": "\(claim.key)", "pvd.pv": "\(name)", "pvd.path": "\(made.path)"])
+                // From now on the backing is data Kubernetes knows of: never an orphan to sweep.
+                // A failure here (or a crash before it) is mended by the next `recover`.
+                do {
+                    try await item.driver.markRecorded(name: name, parameters: params, path: made.path)
+                } catch {
+                    logger.warning("volume not marked as recorded", metadata: ["pvd.pv": "\(name)", "pvd.error": "\(error.message)"])
+                }
             }
             _ = try await record(events, recorder: &recorder, now: Time.now(), summary: &summary)
         }

@@ -64,7 +64,7 @@ extension Reconciler {
             for name in removed {
                 events.append(BinderEvent(
                     object: ref, type: .normal, reason: RecoveryReason.orphanedVolumeRemoved,
-                    message: "Removed volume \(name): made on this node but no PersistentVolume and no claim wants it (unchanged for at least \(orphanGrace.components.seconds)s)"))
+                    message: "Removed volume \(name): made on this node, never recorded as a PersistentVolume, and no claim wants it (unchanged for at least \(orphanGrace.components.seconds)s)"))
             }
         }
         if !events.isEmpty {
@@ -98,9 +98,10 @@ extension Reconciler {
         }
     }
 
-    /// Removes, driver by driver, backings made since this node was registered in the store,
-    /// left unchanged for `orphanGrace`, that no PV and no waiting claim wants (see
-    /// `OrphanRules`). Each driver asks the store what is wanted while it holds its node-wide
+    /// Removes, driver by driver, backings that provably never had a PV (the driver's recorded
+    /// mark is missing, see `VolumeDriver.markRecorded`), made since this node was registered in
+    /// the store, left unchanged for `orphanGrace`, that no PV (by name or path) and no waiting
+    /// claim wants (see `OrphanRules`). Each driver asks the store what is wanted while it holds its node-wide
     /// lock, so a volume another pvd process is provisioning right now (it holds the same lock
     /// until the backing is whole, and its claim waits until the PV is recorded) is never taken
     /// for a leftover. Returns the names removed.
@@ -122,7 +123,7 @@ extension Reconciler {
                 if !sets.contains(p) { sets.append(p) }
             }
             let store = self.store, node = agent.nodeName, logger = self.logger
-            let wanted: @Sendable () async -> Set<String>? = {
+            let wanted: @Sendable () async -> KeptBackings? = {
                 do {
                     // Claims before volumes: a claim deleted after this read still counts, and a
                     // volume recorded for a claim after it (its backing made before we took the
@@ -154,11 +155,18 @@ public enum OrphanRules {
     /// The names of every PV (of any node or provisioner: a name is never reused), and the
     /// `pvc-<uid>` of every claim not being deleted that is bound to that name, or still waits
     /// for a volume this node would provision with `provisioner` (its class is that
-    /// provisioner's, or cannot be told, and no other node is selected for it).
+    /// provisioner's, or cannot be told, and no other node is selected for it); and the path of
+    /// every PV (`hostPath.path`, `local.path`), so a static PV of any name pointing at a
+    /// backing keeps it.
     public static func wanted(
         volumes: [PersistentVolume], claims: [PersistentVolumeClaim], classes: [StorageClass], provisioner: String, node: String
-    ) -> Set<String> {
+    ) -> KeptBackings {
         var names = Set(volumes.map(\.metadata.name))
+        var paths: Set<String> = []
+        for pv in volumes {
+            if let p = pv.spec.hostPath?.path { paths.insert(p) }
+            if let p = pv.spec.local?.path { paths.insert(p) }
+        }
         var byName: [String: StorageClass] = [:]
         for c in classes { byName[c.metadata.name] = c }
         let fallback = BindingRules.defaultClass(among: classes)
@@ -179,6 +187,6 @@ public enum OrphanRules {
             // A class that is gone cannot be told from one of ours: keep what may be its data.
             if sc == nil || sc?.provisioner == provisioner { names.insert(name) }
         }
-        return names
+        return KeptBackings(names: names, paths: paths)
     }
 }

@@ -15,7 +15,15 @@ extension HostPathDriver {
         let outcome: RecoveryResult.Outcome
         do {
             let params = try HostPathParameters(volume.parameters, root: root, tree: tree)
-            if let base = try tree.openAnchor(params.basePath, create: false), try locate(volume.name, params: params, base: base) != nil {
+            if let base = try tree.openAnchor(params.basePath, create: false), let below = try locate(volume.name, params: params, base: base) {
+                // Its PV is in the store: mark it, in case a crash came between that and the mark.
+                if let dir = try SafeTree.walk(below, from: base, crossMounts: false, create: nil) {
+                    do {
+                        try RecordedMarker.set(dir.fd, path: dir.path)
+                    } catch {
+                        logger.warning("volume not marked as recorded", metadata: ["pvd.pv": "\(volume.name)", "pvd.error": "\(error.message)"])
+                    }
+                }
                 outcome = .ready
             } else {
                 outcome = .missing("the directory of volume \(volume.name) under \(params.basePath) is missing")
@@ -27,28 +35,23 @@ extension HostPathDriver {
     }
 
     public func removeOrphans(
-        parameterSets: [[String: String]], grace: Duration, madeAfter: Double, wanted: @Sendable () async -> Set<String>?
+        parameterSets: [[String: String]], grace: Duration, madeAfter: Double, wanted: @Sendable () async -> KeptBackings?
     ) async throws(DriverError) -> [String] {
         try await lock.withLock { () async throws(DriverError) in
             var sweep = OrphanSweep()
+            let visible = RecordedMarker.canSee()
             for set in parameterSets {
                 // A class whose parameters no longer parse has nothing of ours to find.
                 guard let params = try? HostPathParameters(set, root: root, tree: tree),
                       let base = try tree.openAnchor(params.basePath, create: false) else { continue }
-                for (dir, below) in try directories(atDepth: params.depth, below: base) {
-                    // Only directories that say they are a volume: tagged, or named pvc-… in the
-                    // default layout. Anything else under basePath is not pvd's to remove.
-                    let name: String
-                    if let tag = tag(of: dir) {
-                        name = tag
-                    } else if params.pathPattern == "${pvname}", let last = below.last, last.hasPrefix("pvc-") {
-                        name = last
-                    } else {
-                        continue
-                    }
+                for (dir, _) in try directories(atDepth: params.depth, below: base) {
+                    // Only directories pvd tagged as a volume whose PV was provably never
+                    // recorded. An untagged one (made where trusted xattrs could not be written)
+                    // could never have got the mark either, so its lack proves nothing.
+                    guard let name = tag(of: dir), RecordedMarker.state(dir.fd, visible: visible) == .absent else { continue }
                     var st = stat()
                     guard fstat(dir.fd, &st) == 0 else { continue }
-                    sweep.add(name, parameters: set, changed: OrphanSweep.changed(st), born: OrphanSweep.born(dir.fd, ""))
+                    sweep.add(name, parameters: set, changed: OrphanSweep.changed(st), born: OrphanSweep.born(dir.fd, ""), paths: [dir.path])
                 }
             }
             return await sweep.sweep(grace: grace, madeAfter: madeAfter, logger: logger, wanted: wanted) { c async throws(DriverError) in

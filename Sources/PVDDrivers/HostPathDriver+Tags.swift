@@ -52,6 +52,27 @@ extension HostPathDriver {
         return found
     }
 
+    /// Sets the recorded mark (`RecordedMarker`) on volume `name`'s directory, found from the PV's
+    /// `path` when that is below basePath and tagged for it, else as `delete` finds it.
+    public func markRecorded(name: String, parameters: [String: String], path: String?) async throws(DriverError) {
+        try await lock.withLock { () async throws(DriverError) in
+            let params = try HostPathParameters(parameters, root: root, tree: tree)
+            guard let base = try tree.openAnchor(params.basePath, create: false) else {
+                throw DriverError(.notFound, "volume \(name): basePath \(params.basePath) is missing")
+            }
+            var dir: OpenDirectory?
+            if let path, path.hasPrefix(base.path + "/") {
+                let below = path.dropFirst(base.path.count + 1).split(separator: "/").map(String.init)
+                if let hinted = try? SafeTree.walk(below, from: base, crossMounts: false, create: nil), tag(of: hinted) == name { dir = hinted }
+            }
+            if dir == nil, let below = try locate(name, params: params, base: base) {
+                dir = try SafeTree.walk(below, from: base, crossMounts: false, create: nil)
+            }
+            guard let dir else { throw DriverError(.notFound, "volume \(name) is not under \(params.basePath)") }
+            try RecordedMarker.set(dir.fd, path: dir.path)
+        }
+    }
+
     /// Where volume `name` is below basePath, or nil when it is not there. Computed from the
     /// pattern when that needs only the volume name; otherwise found by its tag.
     /// - Throws: `.refused` when the computed directory is tagged for another volume.

@@ -53,6 +53,12 @@ extension LoopDriver {
         guard LoopFiles.isRegular(st) else {
             throw DriverError(.refused, "\(layout.image) is not a regular file; pvd does not use it")
         }
+        // Its PV is in the store: mark it, in case a crash came between that and the mark.
+        do {
+            try RecordedMarker.set(file: layout.image)
+        } catch {
+            logger.warning("volume not marked as recorded", metadata: ["pvd.pv": "\(volume.name)", "pvd.error": "\(error.message)"])
+        }
         var attached: LoopDevice?
         for device in bindings.devices(of: st) {
             if try loops.isBacking(device, image: layout.image) {
@@ -129,10 +135,11 @@ extension LoopDriver {
     }
 
     public func removeOrphans(
-        parameterSets: [[String: String]], grace: Duration, madeAfter: Double, wanted: @Sendable () async -> Set<String>?
+        parameterSets: [[String: String]], grace: Duration, madeAfter: Double, wanted: @Sendable () async -> KeptBackings?
     ) async throws(DriverError) -> [String] {
         try await lock.withLock { () async throws(DriverError) in
             var sweep = OrphanSweep()
+            let visible = RecordedMarker.canSee()
             for set in parameterSets {
                 // A class whose parameters no longer parse has nothing of ours to find.
                 guard let parameters = try? LoopParameters.require(set, root: root) else { continue }
@@ -140,12 +147,34 @@ extension LoopDriver {
                     let path = LoopLayout.join(parameters.imageDir, entry)
                     guard let name = Self.volumeName(ofImageEntry: entry), (try? LoopLayout.checkName(name)) != nil,
                           let st = try LoopFiles.lstatIfExists(path) else { continue }
-                    sweep.add(name, parameters: set, changed: OrphanSweep.changed(st), born: OrphanSweep.born(AT_FDCWD, path))
+                    let layout = LoopLayout(root: root, imageDir: parameters.imageDir, name: name)
+                    // The image decides, whichever entry found it: removing the volume removes
+                    // both. A partial entry alone is a half-made image, never handed out.
+                    if try LoopFiles.lstatIfExists(layout.image) != nil,
+                       RecordedMarker.state(file: layout.image, visible: visible) != .absent { continue }
+                    sweep.add(
+                        name, parameters: set, changed: OrphanSweep.changed(st), born: OrphanSweep.born(AT_FDCWD, path),
+                        paths: [layout.image, layout.mountPoint, layout.deviceLink])
                 }
             }
             return await sweep.sweep(grace: grace, madeAfter: madeAfter, logger: logger, wanted: wanted) { c async throws(DriverError) in
                 try await deleteLocked(name: c.name, parameters: c.parameters)
             }
+        }
+    }
+
+    /// Sets the recorded mark (`RecordedMarker`) on volume `name`'s image. The PV's path (a
+    /// mount point or a device link) says nothing about where the image is: the class does.
+    public func markRecorded(name: String, parameters: [String: String], path: String?) async throws(DriverError) {
+        try LoopLayout.checkName(name)
+        let parameters = try LoopParameters.require(parameters, root: root)
+        let layout = LoopLayout(root: root, imageDir: parameters.imageDir, name: name)
+        try await lock.withLock { () async throws(DriverError) in
+            guard let st = try LoopFiles.lstatIfExists(layout.image) else {
+                throw DriverError(.notFound, "volume \(name): image \(layout.image) is missing")
+            }
+            guard LoopFiles.isRegular(st) else { throw DriverError(.refused, "\(layout.image) is not a regular file; pvd does not use it") }
+            try RecordedMarker.set(file: layout.image)
         }
     }
 

@@ -79,15 +79,26 @@ public protocol VolumeDriver: Sendable {
     /// and never makes a missing volume: a backing that is gone is reported as `.missing`.
     /// One result per request, in order.
     func recover(_ volumes: [RecoveryRequest]) async -> [RecoveryResult]
-    /// Removes backings (as `existingVolumes` lists them, plus half-made ones) that were made
+    /// Removes backings (as `existingVolumes` lists them, plus half-made ones) that provably
+    /// never had a PV (no `markRecorded` mark, and the mark could have been seen), were made
     /// after `madeAfter` (seconds since the epoch, by their birth time), are unchanged for at
-    /// least `grace`, and that `wanted` does not name, holding the driver's node-wide lock from
+    /// least `grace`, and that `wanted` neither names nor refers to by path, holding the driver's node-wide lock from
     /// the listing to the last removal, so that a volume another pvd process is making (it
     /// holds the same lock) is never seen half-made. A backing made before `madeAfter`, or whose
     /// birth time the filesystem does not record, is never removed. `wanted` is asked, inside
     /// the lock, only when there are candidates; nil (the store could not be read) removes
     /// nothing. Returns the names removed.
     func removeOrphans(
-        parameterSets: [[String: String]], grace: Duration, madeAfter: Double, wanted: @Sendable () async -> Set<String>?
+        parameterSets: [[String: String]], grace: Duration, madeAfter: Double, wanted: @Sendable () async -> KeptBackings?
     ) async throws(DriverError) -> [String]
+
+    // MARK: Recorded mark (orphan sweep safety)
+
+    /// Marks volume `name`'s backing as recorded: its PV is in the store. Called once the
+    /// provisioner's PV create commits, and by `recover` for every PV it is given (which closes
+    /// a crash between the two). From then on the orphan sweep never removes the backing, even
+    /// when no PV names it any more. `path` is the PV's path, a hint to find the backing without
+    /// a search; the backing is found (and checked) as `delete` would find it. Marking one that
+    /// is marked succeeds; one that is gone fails `.notFound`.
+    func markRecorded(name: String, parameters: [String: String], path: String?) async throws(DriverError)
 }

@@ -53,6 +53,55 @@ public struct RecoveryResult: Sendable, Hashable {
     }
 }
 
+/// What an orphan sweep must leave, as the store says: backings by volume name (every PV's, and
+/// those of claims still waiting for one), and every path a PV refers to (`hostPath.path`,
+/// `local.path`), whatever its name. A backing at, inside or above such a path is kept.
+public struct KeptBackings: Sendable, Hashable, ExpressibleByArrayLiteral {
+    public var names: Set<String>
+    public var paths: Set<String>
+
+    public init(names: Set<String> = [], paths: Set<String> = []) {
+        self.names = names
+        self.paths = paths
+    }
+
+    /// Names only.
+    public init(arrayLiteral names: String...) {
+        self.init(names: Set(names))
+    }
+
+    /// Whether a PV's path is one of `backing`'s paths, lies inside one, or contains one; paths
+    /// are compared component by component, both as written and with symlinks resolved.
+    /// A path that is not absolute cannot be placed and is ignored.
+    func refers(to backing: [String]) -> Bool {
+        let mine = backing.flatMap(Self.forms)
+        for path in paths where path.hasPrefix("/") {
+            for kept in Self.forms(path) where mine.contains(where: { Self.nested(kept, $0) }) { return true }
+        }
+        return false
+    }
+
+    /// A path's components as written, and (when it exists) with symlinks resolved.
+    static func forms(_ path: String) -> [[Substring]] {
+        var forms = [components(path)]
+        if let resolved = realpath(path, nil) {
+            defer { free(resolved) }
+            let r = components(String(cString: resolved))
+            if r != forms[0] { forms.append(r) }
+        }
+        return forms
+    }
+
+    static func components(_ path: String) -> [Substring] {
+        path.split(separator: "/").filter { $0 != "." }
+    }
+
+    /// Whether one of the two paths is the other or lies below it.
+    static func nested(_ a: [Substring], _ b: [Substring]) -> Bool {
+        a.count <= b.count ? b.starts(with: a) : a.starts(with: b)
+    }
+}
+
 /// The candidates of an orphan sweep: backings with the parameters they were found under and
 /// when they last changed, and the part both drivers share (age filter, asking, removing).
 struct OrphanSweep {
@@ -63,15 +112,18 @@ struct OrphanSweep {
         var changed: Double
         /// The backing's birth time, seconds since the epoch; nil when the filesystem has none.
         var born: Double?
+        /// Where the backing is on this node (and where the volume is used from), so a PV
+        /// referring to one of them by path keeps it.
+        var paths: [String]
     }
 
     var candidates: [Candidate] = []
     private var seen: Set<String> = []
 
     /// Adds a backing once (several classes may share a directory).
-    mutating func add(_ name: String, parameters: [String: String], changed: Double, born: Double?) {
+    mutating func add(_ name: String, parameters: [String: String], changed: Double, born: Double?, paths: [String]) {
         guard seen.insert(name).inserted else { return }
-        candidates.append(Candidate(name: name, parameters: parameters, changed: changed, born: born))
+        candidates.append(Candidate(name: name, parameters: parameters, changed: changed, born: born, paths: paths))
     }
 
     /// The birth time (statx STATX_BTIME) of `path` under `dirfd`, or of `dirfd` itself when
@@ -98,10 +150,11 @@ struct OrphanSweep {
     }
 
     /// Removes, with `remove`, every candidate made after `madeAfter`, unchanged for `grace`,
-    /// that `wanted` does not name.
+    /// that `wanted` neither names nor refers to by path. The drivers add only backings without
+    /// the recorded mark (`RecordedMarker`), and half-made images.
     /// A removal that fails is logged and left for the next sweep; the others go on.
     func sweep(
-        grace: Duration, madeAfter: Double, logger: Logger, wanted: @Sendable () async -> Set<String>?,
+        grace: Duration, madeAfter: Double, logger: Logger, wanted: @Sendable () async -> KeptBackings?,
         remove: (Candidate) async throws(DriverError) -> Void
     ) async -> [String] {
         let (s, atto) = grace.components
@@ -117,7 +170,11 @@ struct OrphanSweep {
         }
         guard !old.isEmpty, let keep = await wanted() else { return [] }
         var removed: [String] = []
-        for c in old where !keep.contains(c.name) {
+        for c in old where !keep.names.contains(c.name) {
+            if keep.refers(to: c.paths) {
+                logger.debug("a PersistentVolume's path refers to this volume; left alone", metadata: ["pvd.pv": "\(c.name)"])
+                continue
+            }
             do {
                 try await remove(c)
                 removed.append(c.name)

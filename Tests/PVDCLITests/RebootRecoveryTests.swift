@@ -83,7 +83,9 @@ struct RebootRecoveryTests {
         try pvd.ok(["reconcile", "--once"])
         // A provisioning interrupted after its claim was deleted: an image and a directory no one wants.
         try Data(count: 1 << 20).write(to: URL(fileURLWithPath: "\(root)/images/pvc-leftover.img"))
+        // The directory as the driver makes it: tagged with its volume, never marked recorded.
         try FileManager.default.createDirectory(atPath: "\(root)/hostpath/pvc-leftover2", withIntermediateDirectories: false)
+        #expect(XAttr.tag("\(root)/hostpath/pvc-leftover2", as: "pvc-leftover2") == 0)
 
         let bad = try pvd.run(["reconcile", "--once", "--orphan-grace", "soon"])
         #expect(bad.status != 0 && bad.stderr.contains("--orphan-grace"))

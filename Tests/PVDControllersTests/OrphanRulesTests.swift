@@ -1,4 +1,5 @@
 import PVDControllers
+import PVDDrivers
 import PVDModel
 import Testing
 
@@ -40,11 +41,21 @@ struct OrphanRulesTests {
         fallback.metadata.annotations = ["storageclass.kubernetes.io/is-default-class": "true"]
         let classes = [StorageClass(name: "fast", provisioner: "pvd.io/loop"), StorageClass(name: "other", provisioner: "example.com/nfs"), fallback]
         let wanted = OrphanRules.wanted(volumes: [], claims: [claim], classes: classes, provisioner: "pvd.io/loop", node: "n1")
-        #expect(wanted.contains("pvc-u1") == c.wanted)
+        #expect(wanted.names.contains("pvc-u1") == c.wanted)
     }
 
     @Test func everyVolumeNameIsWanted() {
         let pv = PersistentVolume(name: "pvc-any", spec: PersistentVolumeSpec(capacity: Quantity(1 << 20), accessModes: [.readWriteOnce]))
         #expect(OrphanRules.wanted(volumes: [pv], claims: [], classes: [], provisioner: "pvd.io/loop", node: "n1") == ["pvc-any"])
+    }
+
+    @Test func everyVolumePathIsWantedWhateverItsName() {
+        var hostPath = PersistentVolume(name: "static-a", spec: PersistentVolumeSpec(capacity: Quantity(1 << 20), accessModes: [.readWriteOnce]))
+        hostPath.spec.hostPath = HostPathVolumeSource(path: "/var/lib/pvd/hostpath/pvc-x")
+        var local = PersistentVolume(name: "static-b", spec: PersistentVolumeSpec(capacity: Quantity(1 << 20), accessModes: [.readWriteOnce]))
+        local.spec.local = LocalVolumeSource(path: "/var/lib/pvd/mounts/pvc-y")
+        let kept = OrphanRules.wanted(volumes: [hostPath, local], claims: [], classes: [], provisioner: "pvd.io/loop", node: "n1")
+        #expect(kept.paths == ["/var/lib/pvd/hostpath/pvc-x", "/var/lib/pvd/mounts/pvc-y"])
+        #expect(kept.names == ["static-a", "static-b"])
     }
 }

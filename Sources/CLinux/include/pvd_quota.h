@@ -32,5 +32,6 @@ int pvd_mount_id(int fd, uint64_t *mount_id);
 /* fgetxattr(2)/fsetxattr(2): sys/xattr.h is not part of Swift's Glibc module. */
 long pvd_fgetxattr(int fd, const char *name, void *value, size_t size);
 int pvd_fsetxattr(int fd, const char *name, const void *value, size_t size);
+int pvd_fremovexattr(int fd, const char *name);
 
 #endif
