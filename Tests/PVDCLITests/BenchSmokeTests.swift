@@ -1,0 +1,49 @@
+import Foundation
+import Testing
+
+/// The benchmarks are run by hand for figures, but they must keep working: each runs here at a
+/// tiny size against the binaries under test, and what it writes is checked, not timed.
+struct BenchSmokeTests {
+    /// pvd-bench beside the pvd under test.
+    static var bench: String {
+        URL(fileURLWithPath: PVDProcess.binary).deletingLastPathComponent().appendingPathComponent("pvd-bench").path
+    }
+
+    func run(_ args: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.bench)
+        process.arguments = args
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = out
+        try process.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, text)
+    }
+
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: BenchSmokeTests.bench), "pvd-bench is not built beside pvd"))
+    func latencyBenchRunsAgainstARealDaemon() throws {
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("pvd-bench-smoke-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: work) }
+        let json = work.appendingPathComponent("latency.json").path
+        let (status, output) = try run([
+            "latency", "--count", "5", "--pvd", PVDProcess.binary, "--idle-objects", "200", "--idle-seconds", "1",
+            "--work-dir", work.path, "--json", json,
+        ])
+        #expect(status == 0, "pvd-bench latency failed:\n\(output)")
+        let data = try #require(FileManager.default.contents(atPath: json), "no JSON written:\n\(output)")
+        let result = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        #expect(result["count"] as? Int == 5)
+        #expect((result["total_median_ms"] as? Double ?? 0) > 0)
+        #expect(result["daemon_exit_status"] as? Int == 0, "the daemon did not stop cleanly on SIGTERM")
+        let idle = result["idle"] as? [String: Any]
+        // The 200 loaded, plus the class and the node the run made before them.
+        #expect((idle?["objects"] as? Int ?? 0) >= 200)
+        #expect((idle?["claims_bound"] as? Int ?? 0) > 0, "the daemon bound nothing of the bulk load")
+        // Everything the bench made under its work directory is gone but what it was told to keep.
+        let left = try FileManager.default.contentsOfDirectory(atPath: work.path).filter { $0 != "latency.json" }
+        #expect(left.isEmpty, "left behind: \(left)")
+    }
+}
