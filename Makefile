@@ -26,8 +26,10 @@ deps:
 build: deps
 	$(SWIFT) build
 
+# The Swift runtime linked in statically: a CLI call starts in ~16 ms instead of ~29 ms here,
+# which is most of what `pvd apply` then `pvd wait` costs a script.
 release: deps
-	$(SWIFT) build -c release
+	$(SWIFT) build -c release --static-swift-stdlib
 
 run: release
 	@mkdir -p $(RUN_ROOT)
