@@ -40,8 +40,16 @@ extension Reconciler {
             guard attempted.insert("reclaim/\(pv.metadata.name)").inserted else { continue }
             // Decide on the volume as stored now, not as the snapshot saw it: someone may have
             // switched it to Retain (or rebound it) while this pass was busy.
-            guard let current = try? await store.get(PersistentVolume.self, namespace: nil, name: pv.metadata.name),
-                  current.metadata.resourceVersion == pv.metadata.resourceVersion else { continue }
+            // Gone or changed since: the next pass decides on what is there now. Any other
+            // failure to read is the store's, and stops the run like every other store error.
+            let current: PersistentVolume
+            do {
+                current = try await store.get(PersistentVolume.self, namespace: nil, name: pv.metadata.name)
+            } catch {
+                if error.code == .notFound { continue }
+                throw error
+            }
+            guard current.metadata.resourceVersion == pv.metadata.resourceVersion else { continue }
             if let reason = stillPublished(current, table: &mounts) {
                 logger.warning("volume not reclaimed: a Pod still has it", metadata: ["pvd.pv": "\(pv.metadata.name)", "pvd.reason": "\(reason)"])
                 continue
