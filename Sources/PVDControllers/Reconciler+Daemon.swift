@@ -1,19 +1,14 @@
-import Logging
 import PVDModel
 import PVDStore
 
 extension Reconciler {
-    /// What the daemon does once before its controllers start: register this node, then the
-    /// start-up recovery every node runs (see DESIGN §3).
-    public func startUp() async throws {
+    /// What `runOnce` and the daemon both do before any controller acts: register this node,
+    /// then start-up recovery (see DESIGN §3), so volumes come back (re-attached, re-mounted)
+    /// and leftovers go first.
+    @discardableResult
+    public func startUp() async throws -> RecoverySummary {
         if !agent.drivers.isEmpty { try await NodeRegistration.register(agent.nodeName, in: store) }
-        // Volumes come back (re-attached, re-mounted) and leftovers go before any controller
-        // acts, as at the start of `runOnce`.
-        let recovered = try await recover()
-        logger.info("start-up recovery done", metadata: [
-            "pvd.recovered": "\(recovered.recovered)", "pvd.missing": "\(recovered.missing)",
-            "pvd.failed": "\(recovered.failed)", "pvd.orphans": "\(recovered.orphansRemoved)",
-        ])
+        return try await recover()
     }
 
     /// Runs passes from `snapshot` until one makes no write on a snapshot that still matches the

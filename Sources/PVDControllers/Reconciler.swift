@@ -70,9 +70,6 @@ public struct Reconciler: Sendable {
     /// How long a backing with no PV and no claim waiting for it must have been left unchanged
     /// before recovery removes it: long enough that nothing is still being made there.
     public var orphanGrace: Duration = .seconds(300)
-    /// Whether `runOnce` starts with `recover()`. A daemon that recovers once at its start and
-    /// then runs `runOnce` again and again turns it off after that first time.
-    public var recoversFirst = true
 
     public init(store: any ObjectStore, agent: NodeAgent, logger: Logger) {
         self.store = store
@@ -88,8 +85,7 @@ public struct Reconciler: Sendable {
     /// Runs passes until one makes no write.
     public func runOnce() async throws -> ReconcileSummary {
         var summary = ReconcileSummary()
-        if !agent.drivers.isEmpty { try await NodeRegistration.register(agent.nodeName, in: store) }
-        if recoversFirst { summary.recovery = try await recover() }
+        summary.recovery = try await startUp()
         var recorder = EventRecorder(existing: try await store.list(Event.self, namespace: nil, selector: nil).items)
         var snapshot = try await Snapshot.read(from: store)
         var attempted: Set<String> = []

@@ -29,7 +29,11 @@ struct ControllerService: Service, CustomStringConvertible {
     let logger: Logger
 
     func run() async throws {
-        try await loop.reconciler.startUp()
+        let recovered = try await loop.reconciler.startUp()
+        logger.info("start-up recovery done", metadata: [
+            "pvd.recovered": "\(recovered.recovered)", "pvd.missing": "\(recovered.missing)",
+            "pvd.failed": "\(recovered.failed)", "pvd.orphans": "\(recovered.orphansRemoved)",
+        ])
         let (queue, metrics, logger) = (loop.queue, self.metrics, self.logger)
         await withTaskCancellationHandler {
             await withGracefulShutdownHandler {
