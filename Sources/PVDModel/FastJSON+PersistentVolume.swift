@@ -36,11 +36,9 @@ extension PersistentVolume: FastJSONEncodable, FastJSONDecodable {
                 try r.skipValue()
             }
         }
-        self.init(name: "", spec: spec ?? PersistentVolumeSpec())
-        self.apiVersion = apiVersion
-        self.kindName = kindName
-        self.metadata = metadata ?? ObjectMeta(name: "")
-        self.status = status
+        box = SharedFields(Fields(
+            apiVersion: apiVersion, kindName: kindName, metadata: metadata ?? ObjectMeta(name: ""),
+            spec: spec ?? PersistentVolumeSpec(), status: status))
     }
 }
 

@@ -36,11 +36,9 @@ extension PersistentVolumeClaim: FastJSONEncodable, FastJSONDecodable {
                 try r.skipValue()
             }
         }
-        self.init(name: "", spec: spec ?? PersistentVolumeClaimSpec())
-        self.apiVersion = apiVersion
-        self.kindName = kindName
-        self.metadata = metadata ?? ObjectMeta(name: "")
-        self.status = status
+        box = SharedFields(Fields(
+            apiVersion: apiVersion, kindName: kindName, metadata: metadata ?? ObjectMeta(name: ""),
+            spec: spec ?? PersistentVolumeClaimSpec(), status: status))
     }
 }
 

@@ -1,28 +1,77 @@
 /// A piece of storage on a node (v1 PersistentVolume), made by an administrator or by a provisioner.
-public struct PersistentVolume: Resource {
+public struct PersistentVolume: Resource, CopyOnWriteFields {
     public static let kind = ResourceKind.persistentVolume
-    public var apiVersion: String?
-    public var kindName: String?
-    public var metadata: ObjectMeta
-    public var spec: PersistentVolumeSpec
-    public var status: PersistentVolumeStatus?
+
+    @usableFromInline
+    struct Fields: Sendable, Equatable {
+        @usableFromInline init(
+            apiVersion: String? = nil, kindName: String? = nil, metadata: ObjectMeta, spec: PersistentVolumeSpec, status: PersistentVolumeStatus? = nil
+        ) {
+            self.apiVersion = apiVersion
+            self.kindName = kindName
+            self.metadata = metadata
+            self.spec = spec
+            self.status = status
+        }
+
+        @usableFromInline var apiVersion: String?
+        @usableFromInline var kindName: String?
+        @usableFromInline var metadata: ObjectMeta
+        @usableFromInline var spec: PersistentVolumeSpec
+        @usableFromInline var status: PersistentVolumeStatus?
+    }
+
+    /// Shared by copies until one of them changes (see `SharedFields`).
+    @usableFromInline var box: SharedFields<Fields>
+
+    @inlinable public var apiVersion: String? {
+        get { box.fields.apiVersion }
+        set { uniqued.fields.apiVersion = newValue }
+    }
+    @inlinable public var kindName: String? {
+        get { box.fields.kindName }
+        set { uniqued.fields.kindName = newValue }
+    }
+    @inlinable public var metadata: ObjectMeta {
+        get { box.fields.metadata }
+        _modify { yield &uniqued.fields.metadata }
+    }
+    @inlinable public var spec: PersistentVolumeSpec {
+        get { box.fields.spec }
+        _modify { yield &uniqued.fields.spec }
+    }
+    @inlinable public var status: PersistentVolumeStatus? {
+        get { box.fields.status }
+        _modify { yield &uniqued.fields.status }
+    }
 
     enum CodingKeys: String, CodingKey { case apiVersion, kindName = "kind", metadata, spec, status }
 
     public init(name: String, spec: PersistentVolumeSpec = PersistentVolumeSpec()) {
-        self.metadata = ObjectMeta(name: name)
-        self.spec = spec
+        box = SharedFields(Fields(metadata: ObjectMeta(name: name), spec: spec))
         setTypeMeta()
     }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        apiVersion = try c.decodeIfPresent(String.self, forKey: .apiVersion)
-        kindName = try c.decodeIfPresent(String.self, forKey: .kindName)
-        metadata = try c.decodeIfPresent(ObjectMeta.self, forKey: .metadata) ?? ObjectMeta(name: "")
-        spec = try c.decodeIfPresent(PersistentVolumeSpec.self, forKey: .spec) ?? PersistentVolumeSpec()
-        status = try c.decodeIfPresent(PersistentVolumeStatus.self, forKey: .status)
+        box = SharedFields(Fields(
+            apiVersion: try c.decodeIfPresent(String.self, forKey: .apiVersion),
+            kindName: try c.decodeIfPresent(String.self, forKey: .kindName),
+            metadata: try c.decodeIfPresent(ObjectMeta.self, forKey: .metadata) ?? ObjectMeta(name: ""),
+            spec: try c.decodeIfPresent(PersistentVolumeSpec.self, forKey: .spec) ?? PersistentVolumeSpec(),
+            status: try c.decodeIfPresent(PersistentVolumeStatus.self, forKey: .status)))
     }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encodeIfPresent(apiVersion, forKey: .apiVersion)
+        try c.encodeIfPresent(kindName, forKey: .kindName)
+        try c.encode(metadata, forKey: .metadata)
+        try c.encode(spec, forKey: .spec)
+        try c.encodeIfPresent(status, forKey: .status)
+    }
+
+    public static func == (a: PersistentVolume, b: PersistentVolume) -> Bool { SharedFields.same(a.box, b.box) }
 
     /// The storage capacity, if set.
     public var capacity: Quantity? { spec.capacity?["storage"] }

@@ -1,28 +1,77 @@
 /// A request for storage (v1 PersistentVolumeClaim), bound by pvd to one PersistentVolume.
-public struct PersistentVolumeClaim: Resource {
+public struct PersistentVolumeClaim: Resource, CopyOnWriteFields {
     public static let kind = ResourceKind.persistentVolumeClaim
-    public var apiVersion: String?
-    public var kindName: String?
-    public var metadata: ObjectMeta
-    public var spec: PersistentVolumeClaimSpec
-    public var status: PersistentVolumeClaimStatus?
+
+    @usableFromInline
+    struct Fields: Sendable, Equatable {
+        @usableFromInline init(
+            apiVersion: String? = nil, kindName: String? = nil, metadata: ObjectMeta, spec: PersistentVolumeClaimSpec, status: PersistentVolumeClaimStatus? = nil
+        ) {
+            self.apiVersion = apiVersion
+            self.kindName = kindName
+            self.metadata = metadata
+            self.spec = spec
+            self.status = status
+        }
+
+        @usableFromInline var apiVersion: String?
+        @usableFromInline var kindName: String?
+        @usableFromInline var metadata: ObjectMeta
+        @usableFromInline var spec: PersistentVolumeClaimSpec
+        @usableFromInline var status: PersistentVolumeClaimStatus?
+    }
+
+    /// Shared by copies until one of them changes (see `SharedFields`).
+    @usableFromInline var box: SharedFields<Fields>
+
+    @inlinable public var apiVersion: String? {
+        get { box.fields.apiVersion }
+        set { uniqued.fields.apiVersion = newValue }
+    }
+    @inlinable public var kindName: String? {
+        get { box.fields.kindName }
+        set { uniqued.fields.kindName = newValue }
+    }
+    @inlinable public var metadata: ObjectMeta {
+        get { box.fields.metadata }
+        _modify { yield &uniqued.fields.metadata }
+    }
+    @inlinable public var spec: PersistentVolumeClaimSpec {
+        get { box.fields.spec }
+        _modify { yield &uniqued.fields.spec }
+    }
+    @inlinable public var status: PersistentVolumeClaimStatus? {
+        get { box.fields.status }
+        _modify { yield &uniqued.fields.status }
+    }
 
     enum CodingKeys: String, CodingKey { case apiVersion, kindName = "kind", metadata, spec, status }
 
     public init(name: String, namespace: String = "default", spec: PersistentVolumeClaimSpec = PersistentVolumeClaimSpec()) {
-        self.metadata = ObjectMeta(name: name, namespace: namespace)
-        self.spec = spec
+        box = SharedFields(Fields(metadata: ObjectMeta(name: name, namespace: namespace), spec: spec))
         setTypeMeta()
     }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        apiVersion = try c.decodeIfPresent(String.self, forKey: .apiVersion)
-        kindName = try c.decodeIfPresent(String.self, forKey: .kindName)
-        metadata = try c.decodeIfPresent(ObjectMeta.self, forKey: .metadata) ?? ObjectMeta(name: "")
-        spec = try c.decodeIfPresent(PersistentVolumeClaimSpec.self, forKey: .spec) ?? PersistentVolumeClaimSpec()
-        status = try c.decodeIfPresent(PersistentVolumeClaimStatus.self, forKey: .status)
+        box = SharedFields(Fields(
+            apiVersion: try c.decodeIfPresent(String.self, forKey: .apiVersion),
+            kindName: try c.decodeIfPresent(String.self, forKey: .kindName),
+            metadata: try c.decodeIfPresent(ObjectMeta.self, forKey: .metadata) ?? ObjectMeta(name: ""),
+            spec: try c.decodeIfPresent(PersistentVolumeClaimSpec.self, forKey: .spec) ?? PersistentVolumeClaimSpec(),
+            status: try c.decodeIfPresent(PersistentVolumeClaimStatus.self, forKey: .status)))
     }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encodeIfPresent(apiVersion, forKey: .apiVersion)
+        try c.encodeIfPresent(kindName, forKey: .kindName)
+        try c.encode(metadata, forKey: .metadata)
+        try c.encode(spec, forKey: .spec)
+        try c.encodeIfPresent(status, forKey: .status)
+    }
+
+    public static func == (a: PersistentVolumeClaim, b: PersistentVolumeClaim) -> Bool { SharedFields.same(a.box, b.box) }
 
     /// The requested storage, if set.
     public var request: Quantity? { spec.resources?.requests?["storage"] }
