@@ -25,6 +25,8 @@ public struct ReconcileSummary: Sendable, CustomStringConvertible {
     public var provisionSeconds: [Double] = []
     /// What recovery did before the first pass.
     public var recovery = RecoverySummary()
+    /// Where the passes spent their time, summed over all passes.
+    public var timings = PassTimings()
 
     public init() {}
 
@@ -50,6 +52,23 @@ public struct ReconcileSummary: Sendable, CustomStringConvertible {
         return parts.joined(separator: "; ") + "; \(writes) writes in \(passes) pass\(passes == 1 ? "" : "es")"
             + (conflicts > 0 ? " (\(conflicts) conflicts retried)" : "")
     }
+}
+
+/// Wall time a reconcile spent in each part of its passes, summed over the passes: what a
+/// benchmark breaks its figure down by.
+public struct PassTimings: Sendable {
+    /// Listing and decoding the store into a snapshot (the first, and any re-read).
+    public var read: Duration = .zero
+    /// Deciding: the pure controllers over the snapshot, and ordering the writes.
+    public var decide: Duration = .zero
+    /// Committing the object writes.
+    public var commit: Duration = .zero
+    /// Recording events.
+    public var events: Duration = .zero
+    /// Provisioning, publishing, reclaiming and expanding: the node's own work.
+    public var node: Duration = .zero
+
+    public init() {}
 }
 
 /// Runs the controllers over snapshots of the store until a pass finds nothing to change:
@@ -86,16 +105,28 @@ public struct Reconciler: Sendable {
     public func runOnce() async throws -> ReconcileSummary {
         var summary = ReconcileSummary()
         summary.recovery = try await startUp()
-        var recorder = EventRecorder(existing: try await store.list(Event.self, namespace: nil, selector: nil).items)
-        var snapshot = try await Snapshot.read(from: store)
+        var recorder = try await timed(\.read, &summary) {
+            EventRecorder(existing: try await store.list(Event.self, namespace: nil, selector: nil).items)
+        }
+        var snapshot = try await timed(\.read, &summary) { try await Snapshot.read(from: store) }
         var attempted: Set<String> = []
         while summary.passes < maxPasses {
             summary.passes += 1
             let (wrote, consistent) = try await pass(&summary, snapshot: &snapshot, recorder: &recorder, attempted: &attempted)
             if wrote == 0 && consistent { break }
-            if !consistent { snapshot = try await Snapshot.read(from: store) }
+            if !consistent { snapshot = try await timed(\.read, &summary) { try await Snapshot.read(from: store) } }
         }
         return summary
+    }
+
+    /// Runs `body`, adding its wall time to one of the summary's timings.
+    func timed<T>(
+        _ part: WritableKeyPath<PassTimings, Duration>, _ summary: inout ReconcileSummary, _ body: () async throws -> T
+    ) async rethrows -> T {
+        let clock = ContinuousClock()
+        let start = clock.now
+        defer { summary.timings[keyPath: part] += clock.now - start }
+        return try await body()
     }
 
     /// One pass over the snapshot. Returns how many object writes it committed, and whether the
@@ -122,15 +153,20 @@ public struct Reconciler: Sendable {
         summary.writes += committed
         let t3 = clock.now
         _ = try await record(consume events, recorder: &recorder, now: now, summary: &summary)
+        let t4 = clock.now
         try await provision(work, snapshot: &snapshot, recorder: &recorder, summary: &summary, attempted: &attempted)
         try await publishPods(snapshot: snapshot, recorder: &recorder, summary: &summary)
         try await reclaim(snapshot: &snapshot, recorder: &recorder, summary: &summary, attempted: &attempted)
         try await expand(snapshot: &snapshot, recorder: &recorder, summary: &summary, attempted: &attempted)
+        summary.timings.decide += t2 - t1
+        summary.timings.commit += t3 - t2
+        summary.timings.events += t4 - t3
+        summary.timings.node += clock.now - t4
         let expected = revisionBefore + Int64(summary.writes + summary.events - writesBefore)
         let actual = try await store.currentRevision()
         snapshot.revision = actual
         logger.debug("pass timings", metadata: [
-            "pvd.decide": "\(t2 - t1)", "pvd.commit": "\(t3 - t2)", "pvd.events": "\(clock.now - t3)",
+            "pvd.decide": "\(t2 - t1)", "pvd.commit": "\(t3 - t2)", "pvd.events": "\(t4 - t3)", "pvd.node": "\(clock.now - t4)",
         ])
         return (summary.writes - objectWritesBefore, !lost && actual == expected)
     }

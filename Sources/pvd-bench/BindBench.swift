@@ -106,6 +106,10 @@ struct BindBench: AsyncParsableCommand {
             step                       seconds   cpu s     notes
             (a) load                   \(f(loadSeconds)) \(f(loadCPU))   \(objectCount) creates
             (b) reconcile --once       \(f(reconcileSeconds)) \(f(reconcileCPU))   \(summary.bound) bound, \(summary.writes) writes, \(summary.events) events, \(summary.passes) passes
+                read                   \(f(secs(summary.timings.read)))             listing and decoding the store
+                decide                 \(f(secs(summary.timings.decide)))             binder decisions, all passes
+                commit                 \(f(secs(summary.timings.commit)))             object writes
+                events                 \(f(secs(summary.timings.events)))             event writes
             (c) matcher alone          \(f(matcherSeconds)) \(f(matcherCPU))   \(matched) bound (cpu includes listing the objects)
             floor: raw SQLite rows     \(f(floorSeconds))   \(rows) rows of \(avgBytes) B, 1000 per transaction
             (a+b) / floor              \(String(format: "%.2fx", (loadSeconds + reconcileSeconds) / max(floorSeconds, 1e-9)))
@@ -149,6 +153,10 @@ struct BindBench: AsyncParsableCommand {
         let v = body()
         let d = clock.now - start
         return (v, Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18)
+    }
+
+    private func secs(_ d: Duration) -> Double {
+        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
     }
 
     private func f(_ s: Double) -> String { String(format: "%9.3f", s) }
