@@ -56,6 +56,8 @@ let package = Package(
             dependencies: [
                 "PVDModel",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // SQLite's C API, for the few statements every write runs (see RawStatement).
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict

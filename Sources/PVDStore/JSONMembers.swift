@@ -109,21 +109,24 @@ enum JSONMembers {
 
     /// `specChanged`, with the new side's spec bytes already taken out (nil: undecidable).
     static func specChanged(_ old: Data, newSpec: [UInt8]?) -> Bool {
+        old.withUnsafeBytes { specChanged($0, newSpec: newSpec) }
+    }
+
+    /// `specChanged` over bytes held elsewhere (a column SQLite still holds).
+    static func specChanged(_ b: UnsafeRawBufferPointer, newSpec: [UInt8]?) -> Bool {
         guard let newSpec else { return true }
         // Compared in place, member by member, without gathering the old side's bytes first.
-        return old.withUnsafeBytes { (b: UnsafeRawBufferPointer) -> Bool in
-            guard let members = members(b) else { return true }
-            return newSpec.withUnsafeBytes { (n: UnsafeRawBufferPointer) -> Bool in
-                var at = 0
-                for m in members where !isKey(b, m, "metadata") && !isKey(b, m, "status") {
-                    let count = m.value.upperBound - m.key.lowerBound
-                    guard at + count < n.count, n[at + count] == 0x2C,
-                          memcmp(b.baseAddress! + m.key.lowerBound, n.baseAddress! + at, count) == 0
-                    else { return true }
-                    at += count + 1
-                }
-                return at != n.count
+        guard let members = members(b) else { return true }
+        return newSpec.withUnsafeBytes { (n: UnsafeRawBufferPointer) -> Bool in
+            var at = 0
+            for m in members where !isKey(b, m, "metadata") && !isKey(b, m, "status") {
+                let count = m.value.upperBound - m.key.lowerBound
+                guard at + count < n.count, n[at + count] == 0x2C,
+                      memcmp(b.baseAddress! + m.key.lowerBound, n.baseAddress! + at, count) == 0
+                else { return true }
+                at += count + 1
             }
+            return at != n.count
         }
     }
 

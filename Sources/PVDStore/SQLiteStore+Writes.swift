@@ -141,7 +141,14 @@ extension SQLiteStore {
         let data = try points.flatMap { JSONMembers.patching(body, at: $0, resourceVersion: String(revision), generation: nil) }
             ?? withMetadata(body, object)
         do {
-            try db.insertObject.execute(arguments: [kind.rawValue, ns, meta.name, meta.uid, revision, meta.creationTimestamp?.seconds ?? 0, data])
+            let insert = db.insertObject
+            insert.bind(1, kind.rawValue)
+            insert.bind(2, ns)
+            insert.bind(3, meta.name)
+            insert.bind(4, meta.uid ?? "")
+            insert.bind(5, revision)
+            insert.bind(6, meta.creationTimestamp?.seconds ?? 0)
+            try insert.execute(binding: data, at: 7)
         } catch let e as DatabaseError where e.resultCode == .SQLITE_CONSTRAINT {
             throw StoreError(.alreadyExists, "\(displayName(kind, ns, meta.name)): already exists")
         }
@@ -160,7 +167,9 @@ extension SQLiteStore {
         guard let given = meta.resourceVersion, !given.isEmpty else {
             throw StoreError(.invalid, "\(name): resourceVersion required for update")
         }
-        let stored = try fetchStored(db, kind, ns, meta.name, name)
+        let stored = try fetchStored(db, kind, ns, meta.name, name) { data in
+            JSONMembers.specChanged(data, newSpec: spec ?? JSONMembers.specBytes(body))
+        }
         guard given == String(stored.rv) else {
             throw StoreError(.conflict, "\(name): conflict: resourceVersion \(given) is stale, current is \(stored.rv)")
         }
@@ -173,8 +182,7 @@ extension SQLiteStore {
         meta.creationTimestamp = Time(seconds: stored.created)
         // Once set, deletionTimestamp stays: an update can neither clear nor move it.
         meta.deletionTimestamp = stored.deleting.map { Time(seconds: $0) }
-        meta.generation = JSONMembers.specChanged(stored.data, newSpec: spec ?? JSONMembers.specBytes(body))
-            ? stored.generation + 1 : stored.generation
+        meta.generation = stored.derived ? stored.generation + 1 : stored.generation
         meta.resourceVersion = String(revision)
         object.metadata = meta
         // The usual caller sent back what it read, so only the revision and generation differ from
@@ -190,10 +198,15 @@ extension SQLiteStore {
             data = try withMetadata(body, object)
         }
         if meta.deletionTimestamp != nil && (meta.finalizers ?? []).isEmpty {
-            try db.deleteObject.execute(arguments: [stored.rowid])
+            db.deleteObject.bind(1, stored.rowid)
+            try db.deleteObject.execute()
             try recordChange(db, revision, kind, ns, meta.name, .deleted, data)
         } else {
-            try db.updateObject.execute(arguments: [revision, meta.generation, data, stored.rowid])
+            let write = db.updateObject
+            write.bind(1, revision)
+            write.bind(2, meta.generation)
+            write.bind(4, stored.rowid)
+            try write.execute(binding: data, at: 3)
             try recordChange(db, revision, kind, ns, meta.name, .modified, data)
         }
         return object
@@ -205,13 +218,13 @@ extension SQLiteStore {
     ) throws -> AnyResource? {
         let ns = storedNamespace(kind, namespace)
         let name = displayName(kind, ns, objectName)
-        let stored = try fetchStored(db, kind, ns, objectName, name)
+        let stored = try fetchStored(db, kind, ns, objectName, name) { Data($0) }
         if let uid, uid != stored.uid {
             throw StoreError(.conflict, "\(name): conflict: uid precondition \(uid) does not match stored uid \(stored.uid)")
         }
         var object: AnyResource
         do {
-            object = try AnyResource.decode(kind: kind, from: stored.data)
+            object = try AnyResource.decode(kind: kind, from: stored.derived)
         } catch {
             throw StoreError(.unavailable, "store: \(name): stored object cannot be decoded: \(error)")
         }
@@ -223,7 +236,7 @@ extension SQLiteStore {
             meta.deletionTimestamp = now
             meta.resourceVersion = String(revision)
             object.metadata = meta
-            let data = try withMetadata(stored.data, object)
+            let data = try withMetadata(stored.derived, object)
             try db.database.cachedStatement(sql: "UPDATE objects SET rv = ?, deleting = ?, data = ? WHERE rowid = ?")
                 .execute(arguments: [revision, now.seconds, data, stored.rowid])
             try recordChange(db, revision, kind, ns, objectName, .modified, data)
@@ -233,8 +246,9 @@ extension SQLiteStore {
         // The DELETED event carries the deletion's revision, as Kubernetes' watch does.
         meta.resourceVersion = String(revision)
         object.metadata = meta
-        let data = try withMetadata(stored.data, object)
-        try db.deleteObject.execute(arguments: [stored.rowid])
+        let data = try withMetadata(stored.derived, object)
+        db.deleteObject.bind(1, stored.rowid)
+        try db.deleteObject.execute()
         try recordChange(db, revision, kind, ns, objectName, .deleted, data)
         return nil
     }
@@ -252,33 +266,35 @@ extension SQLiteStore {
     }
 
     /// The statements a batch runs for every write, looked up in the statement cache once per
-    /// batch rather than once per write (each lookup hashes the whole SQL text).
+    /// batch rather than once per write (each lookup hashes the whole SQL text), and run through
+    /// SQLite's C API (see `RawStatement`).
     struct Statements {
         let database: Database
-        let fetchStored: Statement
-        let insertObject: Statement
-        let updateObject: Statement
-        let deleteObject: Statement
-        let insertChange: Statement
+        let fetchStored: RawStatement
+        let insertObject: RawStatement
+        let updateObject: RawStatement
+        let deleteObject: RawStatement
+        let insertChange: RawStatement
 
         init(_ db: Database) throws {
             database = db
-            fetchStored = try db.cachedStatement(sql: """
+            fetchStored = RawStatement(try db.cachedStatement(sql: """
                 SELECT rowid, uid, rv, generation, created, deleting, data FROM objects WHERE kind = ? AND namespace = ? AND name = ?
-                """)
-            insertObject = try db.cachedStatement(sql: """
+                """), in: db)
+            insertObject = RawStatement(try db.cachedStatement(sql: """
                 INSERT INTO objects (kind, namespace, name, uid, rv, generation, created, deleting, data)
                 VALUES (?, ?, ?, ?, ?, 1, ?, NULL, ?)
-                """)
-            updateObject = try db.cachedStatement(sql: "UPDATE objects SET rv = ?, generation = ?, data = ? WHERE rowid = ?")
-            deleteObject = try db.cachedStatement(sql: "DELETE FROM objects WHERE rowid = ?")
-            insertChange = try db.cachedStatement(
-                sql: "INSERT INTO changes (revision, kind, namespace, name, type, data) VALUES (?, ?, ?, ?, ?, ?)")
+                """), in: db)
+            updateObject = RawStatement(try db.cachedStatement(sql: "UPDATE objects SET rv = ?, generation = ?, data = ? WHERE rowid = ?"), in: db)
+            deleteObject = RawStatement(try db.cachedStatement(sql: "DELETE FROM objects WHERE rowid = ?"), in: db)
+            insertChange = RawStatement(try db.cachedStatement(
+                sql: "INSERT INTO changes (revision, kind, namespace, name, type, data) VALUES (?, ?, ?, ?, ?, ?)"), in: db)
         }
     }
 
-    /// The columns of a stored object that the write rules need.
-    private struct Stored {
+    /// The columns of a stored object that the write rules need, and what the caller derived
+    /// from its stored bytes while SQLite still held them.
+    private struct Stored<Derived> {
         /// Lets the write that follows the read skip a second primary-key search.
         var rowid: Int64
         var uid: String
@@ -286,21 +302,38 @@ extension SQLiteStore {
         var generation: Int64
         var created: Int64
         var deleting: Int64?
-        var data: Data
+        var derived: Derived
     }
 
-    private static func fetchStored(_ db: Statements, _ kind: ResourceKind, _ ns: String, _ name: String, _ display: String) throws -> Stored {
-        guard let row = try Row.fetchOne(db.fetchStored, arguments: [kind.rawValue, ns, name]) else {
-            throw StoreError(.notFound, "\(display): not found")
+    /// Reads the stored row of an object; `derive` sees its encoded bytes in place (an update
+    /// only needs to compare them, not to keep them).
+    private static func fetchStored<Derived>(
+        _ db: Statements, _ kind: ResourceKind, _ ns: String, _ name: String, _ display: String,
+        derive: (UnsafeRawBufferPointer) throws -> Derived
+    ) throws -> Stored<Derived> {
+        let q = db.fetchStored
+        q.bind(1, kind.rawValue)
+        q.bind(2, ns)
+        q.bind(3, name)
+        return try q.withFirstRow { row in
+            guard let row else { throw StoreError(.notFound, "\(display): not found") }
+            return Stored(
+                rowid: row.int64(0), uid: row.string(1), rv: row.int64(2), generation: row.int64(3), created: row.int64(4),
+                deleting: row.optionalInt64(5), derived: try derive(row.bytes(6)))
         }
-        return Stored(rowid: row[0], uid: row[1], rv: row[2], generation: row[3], created: row[4], deleting: row[5], data: row[6])
     }
 
     private static func recordChange(
         _ db: Statements, _ revision: Int64, _ kind: ResourceKind, _ ns: String, _ name: String,
         _ type: WatchEvent.EventType, _ data: Data
     ) throws {
-        try db.insertChange.execute(arguments: [revision, kind.rawValue, ns, name, type.rawValue, data])
+        let insert = db.insertChange
+        insert.bind(1, revision)
+        insert.bind(2, kind.rawValue)
+        insert.bind(3, ns)
+        insert.bind(4, name)
+        insert.bind(5, type.rawValue)
+        try insert.execute(binding: data, at: 6)
     }
 
     static func encode(_ object: AnyResource) throws(StoreError) -> Data {

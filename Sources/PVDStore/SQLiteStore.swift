@@ -19,6 +19,7 @@ public final class SQLiteStore: ObjectStore {
     let signal = ChangeSignal()
     let historyLimit: Int64
     let poller: DataVersionPoller
+    let checkpointer: BackgroundCheckpointer
     let logger: Logger
 
     /// Opens (and, unless `createIfMissing` is false, creates) the store at `path`.
@@ -47,6 +48,7 @@ public final class SQLiteStore: ObjectStore {
         self.historyLimit = max(1, historyLimit)
         self.poller = DataVersionPoller(path: path, interval: pollInterval, fallbackInterval: fallbackPollInterval, signal: signal)
         self.logger = logger
+        self.checkpointer = BackgroundCheckpointer(path: path, logger: logger)
         if !createIfMissing && !FileManager.default.fileExists(atPath: path) {
             throw StoreError(.unavailable, "store \(path): no such file")
         }
@@ -57,14 +59,14 @@ public final class SQLiteStore: ObjectStore {
             // WAL with synchronous=NORMAL survives a crash of any process; only a power loss can
             // lose the last commits. FULL would fsync on every commit and cap bulk binds far lower.
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
-            // A cache that holds a large cluster's working set (64 MiB); checkpoints every ~40 MiB
-            // of WAL instead of every 4 MiB, so bulk commits are not interrupted by one every few
-            // batches. No mmap: mapped pages of the file count in the process's resident memory
+            // A cache that holds a large cluster's working set (64 MiB). Checkpoints run on a
+            // connection of their own (BackgroundCheckpointer); this one's automatic checkpoint
+            // is only the backstop that rewinds the log (~100 MiB). No mmap: mapped pages of the file count in the process's resident memory
             // (a bulk bind of a big store would carry the whole mapping), and the pages a write
             // needs come from the cache or the OS page cache just as well.
             try db.execute(sql: "PRAGMA cache_size = -\(max(1, cacheMiB) * 1024)")
             try db.execute(sql: "PRAGMA mmap_size = 0")
-            try db.execute(sql: "PRAGMA wal_autocheckpoint = 10000")
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = \(BackgroundCheckpointer.writerBackstopPages)")
             // Debian builds SQLite with secure_delete on: every deleted or rewritten row is zeroed
             // in place and freed pages are written out again just to hold zeros. The store holds
             // no secrets (its history already keeps old versions), so only zero what costs no
@@ -209,6 +211,7 @@ public final class SQLiteStore: ObjectStore {
         }
         // After the commit, never before: a woken watcher must be able to read what woke it.
         signal.notify()
+        checkpointer.wrote(writes.count)
         return results
     }
 

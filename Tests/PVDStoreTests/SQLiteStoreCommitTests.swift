@@ -125,6 +125,29 @@ struct SQLiteStoreCommitTests {
             print("pvd store: commit \(n) creates \(createTime) (\(rate(createTime)) rows/s), \(n) updates \(updateTime) (\(rate(updateTime)) rows/s), list \(listTime) (\(rate(listTime)) rows/s)")
         }
     }
+
+    /// The log is copied into the database file by the background checkpointer, not left to
+    /// pile up until the writer's own (far higher) threshold: the writer never waits for it.
+    @Test func backgroundCheckpointCopiesTheLogIntoTheFile() async throws {
+        try await withStore { store, path in
+            let sizeBefore = try fileSize(path)
+            var i = 0
+            while i < 9_000 {
+                _ = try await store.commit((i..<(i + 1_000)).map { StoreWrite.create(AnyResource(volume("pv-\($0)"))) })
+                i += 1_000
+            }
+            // Well under the writer's backstop, so only the background checkpoint can have
+            // grown the file. It runs on its own thread: allow it time.
+            let deadline = ContinuousClock.now + .seconds(60)
+            while try fileSize(path) < sizeBefore + 1_000_000, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            let sizeAfter = try fileSize(path)
+            #expect(sizeAfter >= sizeBefore + 1_000_000, "the database file did not grow: nothing was checkpointed")
+            let all = try await store.list(PersistentVolume.self, namespace: nil, selector: nil)
+            #expect(all.items.count == 9_000)
+        }
+    }
 }
 
 /// Adds one to the "count" annotation of pv-1 `times` times, retrying on conflict as a controller
@@ -150,4 +173,9 @@ extension Duration {
         let (s, a) = components
         return Double(s) + Double(a) / 1e18
     }
+}
+
+private func fileSize(_ path: String) throws -> Int64 {
+    let attributes = try FileManager.default.attributesOfItem(atPath: path)
+    return (attributes[.size] as? NSNumber)?.int64Value ?? 0
 }

@@ -1,0 +1,81 @@
+import Foundation
+import GRDB
+import Logging
+import Synchronization
+
+/// Copies the write-ahead log back into the database file on a connection and a thread of its
+/// own, so the connection that writes never waits for the disk.
+///
+/// In WAL mode with `synchronous = NORMAL` a commit only appends to the log; the fsyncs come
+/// with checkpoints. SQLite's automatic checkpoint runs on the committing connection, inside
+/// the commit that crosses its threshold: during a bulk bind the writer sat in `fdatasync`
+/// for about a sixth of the run while the CPUs idled. Here the writer only reports how many
+/// objects it wrote; once enough have piled up, a PASSIVE checkpoint (which never blocks or
+/// waits for a writer or reader) runs on this connection, one at a time.
+///
+/// The writer's own automatic checkpoint stays on with a high threshold as the backstop: a
+/// PASSIVE checkpoint that races a busy writer never catches the log's end, so the log is only
+/// rewound once the writer checkpoints the little that is left itself.
+final class BackgroundCheckpointer: Sendable {
+    /// Object writes between checkpoints: about a WAL page each (plus the change row).
+    static let rowsPerCheckpoint = 8_000
+    /// The writer's automatic checkpoint threshold, in pages, once this one runs.
+    static let writerBackstopPages = 25_000
+
+    private struct State {
+        var pending = 0
+        var running = false
+        var connection: DatabaseQueue?
+        var checkpoints = 0
+        var disabled = false
+    }
+
+    private let path: String
+    private let logger: Logger
+    private let state = Mutex(State())
+    private let queue = DispatchQueue(label: "pvd.store.checkpoint", qos: .utility)
+
+    init(path: String, logger: Logger) {
+        self.path = path
+        self.logger = logger
+    }
+
+    /// How many background checkpoints completed (for tests).
+    var completed: Int { state.withLock { $0.checkpoints } }
+
+    /// Counts `rows` committed writes; starts a checkpoint when enough are waiting and none runs.
+    func wrote(_ rows: Int) {
+        let start = state.withLock { s -> Bool in
+            s.pending += rows
+            guard !s.running, !s.disabled, s.pending >= Self.rowsPerCheckpoint else { return false }
+            s.pending = 0
+            s.running = true
+            return true
+        }
+        if start { queue.async { self.checkpoint() } }
+    }
+
+    private func checkpoint() {
+        defer { state.withLock { $0.running = false } }
+        do {
+            let connection = try state.withLock { s -> DatabaseQueue in
+                if let c = s.connection { return c }
+                var config = Configuration()
+                // Never waits: a checkpoint that finds the file busy just tries again next time.
+                config.busyMode = .immediateError
+                config.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
+                let c = try DatabaseQueue(path: path, configuration: config)
+                s.connection = c
+                return c
+            }
+            try connection.writeWithoutTransaction { db in
+                _ = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(PASSIVE)")
+            }
+            state.withLock { $0.checkpoints += 1 }
+        } catch {
+            // The writer's own checkpoint still runs; say once why this one stopped.
+            state.withLock { $0.disabled = true }
+            logger.warning("background checkpoint disabled", metadata: ["pvd.store": "\(path)", "pvd.error": "\(error)"])
+        }
+    }
+}
