@@ -365,25 +365,35 @@ struct WritePlan {
         return writes
     }
 
-    /// Orders writes by the store's primary key (kind, namespace, name), so each batch touches a
-    /// run of neighbouring rows, a few pages, instead of a page per row scattered over the table:
-    /// far fewer pages to write to the log and to checkpoint. The writes are of distinct objects,
+    /// Orders writes the way the store lays rows out, so each batch touches a run of
+    /// neighbouring rows, a few pages, instead of a page per row scattered over the table: far
+    /// fewer pages to write to the log and to checkpoint. The writes are of distinct objects,
     /// so their order changes nothing but which revision each one gets. Sorts in place: the
     /// writes are big values, and a second array of them would be a second copy of the plan.
+    ///
+    /// SQLite keeps a row where it was inserted, so an object's row sits in the order objects
+    /// were created, not in key order. Updates go by kind, then resourceVersion: for an object
+    /// not written since it was created (every claim and volume of a bulk bind) that is its
+    /// creation order exactly. Creates and deletes go by key.
     static func sortInStoreOrder(_ writes: inout [StoreWrite]) {
-        // One key string per write (NUL sorts before every character of a name), sorted with the
-        // write's position: comparing two strings borrowed in place is cheap.
-        var keyed = writes.indices.map { i -> (key: String, position: Int) in
-            let key: String
+        // One key per write (NUL sorts before every character of a name), sorted with the
+        // write's position: comparing keys borrowed in place is cheap.
+        var keyed = writes.indices.map { i -> (kind: String, revision: Int64, key: String, position: Int) in
             switch writes[i] {
-            case .create(let o), .update(let o):
-                key = "\(o.kind.rawValue)\u{0}\(o.kind.isNamespaced ? (o.metadata.namespace ?? "default") : "")\u{0}\(o.metadata.name)"
+            case .update(let o):
+                if let rv = o.metadata.resourceVersion.flatMap({ Int64($0) }) { return (o.kind.rawValue, rv, "", i) }
+                return (o.kind.rawValue, Int64.max, Self.key(o.kind, o.metadata.namespace, o.metadata.name), i)
+            case .create(let o):
+                return (o.kind.rawValue, Int64.max, Self.key(o.kind, o.metadata.namespace, o.metadata.name), i)
             case .delete(let kind, let namespace, let name, _):
-                key = "\(kind.rawValue)\u{0}\(kind.isNamespaced ? (namespace ?? "default") : "")\u{0}\(name)"
+                return (kind.rawValue, Int64.max, Self.key(kind, namespace, name), i)
             }
-            return (key, i)
         }
-        keyed.sort { $0.key < $1.key }
+        keyed.sort { a, b in
+            if a.kind != b.kind { return a.kind < b.kind }
+            if a.revision != b.revision { return a.revision < b.revision }
+            return a.key < b.key
+        }
         // destination[p]: where the write now at p belongs. Swapping each into place moves the
         // values without copying them.
         var destination = [Int](repeating: 0, count: writes.count)
@@ -396,6 +406,10 @@ struct WritePlan {
                 destination.swapAt(i, d)
             }
         }
+    }
+
+    private static func key(_ kind: ResourceKind, _ namespace: String?, _ name: String) -> String {
+        "\(kind.isNamespaced ? (namespace ?? "default") : "")\u{0}\(name)"
     }
 
     mutating func put(_ object: AnyResource) {
