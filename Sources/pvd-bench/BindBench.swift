@@ -49,9 +49,12 @@ struct BindBench: AsyncParsableCommand {
                 return x
             }
             let (n, secs) = Self.time {
-                let context = BinderContext(storageClasses: classes, claims: stamped, now: now)
-                var index = VolumeIndex(vols)
-                return Binder().matchAll(claims: stamped, context: context, index: &index).filter { if case .bound = $0.outcome { true } else { false } }.count
+                let (context, t1) = Self.time { BinderContext(storageClasses: classes, claims: stamped, now: now) }
+                var (index, t2) = Self.time { VolumeIndex(vols) }
+                let (actions, t3) = Self.time { Binder().matchAll(claims: stamped, context: context, index: &index) }
+                let n = actions.filter { if case .bound = $0.outcome { true } else { false } }.count
+                if ProcessInfo.processInfo.environment["PVD_BENCH_TRACE"] != nil { print("context \(t1) index \(t2) match \(t3)") }
+                return n
             }
             print("matcher alone: \(String(format: "%.3f", secs)) s, \(n) bound, peak RSS \(String(format: "%.0f", Measure.peakRSSMiB())) MiB")
             return
