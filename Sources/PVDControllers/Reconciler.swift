@@ -63,7 +63,8 @@ public struct PassTimings: Sendable {
     public var decide: Duration = .zero
     /// Committing the object writes.
     public var commit: Duration = .zero
-    /// Recording events.
+    /// Recording events: what is left of it once the object writes are done (the two run
+    /// alongside each other).
     public var events: Duration = .zero
     /// Provisioning, publishing, reclaiming and expanding: the node's own work.
     public var node: Duration = .zero
@@ -149,10 +150,15 @@ public struct Reconciler: Sendable {
         var ordered = consume decided
         WritePlan.sortInStoreOrder(&ordered)
         let t2 = clock.now
+        // Events go to the store alongside the object writes, not after them: the writer
+        // connection then always has a batch of one or the other ready. As in Kubernetes, an
+        // event may land before the object change it reports.
+        let eventWrites = eventWrites(consume events, recorder: &recorder, now: now)
+        async let eventsCommitted = commitEvents(eventWrites)
         let (committed, lost) = try await commit(consume ordered, snapshot: &snapshot, summary: &summary)
         summary.writes += committed
         let t3 = clock.now
-        _ = try await record(consume events, recorder: &recorder, now: now, summary: &summary)
+        summary.events += try await eventsCommitted
         let t4 = clock.now
         try await provision(work, snapshot: &snapshot, recorder: &recorder, summary: &summary, attempted: &attempted)
         try await publishPods(snapshot: snapshot, recorder: &recorder, summary: &summary)
@@ -330,7 +336,16 @@ public struct Reconciler: Sendable {
 
     /// Writes the pass's events; returns how many writes committed.
     func record(_ events: [BinderEvent], recorder: inout EventRecorder, now: Time, summary: inout ReconcileSummary) async throws -> Int {
+        let committed = try await commitEvents(eventWrites(events, recorder: &recorder, now: now))
+        summary.events += committed
+        return committed
+    }
+
+    /// The store writes that record these events (new ones, or a repeat's count raised), in
+    /// store order.
+    func eventWrites(_ events: [BinderEvent], recorder: inout EventRecorder, now: Time) -> [StoreWrite] {
         var writes: [StoreWrite] = []
+        writes.reserveCapacity(events.count)
         for e in events {
             switch recorder.record(e, at: now) {
             case .create(let ev)?: writes.append(.create(.event(ev)))
@@ -339,13 +354,17 @@ public struct Reconciler: Sendable {
             }
         }
         WritePlan.sortInStoreOrder(&writes)
+        return writes
+    }
+
+    /// Commits event writes; returns how many committed.
+    func commitEvents(_ writes: [StoreWrite]) async throws -> Int {
         var committed = 0
         try await pipelined(writes) { range, results in
             // Events are best effort, as in Kubernetes: a lost race loses a count, nothing else.
             // Every event here came from `recorder.record`, which folds any repeat of it by key
             // without looking the stored version up: nothing to hand back to the recorder.
             guard results != nil else { return }
-            summary.events += range.count
             committed += range.count
         }
         return committed

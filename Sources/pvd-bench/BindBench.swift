@@ -111,8 +111,8 @@ struct BindBench: AsyncParsableCommand {
             (b) reconcile --once       \(f(reconcileSeconds)) \(f(reconcileCPU))   \(summary.bound) bound, \(summary.writes) writes, \(summary.events) events, \(summary.passes) passes
                 read                   \(f(secs(summary.timings.read)))             listing and decoding the store
                 decide                 \(f(secs(summary.timings.decide)))             binder decisions, all passes
-                commit                 \(f(secs(summary.timings.commit)))             object writes
-                events                 \(f(secs(summary.timings.events)))             event writes
+                commit                 \(f(secs(summary.timings.commit)))             object writes (events alongside)
+                events                 \(f(secs(summary.timings.events)))             events still unwritten after them
             (c) matcher alone          \(f(matcherSeconds)) \(f(matcherCPU))   \(matched) bound (cpu includes listing the objects)
             floor: raw SQLite rows     \(f(floorSeconds))   \(rows) rows of \(avgBytes) B, 1000 per transaction
             (a+b) / floor              \(String(format: "%.2fx", (loadSeconds + reconcileSeconds) / max(floorSeconds, 1e-9)))
