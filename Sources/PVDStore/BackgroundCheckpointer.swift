@@ -19,8 +19,8 @@ import Synchronization
 final class BackgroundCheckpointer: Sendable {
     /// Object writes between checkpoints: about a WAL page each (plus the change row).
     static let rowsPerCheckpoint = 8_000
-    /// The writer's automatic checkpoint threshold, in pages, once this one runs.
-    static let writerBackstopPages = 25_000
+    /// The writer's automatic checkpoint threshold, in pages (~400 MiB), once this one runs.
+    static let writerBackstopPages = 100_000
 
     private struct State {
         var pending = 0

@@ -148,6 +148,19 @@ struct SQLiteStoreCommitTests {
             #expect(all.items.count == 9_000)
         }
     }
+
+    /// `checkpoint()` leaves nothing in the log: everything is in the database file.
+    @Test func checkpointEmptiesTheLog() async throws {
+        try await withStore { store, path in
+            _ = try await store.commit((0..<500).map { StoreWrite.create(AnyResource(volume("pv-\($0)"))) })
+            let before = try fileSize(path + "-wal")
+            try await store.checkpoint()
+            let after = try fileSize(path + "-wal")
+            #expect(before > 0)
+            #expect(after == 0)
+            #expect(try await store.list(PersistentVolume.self, namespace: nil, selector: nil).items.count == 500)
+        }
+    }
 }
 
 /// Adds one to the "count" annotation of pv-1 `times` times, retrying on conflict as a controller
