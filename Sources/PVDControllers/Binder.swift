@@ -27,11 +27,20 @@ extension Binder {
     ) -> ClaimAction {
         var pv = volume
         var volumeChanged = false
+        // Taken once (the claimRef and the event share it), and only when needed: an already
+        // bound pair, the usual case on a later pass, needs neither.
+        var cachedReference: ObjectReference?
+        func claimReference() -> ObjectReference {
+            if let r = cachedReference { return r }
+            let r = claim.reference
+            cachedReference = r
+            return r
+        }
         let wasBoundToClaim = BindingRules.isVolume(volume, boundTo: claim)
         let ref = volume.spec.claimRef
         if ref == nil || ref?.name != claim.metadata.name || (ref?.namespace ?? "default") != claim.namespace
             || (ref?.uid ?? "") != (claim.metadata.uid ?? "") {
-            pv.spec.claimRef = claim.reference
+            pv.spec.claimRef = claimReference()
             volumeChanged = true
         }
         if !wasBoundToClaim, pv.metadata.annotation(Annotations.boundByController) == nil {
@@ -73,7 +82,7 @@ extension Binder {
         var events: [BinderEvent] = []
         if becomingBound {
             events.append(BinderEvent(
-                object: claim.reference, type: .normal, reason: BinderReason.volumeBound,
+                object: claimReference(), type: .normal, reason: BinderReason.volumeBound,
                 message: "Successfully bound to volume \(pv.metadata.name)"))
         }
         if volumeChanged { index.upsert(pv) }

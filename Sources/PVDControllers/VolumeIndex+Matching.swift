@@ -56,11 +56,11 @@ extension VolumeIndex {
             case .none: break
             }
             guard considerFree, candidate.group >= 0 else { continue }
-            if let (name, position) = smallestFree(
+            if let (volume, position) = smallestFree(
                 in: candidate.group, atLeast: request, selector: claim.spec.selector,
                 checkNode: node != nil, nodeLabels: nodeLabels) {
-                lastFound = (name, candidate.group, position)
-                return volumesByName[name]
+                lastFound = (volume.metadata.name, candidate.group, position)
+                return volume
             }
         }
         return nil
@@ -85,22 +85,21 @@ extension VolumeIndex {
     }
 
     /// The smallest live volume of a group at or above `request` that the selector and (when
-    /// `checkNode`, the scheduler's path) the node's labels accept: its name and position. Rejected candidates are
-    /// stepped over, not removed: another claim may still take them.
+    /// `checkNode`, the scheduler's path) the node's labels accept, and its position. Rejected
+    /// candidates are stepped over, not removed: another claim may still take them.
     private mutating func smallestFree(
         in g: Int, atLeast request: Quantity, selector: LabelSelector?, checkNode: Bool,
         nodeLabels: [String: String]?
-    ) -> (name: String, position: Int)? {
+    ) -> (volume: PersistentVolume, position: Int)? {
         var i = groups[g].lowerBound(request)
         while true {
             i = groups[g].live(from: i)
             guard i < groups[g].entries.count else { return nil }
-            let name = groups[g].entries[i].name
-            if selector == nil && !checkNode { return (name, i) }
-            if let pv = volumesByName[name] {
+            if let pv = groups[g].entries[i].volume {
+                if selector == nil && !checkNode { return (pv, i) }
                 let selected = selector.map { $0.matches(pv.metadata.labels) } ?? true
                 let admitted = !checkNode || BindingRules.nodeAffinity(of: pv, admits: nodeLabels)
-                if selected && admitted { return (name, i) }
+                if selected && admitted { return (pv, i) }
             }
             i += 1
         }

@@ -49,6 +49,9 @@ public struct VolumeIndex: Sendable {
     public init(_ volumes: some Sequence<PersistentVolume>) {
         var pending: [Int: [VolumeGroup.Entry]] = [:]
         volumesByName.reserveCapacity(volumes.underestimatedCount)
+        // Every bind of a batch adds its volume here: sized once, not grown (and every key
+        // hashed again) a doubling at a time.
+        preBound.reserveCapacity(volumes.underestimatedCount)
         for pv in volumes {
             if let old = volumesByName.updateValue(pv, forKey: pv.metadata.name) { unlink(old) }
             if let ref = pv.spec.claimRef {
@@ -57,7 +60,7 @@ public struct VolumeIndex: Sendable {
         }
         for pv in volumesByName.values where Self.isFree(pv) {
             let g = groupID(for: Self.groupKey(of: pv))
-            pending[g, default: []].append(.init(capacity: BindingRules.capacity(of: pv), name: pv.metadata.name))
+            pending[g, default: []].append(.init(capacity: BindingRules.capacity(of: pv), name: pv.metadata.name, volume: pv))
         }
         for (g, entries) in pending { groups[g] = VolumeGroup(sorting: entries) }
         for key in preBound.keys { preBound[key]?.sort() }
@@ -86,7 +89,7 @@ public struct VolumeIndex: Sendable {
         }
         if Self.isFree(volume) {
             let g = groupID(for: Self.groupKey(of: volume))
-            groups[g].insert(.init(capacity: BindingRules.capacity(of: volume), name: volume.metadata.name))
+            groups[g].insert(.init(capacity: BindingRules.capacity(of: volume), name: volume.metadata.name, volume: volume))
             lastFound = nil
         }
     }
@@ -143,6 +146,9 @@ struct VolumeGroup: Sendable {
     struct Entry: Sendable {
         var capacity: Quantity
         var name: String
+        /// The volume itself (one reference), so a match needs no lookup by name; nil in a
+        /// search probe.
+        var volume: PersistentVolume?
 
         static func precedes(_ a: Entry, _ b: Entry) -> Bool {
             a.capacity < b.capacity || (a.capacity == b.capacity && a.name < b.name)
@@ -187,7 +193,7 @@ struct VolumeGroup: Sendable {
     }
 
     mutating func remove(capacity: Quantity, name: String) {
-        let probe = Entry(capacity: capacity, name: name)
+        let probe = Entry(capacity: capacity, name: name, volume: nil)
         var lo = 0, hi = entries.count
         while lo < hi {
             let mid = (lo + hi) / 2
