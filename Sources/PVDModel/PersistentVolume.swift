@@ -2,24 +2,7 @@
 public struct PersistentVolume: Resource, CopyOnWriteFields {
     public static let kind = ResourceKind.persistentVolume
 
-    @usableFromInline
-    struct Fields: Sendable, Equatable {
-        @usableFromInline init(
-            apiVersion: String? = nil, kindName: String? = nil, metadata: ObjectMeta, spec: PersistentVolumeSpec, status: PersistentVolumeStatus? = nil
-        ) {
-            self.apiVersion = apiVersion
-            self.kindName = kindName
-            self.metadata = metadata
-            self.spec = spec
-            self.status = status
-        }
-
-        @usableFromInline var apiVersion: String?
-        @usableFromInline var kindName: String?
-        @usableFromInline var metadata: ObjectMeta
-        @usableFromInline var spec: PersistentVolumeSpec
-        @usableFromInline var status: PersistentVolumeStatus?
-    }
+    @usableFromInline typealias Fields = ObjectFields<PersistentVolumeSpec, PersistentVolumeStatus>
 
     /// Shared by copies until one of them changes (see `SharedFields`).
     @usableFromInline var box: SharedFields<Fields>
@@ -45,31 +28,14 @@ public struct PersistentVolume: Resource, CopyOnWriteFields {
         _modify { yield &uniqued.fields.status }
     }
 
-    enum CodingKeys: String, CodingKey { case apiVersion, kindName = "kind", metadata, spec, status }
-
     public init(name: String, spec: PersistentVolumeSpec = PersistentVolumeSpec()) {
         box = SharedFields(Fields(metadata: ObjectMeta(name: name), spec: spec))
         setTypeMeta()
     }
 
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        box = SharedFields(Fields(
-            apiVersion: try c.decodeIfPresent(String.self, forKey: .apiVersion),
-            kindName: try c.decodeIfPresent(String.self, forKey: .kindName),
-            metadata: try c.decodeIfPresent(ObjectMeta.self, forKey: .metadata) ?? ObjectMeta(name: ""),
-            spec: try c.decodeIfPresent(PersistentVolumeSpec.self, forKey: .spec) ?? PersistentVolumeSpec(),
-            status: try c.decodeIfPresent(PersistentVolumeStatus.self, forKey: .status)))
-    }
+    public init(from decoder: any Decoder) throws { box = SharedFields(try Fields(from: decoder)) }
 
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encodeIfPresent(apiVersion, forKey: .apiVersion)
-        try c.encodeIfPresent(kindName, forKey: .kindName)
-        try c.encode(metadata, forKey: .metadata)
-        try c.encode(spec, forKey: .spec)
-        try c.encodeIfPresent(status, forKey: .status)
-    }
+    public func encode(to encoder: any Encoder) throws { try box.fields.encode(to: encoder) }
 
     public static func == (a: PersistentVolume, b: PersistentVolume) -> Bool { SharedFields.same(a.box, b.box) }
 

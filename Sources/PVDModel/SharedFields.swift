@@ -39,3 +39,61 @@ extension CopyOnWriteFields {
         }
     }
 }
+
+/// The fields of an object with a spec and a status (a PersistentVolume, a claim), kept in its
+/// `SharedFields` box, and their JSON shape for `Codable`: missing metadata and spec decode as
+/// empty ones, so validation can name what is missing.
+@usableFromInline
+struct ObjectFields<Spec: Codable & Sendable & Equatable & EmptySpec, Status: Codable & Sendable & Equatable>:
+    Sendable, Equatable, Codable
+{
+    @usableFromInline var apiVersion: String?
+    @usableFromInline var kindName: String?
+    @usableFromInline var metadata: ObjectMeta
+    @usableFromInline var spec: Spec
+    @usableFromInline var status: Status?
+
+    enum CodingKeys: String, CodingKey { case apiVersion, kindName = "kind", metadata, spec, status }
+
+    @usableFromInline init(
+        apiVersion: String? = nil, kindName: String? = nil, metadata: ObjectMeta, spec: Spec, status: Status? = nil
+    ) {
+        self.apiVersion = apiVersion
+        self.kindName = kindName
+        self.metadata = metadata
+        self.spec = spec
+        self.status = status
+    }
+
+    @usableFromInline init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        apiVersion = try c.decodeIfPresent(String.self, forKey: .apiVersion)
+        kindName = try c.decodeIfPresent(String.self, forKey: .kindName)
+        metadata = try c.decodeIfPresent(ObjectMeta.self, forKey: .metadata) ?? ObjectMeta(name: "")
+        spec = try c.decodeIfPresent(Spec.self, forKey: .spec) ?? Spec.empty
+        status = try c.decodeIfPresent(Status.self, forKey: .status)
+    }
+
+    @usableFromInline func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encodeIfPresent(apiVersion, forKey: .apiVersion)
+        try c.encodeIfPresent(kindName, forKey: .kindName)
+        try c.encode(metadata, forKey: .metadata)
+        try c.encode(spec, forKey: .spec)
+        try c.encodeIfPresent(status, forKey: .status)
+    }
+}
+
+/// A spec with an empty value, which a manifest without a spec decodes as.
+@usableFromInline
+protocol EmptySpec {
+    static var empty: Self { get }
+}
+
+extension PersistentVolumeSpec: EmptySpec {
+    @usableFromInline static var empty: PersistentVolumeSpec { PersistentVolumeSpec() }
+}
+
+extension PersistentVolumeClaimSpec: EmptySpec {
+    @usableFromInline static var empty: PersistentVolumeClaimSpec { PersistentVolumeClaimSpec() }
+}
