@@ -15,11 +15,16 @@ extension Binder {
     ) -> [ClaimAction] {
         // Sort positions, not the claims themselves: moving whole claims around is most of
         // the cost of sorting them.
-        let keys = claims.map { (time: $0.metadata.creationTimestamp?.seconds ?? Int64.min, namespace: $0.namespace) }
+        // Claims created in the same second are common (a bulk apply makes thousands), so
+        // names are compared often: taken out once, not read through each claim every time.
+        let keys = claims.map { c in
+            let meta = c.metadata
+            return (time: meta.creationTimestamp?.seconds ?? Int64.min, namespace: meta.namespace ?? "default", name: meta.name)
+        }
         let order = claims.indices.sorted { a, b in
             if keys[a].time != keys[b].time { return keys[a].time < keys[b].time }
             if keys[a].namespace != keys[b].namespace { return keys[a].namespace < keys[b].namespace }
-            return claims[a].metadata.name < claims[b].metadata.name
+            return keys[a].name < keys[b].name
         }
         var actions: [ClaimAction] = []
         actions.reserveCapacity(claims.count)
