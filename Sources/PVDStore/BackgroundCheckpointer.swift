@@ -58,15 +58,18 @@ final class BackgroundCheckpointer: Sendable {
     private func checkpoint() {
         defer { state.withLock { $0.running = false } }
         do {
-            let connection = try state.withLock { s -> DatabaseQueue in
-                if let c = s.connection { return c }
+            // Opened on first use, outside the lock `wrote` takes after every commit. Only this
+            // queue ever sets it, so there is no second opener to race.
+            let connection: DatabaseQueue
+            if let c = state.withLock({ $0.connection }) {
+                connection = c
+            } else {
                 var config = Configuration()
                 // Never waits: a checkpoint that finds the file busy just tries again next time.
                 config.busyMode = .immediateError
                 config.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
-                let c = try DatabaseQueue(path: path, configuration: config)
-                s.connection = c
-                return c
+                connection = try DatabaseQueue(path: path, configuration: config)
+                state.withLock { $0.connection = connection }
             }
             try connection.writeWithoutTransaction { db in
                 _ = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(PASSIVE)")
