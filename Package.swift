@@ -108,7 +108,10 @@ let package = Package(
         ),
         .testTarget(name: "PVDModelTests", dependencies: ["PVDModel"], swiftSettings: strict),
         .testTarget(name: "PVDDriversTests", dependencies: ["PVDDrivers", "PVDModel", "CLinux"], swiftSettings: strict),
-        .testTarget(name: "PVDStoreTests", dependencies: ["PVDStore", "PVDModel"], swiftSettings: strict),
+        .testTarget(
+            name: "PVDStoreTests",
+            dependencies: ["PVDStore", "PVDModel", .product(name: "GRDBSQLite", package: "GRDB.swift")],
+            swiftSettings: strict),
         .testTarget(
             name: "PVDControllersTests",
             dependencies: ["PVDControllers", "PVDStore", "PVDModel"],
