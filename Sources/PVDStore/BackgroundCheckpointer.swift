@@ -27,7 +27,7 @@ final class BackgroundCheckpointer: Sendable {
         var running = false
         var connection: DatabaseQueue?
         var checkpoints = 0
-        var disabled = false
+        var warned = false
     }
 
     private let path: String
@@ -47,7 +47,7 @@ final class BackgroundCheckpointer: Sendable {
     func wrote(_ rows: Int) {
         let start = state.withLock { s -> Bool in
             s.pending += rows
-            guard !s.running, !s.disabled, s.pending >= Self.rowsPerCheckpoint else { return false }
+            guard !s.running, s.pending >= Self.rowsPerCheckpoint else { return false }
             s.pending = 0
             s.running = true
             return true
@@ -59,11 +59,13 @@ final class BackgroundCheckpointer: Sendable {
         defer { state.withLock { $0.running = false } }
         do {
             // Opened on first use, outside the lock `wrote` takes after every commit. Only this
-            // queue ever sets it, so there is no second opener to race.
+            // queue ever sets it, so there is no second opener to race. Never over a removed
+            // file: opening would create an empty one in its place.
             let connection: DatabaseQueue
             if let c = state.withLock({ $0.connection }) {
                 connection = c
             } else {
+                guard FileManager.default.fileExists(atPath: path) else { return }
                 var config = Configuration()
                 // Never waits: a checkpoint that finds the file busy just tries again next time.
                 config.busyMode = .immediateError
@@ -76,9 +78,17 @@ final class BackgroundCheckpointer: Sendable {
             }
             state.withLock { $0.checkpoints += 1 }
         } catch {
-            // The writer's own checkpoint still runs; say once why this one stopped.
-            state.withLock { $0.disabled = true }
-            logger.warning("background checkpoint disabled", metadata: ["pvd.store": "\(path)", "pvd.error": "\(error)"])
+            // Tried again after the next batch of writes, on a fresh connection (a busy or
+            // recovering file is passing); the writer's own checkpoint covers the meantime.
+            // Said once, not at every retry.
+            let first = state.withLock { s -> Bool in
+                s.connection = nil
+                defer { s.warned = true }
+                return !s.warned
+            }
+            if first {
+                logger.warning("background checkpoint failed, will retry", metadata: ["pvd.store": "\(path)", "pvd.error": "\(error)"])
+            }
         }
     }
 }

@@ -219,16 +219,34 @@ public final class SQLiteStore: ObjectStore {
         return results
     }
 
-    /// Copies the whole write-ahead log into the database file and empties the log, waiting
-    /// for any checkpoint already running. After a bulk load, so the work the load left behind
-    /// is done before whatever comes next (and before a file copy of the store).
-    public func checkpoint() async throws(StoreError) {
-        do {
-            try await pool.writeWithoutTransaction { db in
-                _ = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+    /// Copies the whole write-ahead log into the database file and empties the log. After a
+    /// bulk load, so the work the load left behind is done before whatever comes next (and
+    /// before a file copy of the store).
+    ///
+    /// SQLite does not wait for a checkpoint another connection is running (the background
+    /// one, or another process's): it answers "busy" at once. That is retried here for up to
+    /// `timeout`, then reported as `.unavailable`.
+    public func checkpoint(timeout: Duration = .seconds(30)) async throws(StoreError) {
+        let clock = ContinuousClock()
+        let deadline = clock.now + timeout
+        while true {
+            let busy: Bool
+            do {
+                busy = try await pool.writeWithoutTransaction { db in
+                    // busy, frames in the log, frames copied
+                    let row = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+                    return (row?[0] as Int?) != 0
+                }
+            } catch let e as DatabaseError where e.resultCode == .SQLITE_BUSY || e.resultCode == .SQLITE_LOCKED {
+                busy = true
+            } catch {
+                throw Self.storeError(error, path: path)
             }
-        } catch {
-            throw Self.storeError(error, path: path)
+            if !busy { return }
+            if clock.now >= deadline {
+                throw StoreError(.unavailable, "store \(path): checkpoint: the log is still in use after \(timeout)")
+            }
+            try? await Task.sleep(for: .milliseconds(10))
         }
     }
 

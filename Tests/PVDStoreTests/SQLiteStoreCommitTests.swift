@@ -152,13 +152,19 @@ struct SQLiteStoreCommitTests {
     /// `checkpoint()` leaves nothing in the log: everything is in the database file.
     @Test func checkpointEmptiesTheLog() async throws {
         try await withStore { store, path in
-            _ = try await store.commit((0..<500).map { StoreWrite.create(AnyResource(volume("pv-\($0)"))) })
+            // Enough rows that the background checkpointer has most likely just started one,
+            // which SQLite would not wait for.
+            var i = 0
+            while i < 9_000 {
+                _ = try await store.commit((i..<(i + 1_000)).map { StoreWrite.create(AnyResource(volume("pv-\($0)"))) })
+                i += 1_000
+            }
             let before = try fileSize(path + "-wal")
             try await store.checkpoint()
             let after = try fileSize(path + "-wal")
             #expect(before > 0)
             #expect(after == 0)
-            #expect(try await store.list(PersistentVolume.self, namespace: nil, selector: nil).items.count == 500)
+            #expect(try await store.list(PersistentVolume.self, namespace: nil, selector: nil).items.count == 9_000)
         }
     }
 }
