@@ -48,14 +48,7 @@ struct BindBench: AsyncParsableCommand {
                 x.metadata.creationTimestamp = now
                 return x
             }
-            let (result, secs) = Self.time { () -> (BinderContext, VolumeIndex, [ClaimAction]) in
-                let (context, t1) = Self.time { BinderContext(storageClasses: classes, claims: stamped, now: now) }
-                var (index, t2) = Self.time { VolumeIndex(vols) }
-                let (actions, t3) = Self.time { Binder().matchAll(claims: stamped, context: context, index: &index) }
-                if ProcessInfo.processInfo.environment["PVD_BENCH_TRACE"] != nil { print("context \(t1) index \(t2) match \(t3)") }
-                return (context, index, actions)
-            }
-            let n = result.2.filter { if case .bound = $0.outcome { true } else { false } }.count
+            let (n, secs) = Self.timeMatcher(classes: classes, volumes: vols, claims: stamped, now: now)
             print("matcher alone: \(String(format: "%.3f", secs)) s, \(n) bound, peak RSS \(String(format: "%.0f", Measure.peakRSSMiB())) MiB")
             return
         }
@@ -111,10 +104,10 @@ struct BindBench: AsyncParsableCommand {
             step                       seconds   cpu s     notes
             (a) load                   \(f(loadSeconds)) \(f(loadCPU))   \(objectCount) creates
             (b) reconcile --once       \(f(reconcileSeconds)) \(f(reconcileCPU))   \(summary.bound) bound, \(summary.writes) writes, \(summary.events) events, \(summary.passes) passes
-                read                   \(f(secs(summary.timings.read)))             listing and decoding the store
-                decide                 \(f(secs(summary.timings.decide)))             binder decisions, all passes
-                commit                 \(f(secs(summary.timings.commit)))             object writes (events alongside)
-                events                 \(f(secs(summary.timings.events)))             events still unwritten after them
+                read                   \(f(Measure.seconds(summary.timings.read)))             listing and decoding the store
+                decide                 \(f(Measure.seconds(summary.timings.decide)))             binder decisions, all passes
+                commit                 \(f(Measure.seconds(summary.timings.commit)))             object writes (events alongside)
+                events                 \(f(Measure.seconds(summary.timings.events)))             events still unwritten after them
             (c) matcher alone          \(f(matcherSeconds)) \(f(matcherCPU))   \(matched) bound (cpu includes listing the objects)
             floor: raw SQLite rows     \(f(floorSeconds))   \(rows) rows of \(avgBytes) B, 1000 per transaction
             (a+b) / floor              \(String(format: "%.2fx", (loadSeconds + reconcileSeconds) / max(floorSeconds, 1e-9)))
@@ -144,12 +137,21 @@ struct BindBench: AsyncParsableCommand {
             return v
         }
         let storedClaims = try await store.list(PersistentVolumeClaim.self, namespace: nil, selector: nil).items
-        // The clock stops when the matcher hands back its decisions; freeing them (and the
-        // index) afterwards is its caller's work, which (b) includes.
-        let (result, seconds) = Self.time { () -> (BinderContext, VolumeIndex, [ClaimAction]) in
-            let context = BinderContext(storageClasses: classes, claims: storedClaims, now: Time.now())
-            var index = VolumeIndex(storedVolumes)
-            let actions = Binder().matchAll(claims: storedClaims, context: context, index: &index)
+        return Self.timeMatcher(classes: classes, volumes: storedVolumes, claims: storedClaims, now: Time.now())
+    }
+
+    /// Times the matcher: context, index, and every claim decided in queue order. The clock
+    /// stops when the matcher hands back its decisions; freeing them (and the index) afterwards
+    /// is its caller's work, which (b) includes. With PVD_BENCH_TRACE set, prints the three
+    /// parts. Returns how many claims it bound, and the seconds.
+    static func timeMatcher(
+        classes: [StorageClass], volumes: [PersistentVolume], claims: [PersistentVolumeClaim], now: Time
+    ) -> (bound: Int, seconds: Double) {
+        let (result, seconds) = time { () -> (BinderContext, VolumeIndex, [ClaimAction]) in
+            let (context, t1) = time { BinderContext(storageClasses: classes, claims: claims, now: now) }
+            var (index, t2) = time { VolumeIndex(volumes) }
+            let (actions, t3) = time { Binder().matchAll(claims: claims, context: context, index: &index) }
+            if ProcessInfo.processInfo.environment["PVD_BENCH_TRACE"] != nil { print("context \(t1) index \(t2) match \(t3)") }
             return (context, index, actions)
         }
         return (result.2.filter { if case .bound = $0.outcome { true } else { false } }.count, seconds)
@@ -159,12 +161,7 @@ struct BindBench: AsyncParsableCommand {
         let clock = ContinuousClock()
         let start = clock.now
         let v = body()
-        let d = clock.now - start
-        return (v, Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18)
-    }
-
-    private func secs(_ d: Duration) -> Double {
-        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+        return (v, Measure.seconds(clock.now - start))
     }
 
     private func f(_ s: Double) -> String { String(format: "%9.3f", s) }
@@ -194,7 +191,6 @@ struct BindBench: AsyncParsableCommand {
             }
             i = end
         }
-        let d = clock.now - start
-        return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+        return Measure.seconds(clock.now - start)
     }
 }

@@ -90,7 +90,7 @@ struct LatencyBench: AsyncParsableCommand {
         for _ in 0..<50 {
             let t = ContinuousClock.now
             _ = try ChildProcess.run([binary, "version"])
-            startup.append(seconds(ContinuousClock.now - t))
+            startup.append(Measure.seconds(ContinuousClock.now - t))
         }
 
         for i in 0..<count {
@@ -117,9 +117,9 @@ struct LatencyBench: AsyncParsableCommand {
                 throw BenchError("pvd wait claim-\(i) failed: \(tail(errors))")
             }
             let t2 = ContinuousClock.now
-            total.append(seconds(t2 - t0))
-            apply.append(seconds(t1 - t0))
-            wait.append(seconds(t2 - t1))
+            total.append(Measure.seconds(t2 - t0))
+            apply.append(Measure.seconds(t1 - t0))
+            wait.append(Measure.seconds(t2 - t1))
         }
         // The watcher may trail the last Bound by a moment.
         for _ in 0..<500 where await timeline.reactions().count < count { try await Task.sleep(for: .milliseconds(10)) }
@@ -248,7 +248,6 @@ struct LatencyBench: AsyncParsableCommand {
         String(((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").suffix(2000))
     }
 
-    private func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
     private func ms(_ s: Double) -> Double { (s * 100_000).rounded() / 100 }
     private func fmt(_ s: Double) -> String { String(format: "%8.2f ms", s * 1000) }
     private func p99(_ xs: [Double]) -> Double {
@@ -271,10 +270,7 @@ actor Timeline {
     /// Seconds from first seen to first seen Bound, per claim that got there.
     func reactions() -> [Double] {
         bound.compactMap { name, b in
-            added[name].map { a in
-                let d = b - a
-                return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
-            }
+            added[name].map { a in Measure.seconds(b - a) }
         }
     }
 }

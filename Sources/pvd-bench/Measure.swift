@@ -11,8 +11,12 @@ enum Measure {
         let clock = ContinuousClock()
         let start = clock.now
         let value = try await body()
-        let d = clock.now - start
-        return (value, Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18)
+        return (value, seconds(clock.now - start))
+    }
+
+    /// A duration in seconds.
+    static func seconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
     }
 
     /// Seconds `body` took on the monotonic clock, and the CPU seconds (user + system, all

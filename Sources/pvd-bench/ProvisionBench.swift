@@ -131,8 +131,7 @@ struct RawFloor {
             try FileManager.default.createDirectory(atPath: mnt, withIntermediateDirectories: true)
             try Self.sh("/bin/mount", [dev, mnt])
         }
-        let d = clock.now - start
-        return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+        return Measure.seconds(clock.now - start)
     }
 
     /// Undoes what `make` did (not timed): unmount, detach exactly the device backing each image, remove.

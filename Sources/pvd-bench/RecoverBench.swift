@@ -169,8 +169,7 @@ struct RebootSimulator {
         let start = clock.now
         let dev = try RawFloor.sh("/sbin/losetup", ["--find", "--show", v.image]).trimmingCharacters(in: .whitespacesAndNewlines)
         try RawFloor.sh("/bin/mount", ["-t", fs, dev, v.mountPoint])
-        let d = clock.now - start
-        return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+        return Measure.seconds(clock.now - start)
     }
 
     /// How many mounts lie under the root.
