@@ -26,7 +26,6 @@ final class BackgroundCheckpointer: Sendable {
         var pending = 0
         var running = false
         var connection: DatabaseQueue?
-        var checkpoints = 0
         var warned = false
     }
 
@@ -39,9 +38,6 @@ final class BackgroundCheckpointer: Sendable {
         self.path = path
         self.logger = logger
     }
-
-    /// How many background checkpoints completed (for tests).
-    var completed: Int { state.withLock { $0.checkpoints } }
 
     /// Counts `rows` committed writes; starts a checkpoint when enough are waiting and none runs.
     func wrote(_ rows: Int) {
@@ -76,7 +72,6 @@ final class BackgroundCheckpointer: Sendable {
             try connection.writeWithoutTransaction { db in
                 _ = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(PASSIVE)")
             }
-            state.withLock { $0.checkpoints += 1 }
         } catch {
             // Tried again after the next batch of writes, on a fresh connection (a busy or
             // recovering file is passing); the writer's own checkpoint covers the meantime.
