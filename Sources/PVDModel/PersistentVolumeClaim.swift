@@ -39,16 +39,6 @@ public struct PersistentVolumeClaim: Resource, CopyOnWriteFields {
 
     public static func == (a: PersistentVolumeClaim, b: PersistentVolumeClaim) -> Bool { SharedFields.same(a.box, b.box) }
 
-    /// A reference to this claim (as `Resource.reference`), read from the fields in place:
-    /// the generic version copies the whole metadata to read three strings of it, and the
-    /// binder takes a reference for every claim it binds.
-    public var reference: ObjectReference {
-        let meta = box.fields.metadata
-        return ObjectReference(
-            apiVersion: Self.kind.apiVersion, kind: Self.kind.rawValue, namespace: meta.namespace ?? "default",
-            name: meta.name, uid: meta.uid, resourceVersion: meta.resourceVersion)
-    }
-
     /// The requested storage, if set.
     public var request: Quantity? { spec.resources?.requests?["storage"] }
     /// The phase, Pending when none was recorded yet.

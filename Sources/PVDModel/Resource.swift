@@ -88,10 +88,13 @@ extension Resource {
 
     /// A reference to this object, with its uid and resourceVersion.
     public var reference: ObjectReference {
-        ObjectReference(
+        // Metadata read once: through the protocol each read is a whole copy of it, and the
+        // binder takes a reference for every claim it binds.
+        let meta = metadata
+        return ObjectReference(
             apiVersion: Self.kind.apiVersion, kind: Self.kind.rawValue,
-            namespace: Self.kind.isNamespaced ? (metadata.namespace ?? "default") : nil,
-            name: metadata.name, uid: metadata.uid, resourceVersion: metadata.resourceVersion)
+            namespace: Self.kind.isNamespaced ? (meta.namespace ?? "default") : nil,
+            name: meta.name, uid: meta.uid, resourceVersion: meta.resourceVersion)
     }
 
     /// Fills apiVersion and kind, as Kubernetes does on every object it returns.
