@@ -34,20 +34,7 @@ struct BindBench: AsyncParsableCommand {
         defer { try? FileManager.default.removeItem(at: dir) }
 
         if matcherOnly {
-            var gen = BindWorkload(seed: seed)
-            let (classes, volumes, claims) = gen.make(count: count)
-            let now = Time.now()
-            let vols = volumes.map { pv -> PersistentVolume in
-                var v = pv
-                v.status = PersistentVolumeStatus(phase: .available)
-                return v
-            }
-            let stamped = claims.enumerated().map { i, c -> PersistentVolumeClaim in
-                var x = c
-                x.metadata.uid = "uid-\(i)"
-                x.metadata.creationTimestamp = now
-                return x
-            }
+            let (classes, vols, stamped, now) = try storedLikeObjects()
             let (n, secs) = Self.timeMatcher(classes: classes, volumes: vols, claims: stamped, now: now)
             print("matcher alone: \(String(format: "%.3f", secs)) s, \(n) bound, peak RSS \(String(format: "%.0f", Measure.peakRSSMiB())) MiB")
             return
@@ -121,6 +108,29 @@ struct BindBench: AsyncParsableCommand {
         }
     }
 
+    /// The generated objects as a store would hand them back (defaulted, with uid,
+    /// resourceVersion and creation time, decoded from JSON), volumes already Available: what
+    /// (c) matches, without a store.
+    private func storedLikeObjects() throws -> ([StorageClass], [PersistentVolume], [PersistentVolumeClaim], Time) {
+        var gen = BindWorkload(seed: seed)
+        let (classes, volumes, claims) = gen.make(count: count)
+        let now = Time.now()
+        var revision = 0
+        func stored<R: Resource>(_ object: R, _ change: (inout R) -> Void = { _ in }) throws -> R {
+            var o = Defaulting.forCreate(AnyResource(object)).as(R.self) ?? object
+            revision += 1
+            o.metadata.uid = UUID().uuidString.lowercased()
+            o.metadata.resourceVersion = String(revision)
+            o.metadata.generation = 1
+            o.metadata.creationTimestamp = now
+            change(&o)
+            return try JSONCoding.shared.decode(R.self, from: JSONCoding.shared.encode(o))
+        }
+        let vols = try volumes.map { try stored($0) { $0.status = PersistentVolumeStatus(phase: .available) } }
+        let pvcs = try claims.map { try stored($0) }
+        return (classes, vols, pvcs, now)
+    }
+
     /// The generated classes, and every object to load, defaulted as `apply` would.
     private func makeObjects() -> ([StorageClass], [AnyResource]) {
         var gen = BindWorkload(seed: seed)
@@ -148,7 +158,9 @@ struct BindBench: AsyncParsableCommand {
         classes: [StorageClass], volumes: [PersistentVolume], claims: [PersistentVolumeClaim], now: Time
     ) -> (bound: Int, seconds: Double) {
         let (result, seconds) = time { () -> (BinderContext, VolumeIndex, [ClaimAction]) in
-            let (context, t1) = time { BinderContext(storageClasses: classes, claims: claims, now: now) }
+            // No claims map: the claim matcher never reads it (only volume syncing does), and the
+            // reconciler shares its snapshot's rather than building one.
+            let (context, t1) = time { BinderContext(storageClasses: classes, now: now) }
             var (index, t2) = time { VolumeIndex(volumes) }
             let (actions, t3) = time { Binder().matchAll(claims: claims, context: context, index: &index) }
             if ProcessInfo.processInfo.environment["PVD_BENCH_TRACE"] != nil { print("context \(t1) index \(t2) match \(t3)") }
