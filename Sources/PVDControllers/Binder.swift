@@ -25,6 +25,11 @@ extension Binder {
         _ volume: PersistentVolume, to claim: PersistentVolumeClaim, original: PersistentVolumeClaim,
         context: BinderContext, index: inout VolumeIndex, assignedDefaultClass: String? = nil
     ) -> ClaimAction {
+        // Each part of both objects is read once: a read through an object's box is a copy of
+        // that part, and a batch binds every claim here.
+        let claimMeta = claim.metadata
+        let volumeSpec = volume.spec
+        let volumeName = volume.metadata.name
         var pv = volume
         var volumeChanged = false
         // Taken once (the claimRef and the event share it), and only when needed: an already
@@ -37,9 +42,9 @@ extension Binder {
             return r
         }
         let wasBoundToClaim = BindingRules.isVolume(volume, boundTo: claim)
-        let ref = volume.spec.claimRef
-        if ref == nil || ref?.name != claim.metadata.name || (ref?.namespace ?? "default") != claim.namespace
-            || (ref?.uid ?? "") != (claim.metadata.uid ?? "") {
+        let ref = volumeSpec.claimRef
+        if ref == nil || ref?.name != claimMeta.name || (ref?.namespace ?? "default") != (claimMeta.namespace ?? "default")
+            || (ref?.uid ?? "") != (claimMeta.uid ?? "") {
             pv.spec.claimRef = claimReference()
             volumeChanged = true
         }
@@ -54,27 +59,28 @@ extension Binder {
 
         var c = claim
         var claimChanged = assignedDefaultClass != nil
-        if c.spec.volumeName != pv.metadata.name {
-            c.spec.volumeName = pv.metadata.name
-            if c.metadata.annotation(Annotations.boundByController) == nil {
+        if c.spec.volumeName != volumeName {
+            c.spec.volumeName = volumeName
+            if claimMeta.annotation(Annotations.boundByController) == nil {
                 c.metadata.setAnnotation(Annotations.boundByController, "yes")
             }
             claimChanged = true
         }
-        if c.metadata.annotation(Annotations.bindCompleted) == nil {
+        if claimMeta.annotation(Annotations.bindCompleted) == nil {
             c.metadata.setAnnotation(Annotations.bindCompleted, "yes")
             claimChanged = true
         }
-        let becomingBound = c.status?.phase != .bound
-        var status = c.status ?? PersistentVolumeClaimStatus()
+        let oldStatus = claim.status
+        let becomingBound = oldStatus?.phase != .bound
+        var status = oldStatus ?? PersistentVolumeClaimStatus()
         if becomingBound {
             status.phase = .bound
-            if let capacity = pv.capacity, status.capacity?["storage"].map({ $0 == capacity }) != true {
-                status.capacity = pv.spec.capacity
+            if let capacity = volumeSpec.capacity?["storage"], status.capacity?["storage"].map({ $0 == capacity }) != true {
+                status.capacity = volumeSpec.capacity
             }
         }
-        if status.accessModes != pv.spec.accessModes { status.accessModes = pv.spec.accessModes }
-        if status != c.status {
+        if status.accessModes != volumeSpec.accessModes { status.accessModes = volumeSpec.accessModes }
+        if status != oldStatus {
             c.status = status
             claimChanged = true
         }
@@ -83,11 +89,11 @@ extension Binder {
         if becomingBound {
             events.append(BinderEvent(
                 object: claimReference(), type: .normal, reason: BinderReason.volumeBound,
-                message: "Successfully bound to volume \(pv.metadata.name)"))
+                message: "Successfully bound to volume \(volumeName)"))
         }
         if volumeChanged { index.upsert(pv) }
         return ClaimAction(
-            claimKey: BindingRules.key(of: original), outcome: .bound(volume: pv.metadata.name),
+            claimKey: BindingRules.key(of: original), outcome: .bound(volume: volumeName),
             volume: volumeChanged ? pv : nil, claim: claimChanged ? c : nil, events: events,
             assignedDefaultClass: assignedDefaultClass)
     }

@@ -45,7 +45,9 @@ public enum BindingRules {
     public static func capacity(of volume: PersistentVolume) -> Quantity { volume.capacity ?? Quantity(0) }
 
     /// The claim's storage request; a missing one counts as zero.
-    public static func request(of claim: PersistentVolumeClaim) -> Quantity { claim.request ?? Quantity(0) }
+    public static func request(of claim: PersistentVolumeClaim) -> Quantity { request(of: claim.spec) }
+    /// `request(of:)` from a claim's spec.
+    public static func request(of spec: PersistentVolumeClaimSpec) -> Quantity { spec.request ?? Quantity(0) }
 
     /// Whether the volume's required node affinity admits a node with these labels
     /// (CheckNodeAffinity). Kubernetes builds a Node from the labels alone, so a `matchFields`

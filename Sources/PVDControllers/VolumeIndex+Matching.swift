@@ -23,14 +23,15 @@ extension VolumeIndex {
     public mutating func findBestMatch(
         for claim: PersistentVolumeClaim, className: String, delayBinding: Bool, node: Node?
     ) -> PersistentVolume? {
-        guard let wanted = AccessModeSet(requesting: claim.spec.accessModes) else { return nil }
-        let request = BindingRules.request(of: claim)
-        let volumeMode = claim.volumeMode
+        // The spec read once: each read through the claim's box is a copy of it.
+        let spec = claim.spec
+        guard let wanted = AccessModeSet(requesting: spec.accessModes) else { return nil }
+        let request = BindingRules.request(of: spec)
+        let volumeMode = spec.volumeMode ?? .filesystem
         let nodeLabels = node?.metadata.labels
         let considerFree = !(delayBinding && node == nil)
 
-        // No key to build (a string per claim) when nothing is pre-bound, as in a bulk bind.
-        let preBoundVolumes: [PersistentVolume] = (preBound.isEmpty ? [] : preBound[BindingRules.key(of: claim)] ?? []).compactMap {
+        let preBoundVolumes: [PersistentVolume] = (preBound.isEmpty ? [] : preBound[ClaimName(claim)] ?? []).compactMap {
             guard let pv = volumesByName[$0], BindingRules.isVolume(pv, boundTo: claim) else { return nil }
             return pv
         }
@@ -57,7 +58,7 @@ extension VolumeIndex {
             }
             guard considerFree, candidate.group >= 0 else { continue }
             if let (volume, position) = smallestFree(
-                in: candidate.group, atLeast: request, selector: claim.spec.selector,
+                in: candidate.group, atLeast: request, selector: spec.selector,
                 checkNode: node != nil, nodeLabels: nodeLabels) {
                 lastFound = (volume.metadata.name, candidate.group, position)
                 return volume

@@ -1,3 +1,4 @@
+import Dispatch
 import PVDModel
 
 /// The PersistentVolumes the binder can hand out, indexed the way Kubernetes' PV controller
@@ -31,13 +32,31 @@ public struct VolumeIndex: Sendable {
         var group: Int
     }
 
+    /// The claim a claimRef names: the pre-bound map's key, hashed as two strings rather than
+    /// joined into a new one for every lookup.
+    struct ClaimName: Hashable, Sendable {
+        var namespace: String
+        var name: String
+
+        init(_ ref: ObjectReference) {
+            namespace = ref.namespace ?? "default"
+            name = ref.name ?? ""
+        }
+
+        init(_ claim: PersistentVolumeClaim) {
+            let meta = claim.metadata
+            namespace = meta.namespace ?? "default"
+            name = meta.name
+        }
+    }
+
     private(set) var volumesByName: [String: PersistentVolume] = [:]
     var groupIDs: [GroupKey: Int] = [:]
     var groups: [VolumeGroup] = []
     /// For each (class, volumeMode), its groups in the order claims try them.
     var setsByClassMode: [ClassModeKey: [SetGroup]] = [:]
-    /// Claim key ("namespace/name") → names of the volumes whose claimRef names that claim, sorted.
-    var preBound: [String: [String]] = [:]
+    /// Claim → names of the volumes whose claimRef names that claim, sorted.
+    var preBound: [ClaimName: [String]] = [:]
     /// Where the last free volume a search returned sits, so binding it right after does not
     /// have to look for it again.
     var lastFound: (name: String, group: Int, position: Int)?
@@ -52,18 +71,54 @@ public struct VolumeIndex: Sendable {
         // Every bind of a batch adds its volume here: sized once, not grown (and every key
         // hashed again) a doubling at a time.
         preBound.reserveCapacity(volumes.underestimatedCount)
-        for pv in volumes {
-            if let old = volumesByName.updateValue(pv, forKey: pv.metadata.name) { unlink(old) }
+        let all = Array(volumes)
+        var replaced = false
+        for pv in all {
+            let name = pv.metadata.name
+            if let old = volumesByName.updateValue(pv, forKey: name) {
+                unlink(old)
+                replaced = true
+            }
             if let ref = pv.spec.claimRef {
-                preBound[BindingRules.claimKey(of: ref), default: []].append(pv.metadata.name)
+                preBound[ClaimName(ref), default: []].append(name)
             }
         }
-        for pv in volumesByName.values where Self.isFree(pv) {
+        // The free ones are read in input order, from contiguous memory rather than the
+        // dictionary's scattered buckets, unless a name came twice: then only the dictionary
+        // holds the copy that counts.
+        func addIfFree(_ pv: PersistentVolume) {
+            guard Self.isFree(pv) else { return }
             let g = groupID(for: Self.groupKey(of: pv))
             pending[g, default: []].append(.init(capacity: BindingRules.capacity(of: pv), name: pv.metadata.name, volume: pv))
         }
-        for (g, entries) in pending { groups[g] = VolumeGroup(sorting: entries) }
+        if replaced {
+            for pv in volumesByName.values { addIfFree(pv) }
+        } else {
+            for pv in all { addIfFree(pv) }
+        }
+        groups = Self.sortedGroups(pending, count: groups.count)
         for key in preBound.keys { preBound[key]?.sort() }
+    }
+
+    /// Groups built from their unsorted entries. Sorting is most of the cost of building an
+    /// index, and the groups are independent, so a large index sorts them on every core.
+    private static func sortedGroups(_ pending: [Int: [VolumeGroup.Entry]], count: Int) -> [VolumeGroup] {
+        var out = [VolumeGroup](repeating: VolumeGroup(), count: count)
+        let work = Array(pending)
+        let total = work.reduce(0) { $0 + $1.value.count }
+        guard total >= 20_000, work.count > 1 else {
+            for (g, entries) in work { out[g] = VolumeGroup(sorting: entries) }
+            return out
+        }
+        out.withUnsafeMutableBufferPointer { buffer in
+            // Safe to share: each iteration writes only its own group's slot, and the buffer
+            // outlives them all.
+            nonisolated(unsafe) let groups = buffer
+            DispatchQueue.concurrentPerform(iterations: work.count) { i in
+                groups[work[i].key] = VolumeGroup(sorting: work[i].value)
+            }
+        }
+        return out
     }
 
     /// How many volumes the index holds, free or not.
@@ -83,9 +138,8 @@ public struct VolumeIndex: Sendable {
         if let old = volumesByName.updateValue(volume, forKey: volume.metadata.name) { unlink(old) }
         if let ref = volume.spec.claimRef {
             let name = volume.metadata.name
-            let key = BindingRules.claimKey(of: ref)
-            let at = preBound[key]?.firstIndex { $0 > name } ?? preBound[key]?.endIndex ?? 0
-            preBound[key, default: []].insert(name, at: at)
+            // One lookup, and the list changed where it sits.
+            Self.insertSorted(name, into: &preBound[ClaimName(ref), default: []])
         }
         if Self.isFree(volume) {
             let g = groupID(for: Self.groupKey(of: volume))
@@ -104,6 +158,10 @@ public struct VolumeIndex: Sendable {
     /// pre-bound to it: no claimRef, phase Available, no deletionTimestamp.
     static func isFree(_ pv: PersistentVolume) -> Bool {
         pv.spec.claimRef == nil && pv.status?.phase == .available && pv.metadata.deletionTimestamp == nil
+    }
+
+    private static func insertSorted(_ name: String, into names: inout [String]) {
+        names.insert(name, at: names.firstIndex { $0 > name } ?? names.endIndex)
     }
 
     static func groupKey(of pv: PersistentVolume) -> GroupKey {
@@ -127,7 +185,7 @@ public struct VolumeIndex: Sendable {
     private mutating func unlink(_ old: PersistentVolume) {
         let name = old.metadata.name
         if let ref = old.spec.claimRef {
-            let key = BindingRules.claimKey(of: ref)
+            let key = ClaimName(ref)
             preBound[key]?.removeAll { $0 == name }
             if preBound[key]?.isEmpty == true { preBound[key] = nil }
         }
@@ -164,8 +222,42 @@ struct VolumeGroup: Sendable {
     init() {}
 
     init(sorting unsorted: [Entry]) {
-        entries = unsorted.sorted(by: Entry.precedes)
+        entries = Self.sorted(unsorted)
         next = Array(0...Int32(entries.count))
+    }
+
+    /// The entries in `Entry.precedes` order. Names are first compared by their first 16 bytes
+    /// packed into one integer, which settles nearly every pair without comparing strings;
+    /// only pairs equal there are compared in full. That shortcut agrees with String order for
+    /// ASCII names (every valid PV name); a group holding any other falls back to the plain sort.
+    static func sorted(_ entries: [Entry]) -> [Entry] {
+        var keys: [(capacity: Int128, prefix: UInt128, position: Int)] = []
+        keys.reserveCapacity(entries.count)
+        for (i, e) in entries.enumerated() {
+            guard let prefix = asciiPrefix(e.name) else { return entries.sorted(by: Entry.precedes) }
+            keys.append((e.capacity.nanoValue, prefix, i))
+        }
+        keys.sort { a, b in
+            if a.capacity != b.capacity { return a.capacity < b.capacity }
+            if a.prefix != b.prefix { return a.prefix < b.prefix }
+            return entries[a.position].name < entries[b.position].name
+        }
+        return keys.map { entries[$0.position] }
+    }
+
+    /// A name's first 16 bytes, big-endian and zero-padded, so integer order is byte order; nil
+    /// when the name is not all ASCII.
+    static func asciiPrefix(_ name: String) -> UInt128? {
+        var key: UInt128 = 0
+        var taken = 0
+        for byte in name.utf8 {
+            if byte >= 0x80 { return nil }
+            if taken < 16 {
+                key = key << 8 | UInt128(byte)
+                taken += 1
+            }
+        }
+        return taken == 16 ? key : key << (8 * (16 - taken))
     }
 
     var liveCount: Int { entries.count - removed }

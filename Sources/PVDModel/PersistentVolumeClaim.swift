@@ -40,7 +40,7 @@ public struct PersistentVolumeClaim: Resource, CopyOnWriteFields {
     public static func == (a: PersistentVolumeClaim, b: PersistentVolumeClaim) -> Bool { SharedFields.same(a.box, b.box) }
 
     /// The requested storage, if set.
-    public var request: Quantity? { spec.resources?.requests?["storage"] }
+    public var request: Quantity? { spec.request }
     /// The phase, Pending when none was recorded yet.
     public var phase: ClaimPhase { status?.phase ?? .pending }
     /// The class name, "" when unset or empty (Kubernetes' GetPersistentVolumeClaimClass).
@@ -59,6 +59,9 @@ public struct PersistentVolumeClaimSpec: Codable, Sendable, Hashable {
     public var selector: LabelSelector?
     public var volumeMode: VolumeMode?
     public var volumeName: String?
+
+    /// The requested storage, if set.
+    public var request: Quantity? { resources?.requests?["storage"] }
 
     public init(
         accessModes: [AccessMode]? = nil, request: Quantity? = nil, storageClassName: String? = nil,
