@@ -97,13 +97,15 @@ public enum ReclaimDecision: Sendable, Hashable {
     public static func finalizerUpdate(_ pv: PersistentVolume, provisioners: Set<String>) -> PersistentVolume? {
         let f = Finalizers.provisionerDeletion
         let delete = pv.spec.persistentVolumeReclaimPolicy == .delete
+        // Metadata read once: every volume is checked on every pass.
+        let meta = pv.metadata
         var v = pv
-        if pv.metadata.hasFinalizer(f) {
+        if meta.hasFinalizer(f) {
             guard !delete else { return nil }
             v.metadata.removeFinalizer(f)
         } else {
-            guard delete, pv.metadata.deletionTimestamp == nil,
-                  let provisioner = pv.metadata.annotation(Annotations.provisionedBy), provisioners.contains(provisioner) else { return nil }
+            guard delete, meta.deletionTimestamp == nil,
+                  let provisioner = meta.annotation(Annotations.provisionedBy), provisioners.contains(provisioner) else { return nil }
             v.metadata.addFinalizer(f)
         }
         return v

@@ -26,8 +26,9 @@ struct ExpansionWork: Sendable {
     /// it has. Kubernetes' resize controller checks the class only at admission, and so does pvd.
     static func select(claims: [String: PersistentVolumeClaim], volumes: [String: PersistentVolume], agent: NodeAgent) -> [ExpansionWork] {
         var work: [ExpansionWork] = []
-        for key in claims.keys.sorted() {
-            guard let claim = claims[key], claim.phase == .bound, claim.metadata.deletionTimestamp == nil,
+        // Every claim is looked at, few qualify: only those are put in key order.
+        for (key, claim) in claims {
+            guard claim.phase == .bound, claim.metadata.deletionTimestamp == nil,
                   let request = claim.request else { continue }
             let capacity = claim.status?.capacity?["storage"] ?? Quantity(0)
             guard capacity < request, let name = claim.spec.volumeName, let pv = volumes[name],
@@ -37,7 +38,7 @@ struct ExpansionWork: Sendable {
                   let driver = agent.driver(for: provisioner), agent.owns(pv) else { continue }
             work.append(ExpansionWork(claimKey: key, volumeName: name, provisioner: provisioner, driver: driver, requestBytes: request.value))
         }
-        return work
+        return work.sorted { $0.claimKey < $1.claimKey }
     }
 
     /// The volume and the claim once the driver says the volume holds `bytes`: the PV's

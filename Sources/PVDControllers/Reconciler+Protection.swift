@@ -10,8 +10,8 @@ extension Reconciler {
     func protect(snapshot: inout Snapshot, summary: inout ReconcileSummary) async throws {
         let users = StorageProtection.users(among: snapshot.pods)
         var writes: [StoreWrite] = []
-        for claim in snapshot.claims.values {
-            let using = users[claim.key] ?? []
+        for (key, claim) in snapshot.claims {
+            let using = users.isEmpty ? [] : users[key] ?? []
             if let c = StorageProtection.update(claim, users: using) {
                 writes.append(.update(.persistentVolumeClaim(c)))
             } else if claim.metadata.deletionTimestamp != nil, !using.isEmpty {

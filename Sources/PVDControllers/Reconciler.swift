@@ -186,7 +186,7 @@ public struct Reconciler: Sendable {
         let context = BinderContext(storageClasses: snapshot.classes, nodes: snapshot.nodes, claimsByKey: snapshot.claims, now: now)
         let binder = Binder()
 
-        var plan = WritePlan()
+        var plan = WritePlan(volumes: snapshot.volumes.count)
         var events: [BinderEvent] = []
         var current: [PersistentVolume] = []
         current.reserveCapacity(snapshot.volumes.count)
@@ -194,7 +194,7 @@ public struct Reconciler: Sendable {
             let action = binder.syncVolume(pv, context: context)
             events += action.events
             if let v = action.volume {
-                plan.put(.persistentVolume(v))
+                plan.put(v)
                 current.append(v)
                 switch action.outcome {
                 case .available: summary.madeAvailable += 1
@@ -210,8 +210,8 @@ public struct Reconciler: Sendable {
         let claimActions = binder.matchAll(claims: claims, context: context, index: &index)
         for action in claimActions {
             events += action.events
-            if let v = action.volume { plan.put(.persistentVolume(v)) }
-            if let c = action.claim { plan.put(.persistentVolumeClaim(c)) }
+            if let v = action.volume { plan.put(v) }
+            if let c = action.claim { plan.put(c) }
             guard action.volume != nil || action.claim != nil else { continue }
             switch action.outcome {
             case .bound(let volume):
@@ -372,16 +372,48 @@ public struct Reconciler: Sendable {
 }
 
 /// Object writes of one pass, one per object, in first-touched order: a later decision about
-/// the same object replaces the earlier one (it was made from the earlier one's result).
+/// the same volume replaces the earlier one (it was made from the earlier one's result).
+///
+/// A pass decides a volume up to twice (its own sync, then the claim that binds it), so volumes
+/// are tracked by name. A claim is decided once (the binder gives one action per claim), so
+/// claims are only appended: no key to build and look up for each of them.
 struct WritePlan {
     private(set) var writes: [StoreWrite] = []
-    private var position: [String: Int] = [:]
+    private var volumePosition: [String: Int] = [:]
+    #if DEBUG
+    private var claimKeys: Set<String> = []
+    #endif
+
+    /// An empty plan with room for about this many volume writes.
+    init(volumes: Int = 0) {
+        volumePosition.reserveCapacity(volumes)
+    }
 
     /// The writes, leaving the plan empty.
     mutating func take() -> [StoreWrite] {
-        position = [:]
+        volumePosition = [:]
+        #if DEBUG
+        claimKeys = []
+        #endif
         defer { writes = [] }
         return writes
+    }
+
+    mutating func put(_ volume: PersistentVolume) {
+        let name = volume.metadata.name
+        if let i = volumePosition[name] {
+            writes[i] = .update(.persistentVolume(volume))
+        } else {
+            volumePosition[name] = writes.count
+            writes.append(.update(.persistentVolume(volume)))
+        }
+    }
+
+    mutating func put(_ claim: PersistentVolumeClaim) {
+        #if DEBUG
+        assert(claimKeys.insert(claim.key).inserted, "claim \(claim.key) decided twice in one pass")
+        #endif
+        writes.append(.update(.persistentVolumeClaim(claim)))
     }
 
     /// Orders writes the way the store lays rows out, so each batch touches a run of
@@ -429,15 +461,5 @@ struct WritePlan {
 
     private static func key(_ kind: ResourceKind, _ namespace: String?, _ name: String) -> String {
         "\(kind.isNamespaced ? (namespace ?? "default") : "")\u{0}\(name)"
-    }
-
-    mutating func put(_ object: AnyResource) {
-        let key = "\(object.kind.rawValue)/\(object.key)"
-        if let i = position[key] {
-            writes[i] = .update(object)
-        } else {
-            position[key] = writes.count
-            writes.append(.update(object))
-        }
     }
 }

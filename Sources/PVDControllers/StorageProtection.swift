@@ -38,12 +38,15 @@ public enum StorageProtection {
     /// using it (see `users(among:)`).
     public static func update(_ claim: PersistentVolumeClaim, users: [String]) -> PersistentVolumeClaim? {
         let f = Finalizers.pvcProtection
+        // Metadata read once: each read through the claim is a copy of all of it, and every
+        // claim is checked on every pass.
+        let meta = claim.metadata
         var c = claim
-        if claim.metadata.deletionTimestamp != nil {
-            guard claim.metadata.hasFinalizer(f), users.isEmpty else { return nil }
+        if meta.deletionTimestamp != nil {
+            guard meta.hasFinalizer(f), users.isEmpty else { return nil }
             c.metadata.removeFinalizer(f)
         } else {
-            guard !claim.metadata.hasFinalizer(f) else { return nil }
+            guard !meta.hasFinalizer(f) else { return nil }
             c.metadata.addFinalizer(f)
         }
         return c
@@ -52,12 +55,13 @@ public enum StorageProtection {
     /// What to write for a volume, or nil when it is as it should be.
     public static func update(_ volume: PersistentVolume) -> PersistentVolume? {
         let f = Finalizers.pvProtection
+        let meta = volume.metadata
         var v = volume
-        if volume.metadata.deletionTimestamp != nil {
-            guard volume.metadata.hasFinalizer(f), volume.status?.phase != .bound else { return nil }
+        if meta.deletionTimestamp != nil {
+            guard meta.hasFinalizer(f), volume.status?.phase != .bound else { return nil }
             v.metadata.removeFinalizer(f)
         } else {
-            guard !volume.metadata.hasFinalizer(f) else { return nil }
+            guard !meta.hasFinalizer(f) else { return nil }
             v.metadata.addFinalizer(f)
         }
         return v

@@ -18,6 +18,26 @@ struct WritePlanOrderTests {
         }
     }
 
+    @Test func aVolumeDecidedTwiceIsWrittenOnceWithTheLaterDecision() {
+        var plan = WritePlan(volumes: 2)
+        var available = PersistentVolume(name: "pv-1")
+        available.status = PersistentVolumeStatus(phase: .available)
+        var bound = available
+        bound.status = PersistentVolumeStatus(phase: .bound)
+        plan.put(available)
+        plan.put(PersistentVolumeClaim(name: "c", namespace: "a"))
+        plan.put(PersistentVolume(name: "pv-2"))
+        plan.put(bound)
+        let writes = plan.take()
+        #expect(writes.map(label) == ["pv /pv-1", "pvc a/c", "pv /pv-2"])
+        guard case .update(.persistentVolume(let first)) = writes.first else {
+            Issue.record("first write is not a volume update")
+            return
+        }
+        #expect(first.phase == .bound)
+        #expect(plan.take().isEmpty)
+    }
+
     @Test func updatesGoInCreationOrderByResourceVersionNotByKey() {
         // Key order would be a/claim-10, a/claim-9, b/claim-1; rows sit in creation order.
         var writes = [
