@@ -25,6 +25,9 @@ struct BindBench: AsyncParsableCommand {
     @Flag(help: "Time only the pure matcher (no store): for profiling it.")
     var matcherOnly = false
 
+    @Option(help: "How many times (c) runs the matcher over the same objects; the median is reported.")
+    var matcherRuns = 3
+
     @Option(help: "Directory for the temporary store (default: the system temp dir).")
     var workDir: String?
 
@@ -35,8 +38,8 @@ struct BindBench: AsyncParsableCommand {
 
         if matcherOnly {
             let (classes, vols, stamped, now) = try storedLikeObjects()
-            let (n, secs) = Self.timeMatcher(classes: classes, volumes: vols, claims: stamped, now: now)
-            print("matcher alone: \(String(format: "%.3f", secs)) s, \(n) bound, peak RSS \(String(format: "%.0f", Measure.peakRSSMiB())) MiB")
+            let (n, runs) = try Self.timeMatcher(classes: classes, volumes: vols, claims: stamped, now: now, runs: matcherRuns)
+            print("matcher alone: \(String(format: "%.3f", Measure.median(runs))) s (median of \(Self.list(runs))), \(n) bound, peak RSS \(String(format: "%.0f", Measure.peakRSSMiB())) MiB")
             return
         }
 
@@ -60,7 +63,8 @@ struct BindBench: AsyncParsableCommand {
         // (c) The pure matcher alone, over the objects as stored (uids and timestamps as the
         // reconciler will see them), volumes already Available: index + match, no store.
         let cpuBeforeMatch = Measure.cpuSeconds()
-        let (matched, matcherSeconds) = try await matchStored(store: store, classes: classes)
+        let (matched, matcherRunSeconds) = try await matchStored(store: store, classes: classes)
+        let matcherSeconds = Measure.median(matcherRunSeconds)
         let matcherCPU = Measure.cpuSeconds() - cpuBeforeMatch
 
         // (b) reconcile --once.
@@ -79,6 +83,7 @@ struct BindBench: AsyncParsableCommand {
         let result: [String: Any] = [
             "benchmark": "bind", "count": count, "seed": seed,
             "load_seconds": loadSeconds, "reconcile_seconds": reconcileSeconds, "matcher_seconds": matcherSeconds,
+            "matcher_run_seconds": matcherRunSeconds,
             "load_cpu_seconds": loadCPU, "reconcile_cpu_seconds": reconcileCPU, "matcher_cpu_seconds": matcherCPU,
             "matcher_bound": matched, "reconcile_bound": summary.bound, "reconcile_writes": summary.writes,
             "reconcile_events": summary.events, "reconcile_passes": summary.passes,
@@ -95,7 +100,7 @@ struct BindBench: AsyncParsableCommand {
                 decide                 \(f(Measure.seconds(summary.timings.decide)))             binder decisions, all passes
                 commit                 \(f(Measure.seconds(summary.timings.commit)))             object writes (events alongside)
                 events                 \(f(Measure.seconds(summary.timings.events)))             events still unwritten after them
-            (c) matcher alone          \(f(matcherSeconds)) \(f(matcherCPU))   \(matched) bound (cpu includes listing the objects)
+            (c) matcher alone          \(f(matcherSeconds)) \(f(matcherCPU))   \(matched) bound; median of \(Self.list(matcherRunSeconds)) (cpu: all runs and listing the objects)
             floor: raw SQLite rows     \(f(floorSeconds))   \(rows) rows of \(avgBytes) B, 1000 per transaction
             (a+b) / floor              \(String(format: "%.2fx", (loadSeconds + reconcileSeconds) / max(floorSeconds, 1e-9)))
             peak RSS                   \(String(format: "%.0f MiB", rss))
@@ -140,34 +145,46 @@ struct BindBench: AsyncParsableCommand {
         return (classes, objects)
     }
 
-    private func matchStored(store: SQLiteStore, classes: [StorageClass]) async throws -> (Int, Double) {
+    private func matchStored(store: SQLiteStore, classes: [StorageClass]) async throws -> (Int, [Double]) {
         let storedVolumes = try await store.list(PersistentVolume.self, namespace: nil, selector: nil).items.map { pv -> PersistentVolume in
             var v = pv
             v.status = PersistentVolumeStatus(phase: .available)
             return v
         }
         let storedClaims = try await store.list(PersistentVolumeClaim.self, namespace: nil, selector: nil).items
-        return Self.timeMatcher(classes: classes, volumes: storedVolumes, claims: storedClaims, now: Time.now())
+        return try Self.timeMatcher(classes: classes, volumes: storedVolumes, claims: storedClaims, now: Time.now(), runs: matcherRuns)
     }
 
-    /// Times the matcher: context, index, and every claim decided in queue order. The clock
-    /// stops when the matcher hands back its decisions; freeing them (and the index) afterwards
-    /// is its caller's work, which (b) includes. With PVD_BENCH_TRACE set, prints the three
-    /// parts. Returns how many claims it bound, and the seconds.
+    /// Times the matcher `runs` times over the same objects: context, index, and every claim
+    /// decided in queue order. The clock stops when the matcher hands back its decisions; freeing
+    /// them (and the index) afterwards is its caller's work, which (b) includes. One run of a
+    /// second or two is at the mercy of this VM's neighbours; the median of a few is not. With
+    /// PVD_BENCH_TRACE set, prints the three parts of each run. Returns how many claims it bound
+    /// (the same every run, or it throws), and each run's seconds.
     static func timeMatcher(
-        classes: [StorageClass], volumes: [PersistentVolume], claims: [PersistentVolumeClaim], now: Time
-    ) -> (bound: Int, seconds: Double) {
-        let (result, seconds) = time { () -> (BinderContext, VolumeIndex, [ClaimAction]) in
-            // No claims map: the claim matcher never reads it (only volume syncing does), and the
-            // reconciler shares its snapshot's rather than building one.
-            let (context, t1) = time { BinderContext(storageClasses: classes, now: now) }
-            var (index, t2) = time { VolumeIndex(volumes) }
-            let (actions, t3) = time { Binder().matchAll(claims: claims, context: context, index: &index) }
-            if ProcessInfo.processInfo.environment["PVD_BENCH_TRACE"] != nil { print("context \(t1) index \(t2) match \(t3)") }
-            return (context, index, actions)
+        classes: [StorageClass], volumes: [PersistentVolume], claims: [PersistentVolumeClaim], now: Time, runs: Int
+    ) throws -> (bound: Int, seconds: [Double]) {
+        var bound: Int?
+        var seconds: [Double] = []
+        for _ in 0..<max(1, runs) {
+            let (result, s) = time { () -> (BinderContext, VolumeIndex, [ClaimAction]) in
+                // No claims map: the claim matcher never reads it (only volume syncing does), and
+                // the reconciler shares its snapshot's rather than building one.
+                let (context, t1) = time { BinderContext(storageClasses: classes, now: now) }
+                var (index, t2) = time { VolumeIndex(volumes) }
+                let (actions, t3) = time { Binder().matchAll(claims: claims, context: context, index: &index) }
+                if ProcessInfo.processInfo.environment["PVD_BENCH_TRACE"] != nil { print("context \(t1) index \(t2) match \(t3)") }
+                return (context, index, actions)
+            }
+            let n = result.2.filter { if case .bound = $0.outcome { true } else { false } }.count
+            if let bound, bound != n { throw ValidationError("matcher runs disagree: \(bound) and \(n) claims bound") }
+            bound = n
+            seconds.append(s)
         }
-        return (result.2.filter { if case .bound = $0.outcome { true } else { false } }.count, seconds)
+        return (bound ?? 0, seconds)
     }
+
+    static func list(_ xs: [Double]) -> String { xs.map { String(format: "%.3f", $0) }.joined(separator: " ") }
 
     static func time<T>(_ body: () -> T) -> (T, Double) {
         let clock = ContinuousClock()
