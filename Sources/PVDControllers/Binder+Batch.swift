@@ -13,6 +13,23 @@ extension Binder {
     public func matchAll(
         claims: [PersistentVolumeClaim], context: BinderContext, index: inout VolumeIndex
     ) -> [ClaimAction] {
+        matchAll(claims: claims, order: queueOrder(of: claims), context: context, index: &index)
+    }
+
+    /// `matchAll` with the queue order already worked out.
+    func matchAll(
+        claims: [PersistentVolumeClaim], order: [Int], context: BinderContext, index: inout VolumeIndex
+    ) -> [ClaimAction] {
+        var actions: [ClaimAction] = []
+        actions.reserveCapacity(order.count)
+        for i in order {
+            actions.append(syncClaim(claims[i], context: context, index: &index))
+        }
+        return actions
+    }
+
+    /// Positions of `claims` in queue order.
+    func queueOrder(of claims: [PersistentVolumeClaim]) -> [Int] {
         // Sort positions, not the claims themselves: moving whole claims around is most of
         // the cost of sorting them.
         // Claims created in the same second are common (a bulk apply makes thousands), so
@@ -21,17 +38,11 @@ extension Binder {
             let meta = c.metadata
             return (time: meta.creationTimestamp?.seconds ?? Int64.min, namespace: meta.namespace ?? "default", name: meta.name)
         }
-        let order = claims.indices.sorted { a, b in
+        return claims.indices.sorted { a, b in
             if keys[a].time != keys[b].time { return keys[a].time < keys[b].time }
             if keys[a].namespace != keys[b].namespace { return keys[a].namespace < keys[b].namespace }
             return keys[a].name < keys[b].name
         }
-        var actions: [ClaimAction] = []
-        actions.reserveCapacity(claims.count)
-        for i in order {
-            actions.append(syncClaim(claims[i], context: context, index: &index))
-        }
-        return actions
     }
 
     /// pvd's claim processing order: creationTimestamp, then namespace, then name.

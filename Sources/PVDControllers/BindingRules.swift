@@ -12,17 +12,28 @@ public enum BindingRules {
     /// The class a claim asks for: the beta annotation, else `storageClassName`, else ""
     /// (GetPersistentVolumeClaimClass).
     public static func className(of claim: PersistentVolumeClaim) -> String {
-        claim.metadata.annotation(betaStorageClassAnnotation) ?? claim.spec.storageClassName ?? ""
+        requestedClass(claim.metadata, claim.spec) ?? ""
     }
 
     /// Whether the claim names a class at all, "" included (PersistentVolumeClaimHasClass).
     public static func hasClass(_ claim: PersistentVolumeClaim) -> Bool {
-        claim.metadata.annotation(betaStorageClassAnnotation) != nil || claim.spec.storageClassName != nil
+        requestedClass(claim.metadata, claim.spec) != nil
+    }
+
+    /// The class a claim's metadata and spec name ("" included), nil when they name none: the
+    /// two rules above, for a caller already holding both parts.
+    public static func requestedClass(_ meta: ObjectMeta, _ spec: PersistentVolumeClaimSpec) -> String? {
+        meta.annotation(betaStorageClassAnnotation) ?? spec.storageClassName
     }
 
     /// The class of a volume: the beta annotation, else `storageClassName`, else "".
     public static func className(of volume: PersistentVolume) -> String {
-        volume.metadata.annotation(betaStorageClassAnnotation) ?? volume.spec.storageClassName ?? ""
+        className(volume.metadata, volume.spec)
+    }
+
+    /// `className(of:)` from a volume's metadata and spec.
+    public static func className(_ meta: ObjectMeta, _ spec: PersistentVolumeSpec) -> String {
+        meta.annotation(betaStorageClassAnnotation) ?? spec.storageClassName ?? ""
     }
 
     /// "namespace/name" of a claim, the key claims are looked up by.

@@ -146,7 +146,7 @@ public struct Reconciler: Sendable {
         // Decided in a function of its own, so the claims, the index and the actions it works
         // with are freed before the writes start: only the writes, the events and the
         // provisioning work live on.
-        let (decided, events, work) = decide(snapshot: snapshot, summary: &summary, now: now)
+        let (decided, events, work) = await decide(snapshot: snapshot, summary: &summary, now: now)
         var ordered = consume decided
         WritePlan.sortInStoreOrder(&ordered)
         let t2 = clock.now
@@ -181,7 +181,7 @@ public struct Reconciler: Sendable {
     /// to record, and the claims this node should provision for.
     func decide(
         snapshot: Snapshot, summary: inout ReconcileSummary, now: Time
-    ) -> (writes: [StoreWrite], events: [BinderEvent], work: [ProvisionWork]) {
+    ) async -> (writes: [StoreWrite], events: [BinderEvent], work: [ProvisionWork]) {
         let claims = Array(snapshot.claims.values)
         let context = BinderContext(storageClasses: snapshot.classes, nodes: snapshot.nodes, claimsByKey: snapshot.claims, now: now)
         let binder = Binder()
@@ -206,8 +206,7 @@ public struct Reconciler: Sendable {
                 current.append(pv)
             }
         }
-        var index = VolumeIndex(current)
-        let claimActions = binder.matchAll(claims: claims, context: context, index: &index)
+        let claimActions = await binder.matchAll(claims: claims, volumes: current, context: context)
         for action in claimActions {
             events += action.events
             if let v = action.volume { plan.put(v) }

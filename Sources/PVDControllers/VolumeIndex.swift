@@ -1,4 +1,3 @@
-import Dispatch
 import PVDModel
 
 /// The PersistentVolumes the binder can hand out, indexed the way Kubernetes' PV controller
@@ -44,7 +43,10 @@ public struct VolumeIndex: Sendable {
         }
 
         init(_ claim: PersistentVolumeClaim) {
-            let meta = claim.metadata
+            self.init(claimMeta: claim.metadata)
+        }
+
+        init(claimMeta meta: ObjectMeta) {
             namespace = meta.namespace ?? "default"
             name = meta.name
         }
@@ -96,29 +98,8 @@ public struct VolumeIndex: Sendable {
         } else {
             for pv in all { addIfFree(pv) }
         }
-        groups = Self.sortedGroups(pending, count: groups.count)
+        for (g, entries) in pending { groups[g] = VolumeGroup(sorting: entries) }
         for key in preBound.keys { preBound[key]?.sort() }
-    }
-
-    /// Groups built from their unsorted entries. Sorting is most of the cost of building an
-    /// index, and the groups are independent, so a large index sorts them on every core.
-    private static func sortedGroups(_ pending: [Int: [VolumeGroup.Entry]], count: Int) -> [VolumeGroup] {
-        var out = [VolumeGroup](repeating: VolumeGroup(), count: count)
-        let work = Array(pending)
-        let total = work.reduce(0) { $0 + $1.value.count }
-        guard total >= 20_000, work.count > 1 else {
-            for (g, entries) in work { out[g] = VolumeGroup(sorting: entries) }
-            return out
-        }
-        out.withUnsafeMutableBufferPointer { buffer in
-            // Safe to share: each iteration writes only its own group's slot, and the buffer
-            // outlives them all.
-            nonisolated(unsafe) let groups = buffer
-            DispatchQueue.concurrentPerform(iterations: work.count) { i in
-                groups[work[i].key] = VolumeGroup(sorting: work[i].value)
-            }
-        }
-        return out
     }
 
     /// How many volumes the index holds, free or not.
@@ -157,7 +138,12 @@ public struct VolumeIndex: Sendable {
     /// Whether Kubernetes' FindMatchingVolume could hand this volume to a claim that is not
     /// pre-bound to it: no claimRef, phase Available, no deletionTimestamp.
     static func isFree(_ pv: PersistentVolume) -> Bool {
-        pv.spec.claimRef == nil && pv.status?.phase == .available && pv.metadata.deletionTimestamp == nil
+        isFree(pv.metadata, pv.spec, pv.status)
+    }
+
+    /// `isFree` from a volume's parts.
+    static func isFree(_ meta: ObjectMeta, _ spec: PersistentVolumeSpec, _ status: PersistentVolumeStatus?) -> Bool {
+        spec.claimRef == nil && status?.phase == .available && meta.deletionTimestamp == nil
     }
 
     private static func insertSorted(_ name: String, into names: inout [String]) {

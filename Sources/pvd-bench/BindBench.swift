@@ -38,8 +38,9 @@ struct BindBench: AsyncParsableCommand {
 
         if matcherOnly {
             let (classes, vols, stamped, now) = try storedLikeObjects()
-            let (n, runs) = try Self.timeMatcher(classes: classes, volumes: vols, claims: stamped, now: now, runs: matcherRuns)
-            print("matcher alone: \(String(format: "%.3f", Measure.median(runs))) s (median of \(Self.list(runs))), \(n) bound, peak RSS \(String(format: "%.0f", Measure.peakRSSMiB())) MiB")
+            let (n, runs) = try await Self.timeMatcher(classes: classes, volumes: vols, claims: stamped, now: now, runs: matcherRuns)
+            let seconds = runs.map(\.seconds)
+            print("matcher alone: \(String(format: "%.3f", Measure.median(seconds))) s (median of \(Self.list(seconds))), \(n) bound, peak RSS \(String(format: "%.0f", Measure.peakRSSMiB())) MiB")
             return
         }
 
@@ -62,10 +63,9 @@ struct BindBench: AsyncParsableCommand {
 
         // (c) The pure matcher alone, over the objects as stored (uids and timestamps as the
         // reconciler will see them), volumes already Available: index + match, no store.
-        let cpuBeforeMatch = Measure.cpuSeconds()
-        let (matched, matcherRunSeconds) = try await matchStored(store: store, classes: classes)
-        let matcherSeconds = Measure.median(matcherRunSeconds)
-        let matcherCPU = Measure.cpuSeconds() - cpuBeforeMatch
+        let (matched, matcherRuns) = try await matchStored(store: store, classes: classes)
+        let matcherSeconds = Measure.median(matcherRuns.map(\.seconds))
+        let matcherCPU = Measure.median(matcherRuns.map(\.cpu))
 
         // (b) reconcile --once.
         var logger = Logger(label: "pvd.bench")
@@ -83,7 +83,7 @@ struct BindBench: AsyncParsableCommand {
         let result: [String: Any] = [
             "benchmark": "bind", "count": count, "seed": seed,
             "load_seconds": loadSeconds, "reconcile_seconds": reconcileSeconds, "matcher_seconds": matcherSeconds,
-            "matcher_run_seconds": matcherRunSeconds,
+            "matcher_run_seconds": matcherRuns.map(\.seconds),
             "load_cpu_seconds": loadCPU, "reconcile_cpu_seconds": reconcileCPU, "matcher_cpu_seconds": matcherCPU,
             "matcher_bound": matched, "reconcile_bound": summary.bound, "reconcile_writes": summary.writes,
             "reconcile_events": summary.events, "reconcile_passes": summary.passes,
@@ -100,7 +100,7 @@ struct BindBench: AsyncParsableCommand {
                 decide                 \(f(Measure.seconds(summary.timings.decide)))             binder decisions, all passes
                 commit                 \(f(Measure.seconds(summary.timings.commit)))             object writes (events alongside)
                 events                 \(f(Measure.seconds(summary.timings.events)))             events still unwritten after them
-            (c) matcher alone          \(f(matcherSeconds)) \(f(matcherCPU))   \(matched) bound; median of \(Self.list(matcherRunSeconds)) (cpu: all runs and listing the objects)
+            (c) matcher alone          \(f(matcherSeconds)) \(f(matcherCPU))   \(matched) bound; median of \(Self.list(matcherRuns.map(\.seconds)))
             floor: raw SQLite rows     \(f(floorSeconds))   \(rows) rows of \(avgBytes) B, 1000 per transaction
             (a+b) / floor              \(String(format: "%.2fx", (loadSeconds + reconcileSeconds) / max(floorSeconds, 1e-9)))
             peak RSS                   \(String(format: "%.0f MiB", rss))
@@ -145,53 +145,56 @@ struct BindBench: AsyncParsableCommand {
         return (classes, objects)
     }
 
-    private func matchStored(store: SQLiteStore, classes: [StorageClass]) async throws -> (Int, [Double]) {
+    private func matchStored(store: SQLiteStore, classes: [StorageClass]) async throws -> (Int, [MatcherRun]) {
         let storedVolumes = try await store.list(PersistentVolume.self, namespace: nil, selector: nil).items.map { pv -> PersistentVolume in
             var v = pv
             v.status = PersistentVolumeStatus(phase: .available)
             return v
         }
         let storedClaims = try await store.list(PersistentVolumeClaim.self, namespace: nil, selector: nil).items
-        return try Self.timeMatcher(classes: classes, volumes: storedVolumes, claims: storedClaims, now: Time.now(), runs: matcherRuns)
+        return try await Self.timeMatcher(classes: classes, volumes: storedVolumes, claims: storedClaims, now: Time.now(), runs: matcherRuns)
     }
 
     /// Times the matcher `runs` times over the same objects: context, index, and every claim
-    /// decided in queue order. The clock stops when the matcher hands back its decisions; freeing
-    /// them (and the index) afterwards is its caller's work, which (b) includes. One run of a
-    /// second or two is at the mercy of this VM's neighbours; the median of a few is not. With
-    /// PVD_BENCH_TRACE set, prints the three parts of each run. Returns how many claims it bound
-    /// (the same every run, or it throws), and each run's seconds.
+    /// decided in queue order (in lanes on every core when the batch splits, as the reconciler
+    /// does). The clock stops when the matcher hands back its decisions; freeing them afterwards
+    /// is its caller's work, which (b) includes. One run of a second or two is at the mercy of
+    /// this VM's neighbours; the median of a few is not. With PVD_BENCH_TRACE set, prints each
+    /// run's parts. Returns how many claims it bound (the same every run, or it throws), and
+    /// each run's wall and CPU seconds.
     static func timeMatcher(
         classes: [StorageClass], volumes: [PersistentVolume], claims: [PersistentVolumeClaim], now: Time, runs: Int
-    ) throws -> (bound: Int, seconds: [Double]) {
+    ) async throws -> (bound: Int, runs: [MatcherRun]) {
         var bound: Int?
-        var seconds: [Double] = []
+        var timings: [MatcherRun] = []
+        let trace = ProcessInfo.processInfo.environment["PVD_BENCH_TRACE"] != nil
         for _ in 0..<max(1, runs) {
-            let (result, s) = time { () -> (BinderContext, VolumeIndex, [ClaimAction]) in
-                // No claims map: the claim matcher never reads it (only volume syncing does), and
-                // the reconciler shares its snapshot's rather than building one.
-                let (context, t1) = time { BinderContext(storageClasses: classes, now: now) }
-                var (index, t2) = time { VolumeIndex(volumes) }
-                let (actions, t3) = time { Binder().matchAll(claims: claims, context: context, index: &index) }
-                if ProcessInfo.processInfo.environment["PVD_BENCH_TRACE"] != nil { print("context \(t1) index \(t2) match \(t3)") }
-                return (context, index, actions)
-            }
-            let n = result.2.filter { if case .bound = $0.outcome { true } else { false } }.count
+            let cpuBefore = Measure.cpuSeconds()
+            let clock = ContinuousClock()
+            let start = clock.now
+            // No claims map: the claim matcher never reads it (only volume syncing does), and
+            // the reconciler shares its snapshot's rather than building one.
+            let context = BinderContext(storageClasses: classes, now: now)
+            let built = clock.now
+            let actions = await Binder().matchAll(claims: claims, volumes: volumes, context: context)
+            let s = Measure.seconds(clock.now - start)
+            if trace { print("context \(Measure.seconds(built - start)) index+match \(Measure.seconds(clock.now - built))") }
+            let cpu = Measure.cpuSeconds() - cpuBefore
+            let n = actions.filter { if case .bound = $0.outcome { true } else { false } }.count
             if let bound, bound != n { throw ValidationError("matcher runs disagree: \(bound) and \(n) claims bound") }
             bound = n
-            seconds.append(s)
+            timings.append(MatcherRun(seconds: s, cpu: cpu))
         }
-        return (bound ?? 0, seconds)
+        return (bound ?? 0, timings)
+    }
+
+    /// One timed matcher run: wall seconds, and the process's CPU seconds over the same span.
+    struct MatcherRun {
+        var seconds: Double
+        var cpu: Double
     }
 
     static func list(_ xs: [Double]) -> String { xs.map { String(format: "%.3f", $0) }.joined(separator: " ") }
-
-    static func time<T>(_ body: () -> T) -> (T, Double) {
-        let clock = ContinuousClock()
-        let start = clock.now
-        let v = body()
-        return (v, Measure.seconds(clock.now - start))
-    }
 
     private func f(_ s: Double) -> String { String(format: "%9.3f", s) }
 
