@@ -17,6 +17,9 @@ extension Binder {
     /// starting the tasks costs more than they save.
     static let laneThreshold = 5_000
 
+    /// Claims a lane decides between two yields.
+    static let laneSlice = 2_048
+
     func matchAll(
         claims: [PersistentVolumeClaim], volumes: [PersistentVolume], context: BinderContext, laneThreshold: Int
     ) async -> [ClaimAction] {
@@ -34,7 +37,19 @@ extension Binder {
                 let free = split.freeVolumes[l]
                 group.addTask {
                     var index = VolumeIndex(free)
-                    return (l, matchAll(claims: claims, order: members, context: context, index: &index))
+                    // In slices, yielding between them: the lanes would otherwise hold every
+                    // thread of the shared pool until they finish, and a daemon's other tasks
+                    // (its health endpoint, its watches) would wait that long.
+                    var actions: [ClaimAction] = []
+                    actions.reserveCapacity(members.count)
+                    var start = 0
+                    while start < members.count {
+                        let end = min(start + Self.laneSlice, members.count)
+                        actions += matchAll(claims: claims, order: Array(members[start..<end]), context: context, index: &index)
+                        start = end
+                        await Task.yield()
+                    }
+                    return (l, actions)
                 }
             }
             var out = [[ClaimAction]](repeating: [], count: lanes.count)
@@ -74,34 +89,24 @@ extension Binder {
     /// different keys therefore never compete, and deciding each key's claims in queue order,
     /// apart from the others, gives what one pass in queue order gives. Any other claim
     /// (already bound, naming a volume, or pre-bound) may reach a volume of any key, so a batch
-    /// holding one is not split; nor is one where two volumes share a name.
+    /// holding one is not split; nor is one where two volumes share a name, or two claims (the
+    /// second would find the first's new claimRef naming it).
     static func lanes(
         _ claims: [PersistentVolumeClaim], order: [Int], volumes: [PersistentVolume], context: BinderContext
     ) -> (lanes: [[Int]], freeVolumes: [[PersistentVolume]])? {
         // Each object's metadata and spec are read once: a read through an object's box is a
-        // copy of that part, and this looks at every claim and every volume.
-        var named: Set<VolumeIndex.ClaimName> = []
-        var names: Set<String> = []
-        names.reserveCapacity(volumes.count)
-        var volumeKeys: [VolumeIndex.ClassModeKey?] = []
-        volumeKeys.reserveCapacity(volumes.count)
-        for pv in volumes {
-            let meta = pv.metadata
-            let spec = pv.spec
-            guard names.insert(meta.name).inserted else { return nil }
-            if let ref = spec.claimRef { named.insert(VolumeIndex.ClaimName(ref)) }
-            volumeKeys.append(VolumeIndex.isFree(meta, spec, pv.status)
-                ? VolumeIndex.ClassModeKey(className: BindingRules.className(meta, spec), volumeMode: spec.volumeMode ?? .filesystem)
-                : nil)
-        }
+        // copy of that part, and this looks at every claim and every volume. Claims first: a
+        // later pass, whose claims are bound, stops at the first one.
         let defaultClass = context.defaultClass?.metadata.name ?? ""
         var laneOf: [VolumeIndex.ClassModeKey: Int] = [:]
         var lanes: [[Int]] = []
+        var claimNames: Set<VolumeIndex.ClaimName> = []
+        claimNames.reserveCapacity(order.count)
         for i in order {
             let meta = claims[i].metadata
             let spec = claims[i].spec
             guard meta.annotation(Annotations.bindCompleted) == nil, (spec.volumeName ?? "").isEmpty,
-                  named.isEmpty || !named.contains(VolumeIndex.ClaimName(claimMeta: meta))
+                  claimNames.insert(VolumeIndex.ClaimName(claimMeta: meta)).inserted
             else { return nil }
             // The class the claim is matched against: its own, or the default it is given.
             let className = BindingRules.requestedClass(meta, spec) ?? defaultClass
@@ -113,9 +118,17 @@ extension Binder {
                 lanes.append([i])
             }
         }
+        var volumeNames: Set<String> = []
+        volumeNames.reserveCapacity(volumes.count)
         var free = [[PersistentVolume]](repeating: [], count: lanes.count)
-        for (pv, key) in zip(volumes, volumeKeys) {
-            if let key, let lane = laneOf[key] { free[lane].append(pv) }
+        for pv in volumes {
+            let meta = pv.metadata
+            let spec = pv.spec
+            guard volumeNames.insert(meta.name).inserted else { return nil }
+            if let ref = spec.claimRef, claimNames.contains(VolumeIndex.ClaimName(ref)) { return nil }
+            guard VolumeIndex.isFree(meta, spec, pv.status) else { continue }
+            let key = VolumeIndex.ClassModeKey(className: BindingRules.className(meta, spec), volumeMode: spec.volumeMode ?? .filesystem)
+            if let lane = laneOf[key] { free[lane].append(pv) }
         }
         return (lanes, free)
     }
