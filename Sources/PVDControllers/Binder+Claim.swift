@@ -21,16 +21,9 @@ extension Binder {
         }
 
         // A claim that names no class gets the default one, and is matched against it.
-        // Kubernetes normally does this at admission; its controller does it retroactively for
-        // claims created before a default existed (after first trying class-less volumes;
-        // pvd, having no admission step, assigns first so "unset" always means "default").
         var c = claim
-        var assigned: String?
-        if !BindingRules.hasClass(claim), let def = context.defaultClass {
-            c.spec.storageClassName = def.metadata.name
-            assigned = def.metadata.name
-        }
-        let className = BindingRules.className(of: c)
+        let (className, assigned) = Self.matchedClass(claim.metadata, claim.spec, context: context)
+        if let assigned { c.spec.storageClassName = assigned }
         let storageClass = className.isEmpty ? nil : context.storageClass(named: className)
         let delayBinding = storageClass?.effectiveBindingMode == .waitForFirstConsumer
         let selectedNode = c.metadata.annotation(Annotations.selectedNode)
@@ -55,6 +48,19 @@ extension Binder {
             object: claim.reference, type: .normal, reason: BinderReason.failedBinding,
             message: "no persistent volumes available for this claim and no storage class is set")
         return pending(c, original: claim, events: [event], assignedDefaultClass: assigned)
+    }
+
+    /// The class a claim on the unbound path is matched against, and the default class it is
+    /// given when it names none (then both are that class's name). Kubernetes normally assigns
+    /// the default at admission; its controller does it retroactively for claims created before
+    /// a default existed (after first trying class-less volumes; pvd, having no admission step,
+    /// assigns first so "unset" always means "default").
+    static func matchedClass(
+        _ meta: ObjectMeta, _ spec: PersistentVolumeClaimSpec, context: BinderContext
+    ) -> (className: String, assignedDefault: String?) {
+        if let requested = BindingRules.requestedClass(meta, spec) { return (requested, nil) }
+        guard let def = context.defaultClass?.metadata.name else { return ("", nil) }
+        return (def, def)
     }
 
     /// Kubernetes' provisionClaim for an external provisioner: the claim gets the

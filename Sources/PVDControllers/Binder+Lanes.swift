@@ -97,7 +97,6 @@ extension Binder {
         // Each object's metadata and spec are read once: a read through an object's box is a
         // copy of that part, and this looks at every claim and every volume. Claims first: a
         // later pass, whose claims are bound, stops at the first one.
-        let defaultClass = context.defaultClass?.metadata.name ?? ""
         var laneOf: [VolumeIndex.ClassModeKey: Int] = [:]
         var lanes: [[Int]] = []
         var claimNames: Set<VolumeIndex.ClaimName> = []
@@ -108,9 +107,8 @@ extension Binder {
             guard meta.annotation(Annotations.bindCompleted) == nil, (spec.volumeName ?? "").isEmpty,
                   claimNames.insert(VolumeIndex.ClaimName(claimMeta: meta)).inserted
             else { return nil }
-            // The class the claim is matched against: its own, or the default it is given.
-            let className = BindingRules.requestedClass(meta, spec) ?? defaultClass
-            let key = VolumeIndex.ClassModeKey(className: className, volumeMode: spec.volumeMode ?? .filesystem)
+            let key = VolumeIndex.ClassModeKey(
+                className: matchedClass(meta, spec, context: context).className, volumeMode: spec.effectiveVolumeMode)
             if let lane = laneOf[key] {
                 lanes[lane].append(i)
             } else {
@@ -127,8 +125,7 @@ extension Binder {
             guard volumeNames.insert(meta.name).inserted else { return nil }
             if let ref = spec.claimRef, claimNames.contains(VolumeIndex.ClaimName(ref)) { return nil }
             guard VolumeIndex.isFree(meta, spec, pv.status) else { continue }
-            let key = VolumeIndex.ClassModeKey(className: BindingRules.className(meta, spec), volumeMode: spec.volumeMode ?? .filesystem)
-            if let lane = laneOf[key] { free[lane].append(pv) }
+            if let lane = laneOf[VolumeIndex.classModeKey(meta, spec)] { free[lane].append(pv) }
         }
         return (lanes, free)
     }

@@ -15,13 +15,9 @@ public enum BindingRules {
         requestedClass(claim.metadata, claim.spec) ?? ""
     }
 
-    /// Whether the claim names a class at all, "" included (PersistentVolumeClaimHasClass).
-    public static func hasClass(_ claim: PersistentVolumeClaim) -> Bool {
-        requestedClass(claim.metadata, claim.spec) != nil
-    }
-
-    /// The class a claim's metadata and spec name ("" included), nil when they name none: the
-    /// two rules above, for a caller already holding both parts.
+    /// The class a claim's metadata and spec name ("" included), nil when they name none
+    /// (PersistentVolumeClaimHasClass is this being non-nil), for a caller already holding both
+    /// parts.
     public static func requestedClass(_ meta: ObjectMeta, _ spec: PersistentVolumeClaimSpec) -> String? {
         meta.annotation(betaStorageClassAnnotation) ?? spec.storageClassName
     }

@@ -27,7 +27,7 @@ extension VolumeIndex {
         let spec = claim.spec
         guard let wanted = AccessModeSet(requesting: spec.accessModes) else { return nil }
         let request = BindingRules.request(of: spec)
-        let volumeMode = spec.volumeMode ?? .filesystem
+        let volumeMode = spec.effectiveVolumeMode
         let nodeLabels = node?.metadata.labels
         let considerFree = !(delayBinding && node == nil)
 

@@ -151,7 +151,15 @@ public struct VolumeIndex: Sendable {
     }
 
     static func groupKey(of pv: PersistentVolume) -> GroupKey {
-        GroupKey(className: BindingRules.className(of: pv), volumeMode: pv.volumeMode, modes: AccessModeSet(pv.spec.accessModes))
+        let spec = pv.spec
+        let key = classModeKey(pv.metadata, spec)
+        return GroupKey(className: key.className, volumeMode: key.volumeMode, modes: AccessModeSet(spec.accessModes))
+    }
+
+    /// The class and volume mode a free volume is grouped under: what a claim must ask for to
+    /// be matched with it.
+    static func classModeKey(_ meta: ObjectMeta, _ spec: PersistentVolumeSpec) -> ClassModeKey {
+        ClassModeKey(className: BindingRules.className(meta, spec), volumeMode: spec.effectiveVolumeMode)
     }
 
     private mutating func groupID(for key: GroupKey) -> Int {

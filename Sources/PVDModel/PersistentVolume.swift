@@ -46,7 +46,7 @@ public struct PersistentVolume: Resource, CopyOnWriteFields {
     /// The class name, "" for a class-less volume (Kubernetes' GetPersistentVolumeClass).
     public var className: String { spec.storageClassName ?? "" }
     /// The volume mode with the Filesystem default applied.
-    public var volumeMode: VolumeMode { spec.volumeMode ?? .filesystem }
+    public var volumeMode: VolumeMode { spec.effectiveVolumeMode }
 }
 
 /// The desired state of a PersistentVolume.
@@ -62,6 +62,9 @@ public struct PersistentVolumeSpec: Codable, Sendable, Hashable {
     public var hostPath: HostPathVolumeSource?
     public var local: LocalVolumeSource?
 
+
+    /// The volume mode with the Filesystem default applied.
+    public var effectiveVolumeMode: VolumeMode { volumeMode ?? .filesystem }
     public init(
         capacity: Quantity? = nil, accessModes: [AccessMode]? = nil,
         reclaimPolicy: ReclaimPolicy? = nil, storageClassName: String? = nil,

@@ -46,7 +46,7 @@ public struct PersistentVolumeClaim: Resource, CopyOnWriteFields {
     /// The class name, "" when unset or empty (Kubernetes' GetPersistentVolumeClaimClass).
     public var className: String { spec.storageClassName ?? "" }
     /// The volume mode with the Filesystem default applied.
-    public var volumeMode: VolumeMode { spec.volumeMode ?? .filesystem }
+    public var volumeMode: VolumeMode { spec.effectiveVolumeMode }
     /// The namespace, "default" when unset.
     public var namespace: String { metadata.namespace ?? "default" }
 }
@@ -62,6 +62,8 @@ public struct PersistentVolumeClaimSpec: Codable, Sendable, Hashable {
 
     /// The requested storage, if set.
     public var request: Quantity? { resources?.requests?["storage"] }
+    /// The volume mode with the Filesystem default applied.
+    public var effectiveVolumeMode: VolumeMode { volumeMode ?? .filesystem }
 
     public init(
         accessModes: [AccessMode]? = nil, request: Quantity? = nil, storageClassName: String? = nil,

@@ -117,12 +117,11 @@ struct BindBench: AsyncParsableCommand {
     /// resourceVersion and creation time, decoded from JSON), volumes already Available: what
     /// (c) matches, without a store.
     private func storedLikeObjects() throws -> ([StorageClass], [PersistentVolume], [PersistentVolumeClaim], Time) {
-        var gen = BindWorkload(seed: seed)
-        let (classes, volumes, claims) = gen.make(count: count)
+        let (classes, objects) = makeObjects()
         let now = Time.now()
         var revision = 0
         func stored<R: Resource>(_ object: R, _ change: (inout R) -> Void = { _ in }) throws -> R {
-            var o = Defaulting.forCreate(AnyResource(object)).as(R.self) ?? object
+            var o = object
             revision += 1
             o.metadata.uid = UUID().uuidString.lowercased()
             o.metadata.resourceVersion = String(revision)
@@ -131,8 +130,15 @@ struct BindBench: AsyncParsableCommand {
             change(&o)
             return try JSONCoding.shared.decode(R.self, from: JSONCoding.shared.encode(o))
         }
-        let vols = try volumes.map { try stored($0) { $0.status = PersistentVolumeStatus(phase: .available) } }
-        let pvcs = try claims.map { try stored($0) }
+        var vols: [PersistentVolume] = []
+        var pvcs: [PersistentVolumeClaim] = []
+        for object in objects {
+            switch object {
+            case .persistentVolume(let pv): vols.append(try stored(pv) { $0.status = PersistentVolumeStatus(phase: .available) })
+            case .persistentVolumeClaim(let c): pvcs.append(try stored(c))
+            default: break
+            }
+        }
         return (classes, vols, pvcs, now)
     }
 
