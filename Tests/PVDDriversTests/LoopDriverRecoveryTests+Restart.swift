@@ -57,7 +57,7 @@ extension LoopDriverRecoveryTests {
         let name = "pvc-r3"
         let volume = try await driver.provision(request(name, 4 * mebibyte, mode: .block))
         let image = root.sub("images/\(name).img")
-        let holder = try rebootBlockVolume(root, image: image)
+        let holder = try rebootBlockVolume(root, image: image, link: volume.path)
         defer { _ = try? LinuxLoopDevices().detach(holder, ifBacking: root.sub("spare.img")) }
 
         let result = try #require(await driver.recover([RecoveryRequest(name: name, volumeMode: .block)]).first)
@@ -120,13 +120,18 @@ extension LoopDriverRecoveryTests {
     }
 }
 
-/// A reboot as a Block volume sees it: its device detached, and that number taken by a spare
-/// image of the test's own, so the next attach gets another. Returns the spare's device, for
-/// the test to detach when it is done.
-func rebootBlockVolume(_ root: TestRoot, image: String) throws -> LoopDevice {
+/// A reboot as a Block volume sees it: its device detached, and the number its link names
+/// taken by a spare image of the test's own, so the next attach gets another. The spare may not
+/// be given the freed number (a test running alongside can take it first), so the link is
+/// pointed at whatever device the spare got: that is the state a reboot leaves either way.
+/// Returns the spare's device, for the test to detach when it is done.
+func rebootBlockVolume(_ root: TestRoot, image: String, link: String) throws -> LoopDevice {
     let first = try #require(try LinuxLoopDevices().devices(backing: image).first)
     let spare = root.sub("spare.img")
     try makeSparseFile(spare, size: mebibyte)
     #expect(try LinuxLoopDevices().detach(first, ifBacking: image))
-    return try LinuxLoopDevices().attach(image: spare, readOnly: false, autoclear: false)
+    let holder = try LinuxLoopDevices().attach(image: spare, readOnly: false, autoclear: false)
+    try FileManager.default.removeItem(atPath: link)
+    try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: holder.path)
+    return holder
 }

@@ -119,7 +119,7 @@ struct LoopDriverRecoveryTests {
         let image = root.sub("images/\(name).img")
         // A reboot, as far as the volume can tell: its device is gone, and the next free one
         // has another number.
-        let holder = try rebootBlockVolume(root, image: image)
+        let holder = try rebootBlockVolume(root, image: image, link: volume.path)
         defer { _ = try? LinuxLoopDevices().detach(holder, ifBacking: root.sub("spare.img")) }
 
         #expect(try await driver.provision(request(name, 4 * mebibyte, mode: .block)) == volume)
