@@ -34,28 +34,43 @@ extension SafeTree {
         try SafeTree.removeTree(Array(parts.dropFirst(anchorParts.count)), below: base, keepTop: keepTop)
     }
 
-    /// Removes (or, with `keepTop`, empties) `components` below the open `anchor`.
-    public static func removeTree(_ components: [String], below anchor: OpenDirectory, keepTop: Bool) throws(DriverError) {
+    /// Removes (or, with `keepTop`, empties) `components` below the open `anchor`. Directories
+    /// inside for which `sparing` says true (asked with their open descriptor) are left whole,
+    /// and reported as `.refused` once the rest is gone.
+    public static func removeTree(
+        _ components: [String], below anchor: OpenDirectory, keepTop: Bool, sparing: (OpenDirectory) -> Bool = { _ in false }
+    ) throws(DriverError) {
         guard let leaf = components.last else {
             throw DriverError(.refused, "pvd does not remove \(anchor.path) itself")
         }
         guard let parent = try walk(Array(components.dropLast()), from: anchor, crossMounts: false, create: nil) else { return }
         let fd = openChild(parent.fd, leaf, crossMounts: false)
         if fd == -ENOENT { return }
-        if fd < 0 { throw openError(parent.path + "/" + leaf, -fd) }
+        if fd < 0 { throw openError(parent.path + "/" + leaf, -fd, parent: parent.fd, name: leaf) }
         let top = OpenDirectory(fd: fd, path: parent.path + "/" + leaf)
-        try emptyDirectory(top)
+        try emptyDirectory(top, sparing: sparing)
         if !keepTop && unlinkat(parent.fd, leaf, AT_REMOVEDIR) != 0 && errno != ENOENT {
             throw DriverError.system("rmdir", top.path, errno: errno)
         }
     }
 
     /// Empties the open directory `top`, which stays; directories named in `keeping` directly
-    /// inside it are emptied but kept too (a filesystem's `lost+found`).
-    /// - Throws: `.refused` naming every mount point left in place, with its contents.
-    public static func emptyDirectory(_ top: OpenDirectory, keeping: Set<String> = []) throws(DriverError) {
-        var left: [String] = []
-        try empty(top, keeping: keeping, left: &left)
+    /// inside it are emptied but kept too (a filesystem's `lost+found`), and directories
+    /// `sparing` picks are left whole.
+    /// - Throws: `.refused` naming every spared directory and mount point left in place, with its contents.
+    public static func emptyDirectory(
+        _ top: OpenDirectory, keeping: Set<String> = [], sparing: (OpenDirectory) -> Bool = { _ in false }
+    ) throws(DriverError) {
+        var left: [String] = [], spared: [String] = []
+        try empty(top, keeping: keeping, left: &left, spared: &spared, sparing: sparing)
+        try reportLeft(left, spared: spared)
+    }
+
+    /// The refusal for what an emptying left in place, if anything.
+    static func reportLeft(_ left: [String], spared: [String]) throws(DriverError) {
+        if !spared.isEmpty {
+            throw DriverError(.refused, "left directories pvd must not empty in place, with their contents: \(spared.joined(separator: ", "))")
+        }
         if !left.isEmpty {
             throw DriverError(.refused, "left mount point(s) in place, with their contents: \(left.joined(separator: ", ")); unmount them and try again")
         }
@@ -79,12 +94,7 @@ extension SafeTree {
         }
         var left: [String] = [], spared: [String] = []
         try SafeTree.empty(dir, left: &left, spared: &spared, sparing: sparing)
-        if !spared.isEmpty {
-            throw DriverError(.refused, "left directories pvd must not empty in place, with their contents: \(spared.joined(separator: ", "))")
-        }
-        if !left.isEmpty {
-            throw DriverError(.refused, "left mount point(s) in place, with their contents: \(left.joined(separator: ", ")); unmount them and try again")
-        }
+        try SafeTree.reportLeft(left, spared: spared)
     }
 
     /// One directory being emptied: its descriptor, its entries, how far through them the walk
@@ -118,11 +128,6 @@ extension SafeTree {
     /// small stack); one descriptor stays open per level. Mount points are appended to `left`.
     /// Directories named in `keeping` directly inside `top` are emptied and kept. Directories
     /// `sparing` picks are left whole and appended to `spared`.
-    static func empty(_ top: OpenDirectory, keeping: Set<String> = [], left: inout [String]) throws(DriverError) {
-        var spared: [String] = []
-        try empty(top, keeping: keeping, left: &left, spared: &spared, sparing: { _ in false })
-    }
-
     static func empty(
         _ top: OpenDirectory, keeping: Set<String> = [], left: inout [String], spared: inout [String],
         sparing: (OpenDirectory) -> Bool
@@ -178,8 +183,8 @@ extension SafeTree {
         }
     }
 
-    /// The entries of `dir` but `.` and `..`, read through a duplicate descriptor (closedir
-    /// closes the one it is given) before anything is removed, since removing while reading
+    /// The entries of `dir` but `.` and `..`, read from the start through a duplicate descriptor
+    /// (closedir closes the one it is given) before anything is removed, since removing while reading
     /// may make readdir skip entries on some filesystems.
     static func entries(of dir: OpenDirectory) throws(DriverError) -> [Entry] {
         let copy = dup(dir.fd)
@@ -190,6 +195,9 @@ extension SafeTree {
             throw DriverError.system("fdopendir", dir.path, errno: e)
         }
         defer { _ = closedir(stream) }
+        // A dup shares the open file's position with `dir.fd` and every other copy: an earlier
+        // listing of the same descriptor left it at the end.
+        rewinddir(stream)
         var result: [Entry] = []
         while true {
             errno = 0

@@ -140,7 +140,7 @@ public struct SafeTree: Sendable {
             }
             let path = current.path + "/" + name
             if fd == -ENOENT { return nil }
-            if fd < 0 { throw openError(path, -fd) }
+            if fd < 0 { throw openError(path, -fd, parent: current.fd, name: name) }
             current = OpenDirectory(fd: fd, path: path)
             // fchmod on the descriptor, not fchmodat on the name: fchmodat follows a symlink
             // swapped in after mkdir, and the umask has trimmed mkdir's mode.
@@ -176,8 +176,15 @@ public struct SafeTree: Sendable {
         return rc
     }
 
-    /// The error for a failed openat2, in words a user can act on.
-    static func openError(_ path: String, _ e: Int32) -> DriverError {
+    /// The error for a failed openat2, in words a user can act on. With the entry's `parent`
+    /// and `name`, an ENOTDIR from a symlink (O_DIRECTORY | O_NOFOLLOW answers so) says symlink.
+    static func openError(_ path: String, _ e: Int32, parent: Int32? = nil, name: String? = nil) -> DriverError {
+        if e == ENOTDIR, let parent, let name {
+            var st = stat()
+            if fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) == 0, st.st_mode & S_IFMT == S_IFLNK {
+                return DriverError(.refused, "\(path) is a symlink; pvd never follows symlinks", errno: ELOOP)
+            }
+        }
         switch e {
         case ELOOP:
             return DriverError(.refused, "\(path) is or passes through a symlink; pvd never follows symlinks", errno: e)
