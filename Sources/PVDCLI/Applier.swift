@@ -1,3 +1,4 @@
+import PVDControllers
 import PVDModel
 import PVDStore
 
@@ -50,12 +51,14 @@ enum Applier {
 
     /// Writes the objects in one transaction, retrying a few times if another writer got in
     /// between the reads and the commit.
-    static func apply(_ objects: [ManifestObject], to store: any ObjectStore) async throws -> [Result] {
+    /// `agent` (this node's drivers) admits the directories of pvd's own StorageClasses
+    /// (`ClassDirectoryAdmission`); nil skips that.
+    static func apply(_ objects: [ManifestObject], to store: any ObjectStore, agent: NodeAgent? = nil) async throws -> [Result] {
         var attempt = 0
         while true {
             attempt += 1
             do {
-                let (writes, results) = try await plan(objects, store: store)
+                let (writes, results) = try await plan(objects, store: store, agent: agent)
                 if !writes.isEmpty { _ = try await store.commit(writes) }
                 try await warnAboutDefaultClasses(store: store)
                 return results
@@ -77,10 +80,11 @@ enum Applier {
         printError("Warning: \(defaults.count) StorageClasses are marked default (\(names)); claims that name no class get the newest, \(chosen.metadata.name)")
     }
 
-    private static func plan(_ objects: [ManifestObject], store: any ObjectStore) async throws -> ([StoreWrite], [Result]) {
+    private static func plan(_ objects: [ManifestObject], store: any ObjectStore, agent: NodeAgent?) async throws -> ([StoreWrite], [Result]) {
         var writes: [StoreWrite] = []
         var results: [Result] = []
         var classes = try await store.list(StorageClass.self, namespace: nil, selector: nil).items
+        var admitted: [(location: String, storageClass: StorageClass)] = []
         for m in objects {
             let obj = m.object
             let existing = try await fetch(obj, store: store)
@@ -101,6 +105,7 @@ enum Applier {
                     if merged == existing {
                         results.append(Result(kind: obj.kind, name: name, outcome: .unchanged))
                     } else {
+                        if case .storageClass(let sc) = merged { admitted.append((m.location, sc)) }
                         writes.append(.update(merged))
                         results.append(Result(kind: obj.kind, name: name, outcome: .configured))
                     }
@@ -116,12 +121,29 @@ enum Applier {
                 if case .storageClass(var sc) = created {
                     sc.metadata.creationTimestamp = Time.now()
                     classes.append(sc)
+                    admitted.append((m.location, sc))
                 }
                 writes.append(.create(created))
                 results.append(Result(kind: obj.kind, name: name, outcome: .created))
             }
         }
+        try await admitClassDirectories(admitted, classes: classes, store: store, agent: agent)
         return (writes, results)
+    }
+
+    /// Refuses the apply when a new or changed class of this node's drivers would keep its
+    /// volumes where they could land on, in or around what another class, a volume or pvd
+    /// itself keeps. The volumes are read only when there is such a class.
+    private static func admitClassDirectories(
+        _ admitted: [(location: String, storageClass: StorageClass)], classes: [StorageClass], store: any ObjectStore, agent: NodeAgent?
+    ) async throws {
+        guard let agent, admitted.contains(where: { agent.driver(for: $0.storageClass.provisioner) != nil }) else { return }
+        let volumes = try await store.list(PersistentVolume.self, namespace: nil, selector: nil).items
+        for (location, sc) in admitted {
+            if let e = ClassDirectoryAdmission.check(sc, classes: classes, volumes: volumes, agent: agent) {
+                throw CLIError("\(location): \(AnyResource.storageClass(sc).displayName): \(e.field): \(e.message)")
+            }
+        }
     }
 
     private static func fetch(_ obj: AnyResource, store: any ObjectStore) async throws -> AnyResource? {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Logging
 import PVDModel
 import PVDStore
 
@@ -25,7 +26,8 @@ extension PVD {
                 let objects = try ManifestFiles.read(filename)
                 let prepared = try Applier.prepare(objects, namespace: namespace)
                 let store = try global.openStore(create: true)
-                let results = try await Applier.apply(prepared, to: store)
+                let agent = try global.nodeAgent(logger: Logger(label: "pvd.apply"))
+                let results = try await Applier.apply(prepared, to: store, agent: agent)
                 for r in results { printOut("\(r.kind.qualifiedName)/\(r.name) \(r.outcome.rawValue)\n") }
             }
         }

@@ -45,6 +45,9 @@ extension Reconciler {
         _ work: [ProvisionWork], snapshot: inout Snapshot, recorder: inout EventRecorder, summary: inout ReconcileSummary,
         attempted: inout Set<String>
     ) async throws {
+        // Built once for the batch and grown by what it makes: other volumes' paths and classes'
+        // directories, which a new volume must keep clear of (the driver checks under its lock).
+        var reserved: [ReservedPath]?
         for item in work {
             guard let claim = snapshot.claims[item.claimKey], let name = ProvisionedVolumeBuilder.volumeName(for: claim) else { continue }
             if snapshot.volumes[name] != nil { continue }
@@ -74,9 +77,12 @@ extension Reconciler {
                 summary.writes += 1
             }
             report(.normal, ProvisionerReason.provisioning, "External provisioner is provisioning volume for claim \"\(claim.key)\"")
+            let paths = reserved ?? agent.reservedPaths(volumes: snapshot.volumes.values, classes: snapshot.classes)
+            reserved = paths
             let request = ProvisionRequest(
                 name: name, capacityBytes: claim.request?.value ?? 0, volumeMode: claim.volumeMode, parameters: params,
-                mountOptions: sc.mountOptions ?? [], claimNamespace: claim.namespace, claimName: claim.metadata.name)
+                mountOptions: sc.mountOptions ?? [], claimNamespace: claim.namespace, claimName: claim.metadata.name,
+                reservedPaths: paths)
             let clock = ContinuousClock()
             let started = clock.now
             let made: ProvisionedVolume
@@ -98,6 +104,7 @@ extension Reconciler {
             let write = StoreWrite.create(.persistentVolume(pv))
             if let results = try await tryCommit([write]) {
                 snapshot.apply([write], results: results)
+                reserved? += agent.reservedPaths(volumes: [pv], classes: [])
                 let took = clock.now - started
                 summary.provisionSeconds.append(Double(took.components.seconds) + Double(took.components.attoseconds) / 1e18)
                 summary.provisioned += 1

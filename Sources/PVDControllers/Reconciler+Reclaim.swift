@@ -54,20 +54,23 @@ extension Reconciler {
                 logger.warning("volume not reclaimed: a Pod still has it", metadata: ["pvd.pv": "\(pv.metadata.name)", "pvd.reason": "\(reason)"])
                 continue
             }
+            let holding = holdsOthers(current, snapshot: snapshot)
             switch decision {
             case .delete(let provisioner):
                 guard let driver = agent.driver(for: provisioner) else { continue }
-                try await delete(current, driver: driver, snapshot: &snapshot, recorder: &recorder, summary: &summary)
+                try await delete(current, driver: driver, refusal: holding, snapshot: &snapshot, recorder: &recorder, summary: &summary)
             case .recycleProvisioned(let provisioner):
                 guard let driver = agent.driver(for: provisioner) else { continue }
                 let parameters = ProvisionedVolumeBuilder.parameters(of: current)
                 try await recycle(current, snapshot: &snapshot, recorder: &recorder, summary: &summary) { () async throws(DriverError) in
+                    if let holding { throw holding }
                     try await driver.recycle(name: current.metadata.name, parameters: parameters)
                 }
             case .recycleHostPath(let path):
                 guard let driver = agent.driver(for: ReclaimDecision.hostPathProvisioner) as? HostPathDriver else { continue }
                 let basePaths = hostPathBasePaths(snapshot)
                 try await recycle(current, snapshot: &snapshot, recorder: &recorder, summary: &summary) { () async throws(DriverError) in
+                    if let holding { throw holding }
                     try await driver.recycleStatic(path: path, basePaths: basePaths)
                 }
             case .none, .fail:
@@ -87,12 +90,28 @@ extension Reconciler {
         return paths.sorted()
     }
 
-    /// Delete: the backing first, then the PV object (unless a user deleted it already).
+    /// Why volume `pv`'s data may not be deleted or emptied: its path is, or holds, another
+    /// volume's path or a class's directory (two PVs on one directory, a class inside a volume).
+    /// Lexical, on the store's paths; the drivers refuse tagged volumes they meet inside on disk.
+    private func holdsOthers(_ pv: PersistentVolume, snapshot: Snapshot) -> DriverError? {
+        guard let path = pv.spec.hostPath?.path ?? pv.spec.local?.path else { return nil }
+        let others = agent.reservedPaths(volumes: snapshot.volumes.values, classes: snapshot.classes, excluding: pv.metadata.name)
+        let held = PathReservations.held(by: path, among: others)
+        guard let first = held.first else { return nil }
+        let more = held.count > 1 ? " and \(held.count - 1) more" : ""
+        return DriverError(
+            .refused,
+            "its path \(path) \(PathReservations.relation(of: path, to: first.path)) \(first)\(more); pvd does not delete or empty data another volume or class uses")
+    }
+
+    /// Delete: the backing first, then the PV object (unless a user deleted it already); not
+    /// the backing at all when `refusal` says why it must stay.
     private func delete(
-        _ pv: PersistentVolume, driver: any VolumeDriver, snapshot: inout Snapshot, recorder: inout EventRecorder,
+        _ pv: PersistentVolume, driver: any VolumeDriver, refusal: DriverError?, snapshot: inout Snapshot, recorder: inout EventRecorder,
         summary: inout ReconcileSummary
     ) async throws {
-        do {
+        do throws(DriverError) {
+            if let refusal { throw refusal }
             try await driver.delete(name: pv.metadata.name, parameters: ProvisionedVolumeBuilder.parameters(of: pv))
         } catch {
             let message = "failed to delete volume \(pv.metadata.name): \(error.message)"

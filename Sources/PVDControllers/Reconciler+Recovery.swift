@@ -13,6 +13,8 @@ public enum RecoveryReason {
     public static let volumeRecoveryFailed = "VolumeRecoveryFailed"
     /// Normal, on this node's Node: a half-provisioned backing nothing wanted was removed.
     public static let orphanedVolumeRemoved = "OrphanedVolumeRemoved"
+    /// Warning, on a StorageClass: its directory could not be looked through for leftovers.
+    public static let orphanSweepSkipped = "OrphanSweepSkipped"
 }
 
 /// What one recovery did.
@@ -56,7 +58,8 @@ extension Reconciler {
                 if let event = note(result, of: pv, summary: &summary) { events.append(event) }
             }
         }
-        let removed = try await sweepOrphans()
+        let (removed, skipped) = try await sweepOrphans()
+        events += skipped
         summary.orphansRemoved = removed.count
         if !removed.isEmpty {
             let node = try? await store.get(Node.self, namespace: nil, name: agent.nodeName)
@@ -104,17 +107,20 @@ extension Reconciler {
     /// claim wants (see `OrphanRules`). Each driver asks the store what is wanted while it holds its node-wide
     /// lock, so a volume another pvd process is provisioning right now (it holds the same lock
     /// until the backing is whole, and its claim waits until the PV is recorded) is never taken
-    /// for a leftover. Returns the names removed.
-    public func sweepOrphans() async throws -> [String] {
-        guard !agent.drivers.isEmpty else { return [] }
+    /// for a leftover. A class whose directory cannot be looked through (its basePath became a
+    /// symlink) is skipped with a Warning event on it, and the other classes are still swept.
+    /// Returns the names removed and those events.
+    public func sweepOrphans() async throws -> (removed: [String], skipped: [BinderEvent]) {
+        guard !agent.drivers.isEmpty else { return ([], []) }
         // Only what was made since this store first recorded this node can be a leftover of it:
         // a store that was replaced or lost would otherwise make every volume here look like one.
         guard let registered = try? await store.get(Node.self, namespace: nil, name: agent.nodeName).metadata.creationTimestamp else {
             logger.info("orphan sweep skipped: this node is not registered in the store yet", metadata: ["pvd.node": "\(agent.nodeName)"])
-            return []
+            return ([], [])
         }
         let classes = try await store.list(StorageClass.self, namespace: nil, selector: nil).items
         var removed: [String] = []
+        var skipped: [BinderEvent] = []
         for (provisioner, driver) in agent.drivers.sorted(by: { $0.key < $1.key }) {
             // The driver's defaults, and every class of this provisioner: where its backings live.
             var sets: [[String: String]] = [[:]]
@@ -140,13 +146,24 @@ extension Reconciler {
             do {
                 let gone = try await driver.removeOrphans(
                     parameterSets: sets, grace: orphanGrace, madeAfter: Double(registered.seconds), wanted: wanted)
-                for name in gone { logger.notice("orphaned volume removed", metadata: ["pvd.pv": "\(name)", "pvd.node": "\(node)"]) }
-                removed += gone
+                for name in gone.removed { logger.notice("orphaned volume removed", metadata: ["pvd.pv": "\(name)", "pvd.node": "\(node)"]) }
+                removed += gone.removed
+                for skip in gone.skipped {
+                    let owners = classes.filter { $0.provisioner == provisioner && ($0.parameters ?? [:]) == skip.parameters }
+                    logger.warning("orphan sweep skipped a class", metadata: [
+                        "pvd.provisioner": "\(provisioner)", "pvd.storageclass": "\(owners.map(\.metadata.name).joined(separator: ","))",
+                        "pvd.error": "\(skip.reason)"])
+                    for sc in owners {
+                        skipped.append(BinderEvent(
+                            object: sc.reference, type: .warning, reason: RecoveryReason.orphanSweepSkipped,
+                            message: "Leftovers of this class were not looked for: \(skip.reason)"))
+                    }
+                }
             } catch {
                 logger.warning("orphan sweep failed", metadata: ["pvd.provisioner": "\(provisioner)", "pvd.error": "\(error.message)"])
             }
         }
-        return removed
+        return (removed, skipped)
     }
 }
 

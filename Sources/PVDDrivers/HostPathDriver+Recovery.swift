@@ -36,27 +36,46 @@ extension HostPathDriver {
 
     public func removeOrphans(
         parameterSets: [[String: String]], grace: Duration, madeAfter: Double, wanted: @Sendable () async -> KeptBackings?
-    ) async throws(DriverError) -> [String] {
+    ) async throws(DriverError) -> OrphanSweepResult {
         try await lock.withLock { () async throws(DriverError) in
             var sweep = OrphanSweep()
+            var skipped: [OrphanSweepResult.Skipped] = []
             let visible = RecordedMarker.canSee()
             for set in parameterSets {
                 // A class whose parameters no longer parse has nothing of ours to find.
-                guard let params = try? HostPathParameters(set, root: root, tree: tree),
-                      let base = try tree.openAnchor(params.basePath, create: false) else { continue }
-                for (dir, _) in try directories(atDepth: params.depth, below: base) {
-                    // Only directories pvd tagged as a volume whose PV was provably never
-                    // recorded. An untagged one (made where trusted xattrs could not be written)
-                    // could never have got the mark either, so its lack proves nothing.
-                    guard let name = tag(of: dir), RecordedMarker.state(dir.fd, visible: visible) == .absent else { continue }
-                    var st = stat()
-                    guard fstat(dir.fd, &st) == 0 else { continue }
-                    sweep.add(name, parameters: set, changed: OrphanSweep.changed(st), born: OrphanSweep.born(dir.fd, ""), paths: [dir.path])
+                guard let params = try? HostPathParameters(set, root: root, tree: tree) else { continue }
+                do throws(DriverError) {
+                    guard let base = try tree.openAnchor(params.basePath, create: false) else { continue }
+                    for (dir, _) in try directories(atDepth: params.depth, below: base, includingTemporary: true) {
+                        // Only directories pvd tagged as a volume whose PV was provably never
+                        // recorded. An untagged one (made where trusted xattrs could not be written)
+                        // could never have got the mark either, so its lack proves nothing.
+                        guard let name = tag(of: dir), RecordedMarker.state(dir.fd, visible: visible) == .absent else { continue }
+                        var st = stat()
+                        guard fstat(dir.fd, &st) == 0 else { continue }
+                        sweep.add(name, parameters: set, changed: OrphanSweep.changed(st), born: OrphanSweep.born(dir.fd, ""), paths: [dir.path])
+                    }
+                } catch {
+                    skipped.append(OrphanSweepResult.Skipped(parameters: set, reason: "basePath \(params.basePath): \(error.message)"))
                 }
             }
-            return await sweep.sweep(grace: grace, madeAfter: madeAfter, logger: logger, wanted: wanted) { c async throws(DriverError) in
-                try await deleteLocked(name: c.name, parameters: c.parameters)
+            let removed = await sweep.sweep(grace: grace, madeAfter: madeAfter, logger: logger, wanted: wanted) { c async throws(DriverError) in
+                if let path = c.paths.first, path.hasSuffix("/" + HostPathDriver.temporaryPrefix + c.name) {
+                    // A volume directory a crash left under its temporary name: empty, never handed out.
+                    try removeTemporaryLeftover(path, parameters: c.parameters)
+                } else {
+                    try await deleteLocked(name: c.name, parameters: c.parameters)
+                }
             }
+            return OrphanSweepResult(removed: removed, skipped: skipped)
         }
+    }
+
+    /// Removes the temporary directory at `path` (below the basePath of `parameters`).
+    private func removeTemporaryLeftover(_ path: String, parameters: [String: String]) throws(DriverError) {
+        let params = try HostPathParameters(parameters, root: root, tree: tree)
+        guard let base = try tree.openAnchor(params.basePath, create: false), path.hasPrefix(base.path + "/") else { return }
+        let below = path.dropFirst(base.path.count + 1).split(separator: "/").map(String.init)
+        try SafeTree.removeTree(below, below: base, keepTop: false) { tag(of: $0) != nil }
     }
 }

@@ -14,7 +14,8 @@ extension HostPathDriver {
               let dir = try SafeTree.walk(below, from: base, crossMounts: false, create: nil) else {
             throw DriverError(.notFound, "volume \(name) is not under \(params.basePath)")
         }
-        try SafeTree.emptyDirectory(dir)
+        try refuseNestedVolumes(in: dir, name: name)
+        try SafeTree.emptyDirectory(dir) { tag(of: $0) != nil }
         logger.info("hostPath volume recycled", metadata: ["pvd.pv": "\(name)", "pvd.path": "\(dir.path)"])
     }
 

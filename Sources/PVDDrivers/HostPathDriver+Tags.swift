@@ -5,22 +5,23 @@ import Glibc
 #endif
 
 extension HostPathDriver {
-    /// Tags `dir` as volume `name`'s (fsetxattr of `trusted.pvd.volume`), or checks the tag an
-    /// earlier try wrote. A directory tagged for another volume is refused: two claims whose
-    /// pattern expands to the same path must not share it.
-    func claim(_ dir: OpenDirectory, for name: String, required: Bool) throws(DriverError) {
-        if let owner = tag(of: dir) {
-            if owner == name { return }
-            throw DriverError(.refused, "\(dir.path) already belongs to volume \(owner); change pathPattern so volumes get their own directories")
-        }
-        let bytes = Array(name.utf8)
-        let rc = pvd_fsetxattr(dir.fd, HostPathDriver.tagAttribute, bytes, bytes.count)
-        if rc < 0 {
-            if required {
-                throw DriverError(.unsupported, "cannot tag \(dir.path) with \(HostPathDriver.tagAttribute) (errno \(-rc)); a pathPattern with ${namespace} or ${name} needs it to find the volume again", errno: -rc)
-            }
-            logger.debug("volume directory left untagged", metadata: ["pvd.path": "\(dir.path)", "pvd.errno": "\(-rc)"])
-        }
+    /// What a directory's `trusted.pvd.volume` says about who owns it.
+    enum TagState: Equatable {
+        case tagged(String)
+        /// Provably untagged: pvd can see trusted attributes and the filesystem answers ENODATA,
+        /// so pvd did not make this directory as a volume.
+        case untagged
+        /// Cannot be told: without CAP_SYS_ADMIN the kernel hides `trusted.*`, and some
+        /// filesystems keep no extended attributes.
+        case unknown
+    }
+
+    /// `dir`'s tag state; `visible` is `RecordedMarker.canSee()`.
+    func tagState(of dir: OpenDirectory, visible: Bool) -> TagState {
+        var buffer = [UInt8](repeating: 0, count: 256)
+        let n = pvd_fgetxattr(dir.fd, HostPathDriver.tagAttribute, &buffer, buffer.count)
+        if n > 0 { return .tagged(String(decoding: buffer[0..<Int(n)], as: UTF8.self)) }
+        return n == -Int(ENODATA) && visible ? .untagged : .unknown
     }
 
     /// The volume name `dir` is tagged with (fgetxattr), or nil.
@@ -80,10 +81,15 @@ extension HostPathDriver {
         if !params.dependsOnClaim {
             let below = try params.components(pvname: name, namespace: "", name: "")
             guard let dir = try SafeTree.walk(below, from: base, crossMounts: false, create: nil) else { return nil }
-            if let owner = tag(of: dir), owner != name {
+            switch tagState(of: dir, visible: RecordedMarker.canSee()) {
+            case .tagged(let owner) where owner != name:
                 throw DriverError(.refused, "\(dir.path) belongs to volume \(owner), not \(name); pvd leaves it")
+            case .untagged:
+                throw DriverError(.refused, "\(dir.path) is not tagged as volume \(name) (\(HostPathDriver.tagAttribute)): pvd did not make it, and leaves it")
+            case .tagged, .unknown:
+                // Unknown: where tags cannot be seen, the deterministic name is all there is.
+                return below
             }
-            return below
         }
         for (dir, below) in try directories(atDepth: params.depth, below: base) where tag(of: dir) == name {
             return below
@@ -92,13 +98,16 @@ extension HostPathDriver {
     }
 
     /// Every directory exactly `depth` levels below `base`, with its components, reached without
-    /// following symlinks or crossing mounts (those are skipped).
-    func directories(atDepth depth: Int, below base: OpenDirectory) throws(DriverError) -> [(OpenDirectory, [String])] {
+    /// following symlinks or crossing mounts (those are skipped). A volume directory still under
+    /// its temporary name (`temporaryPrefix`, a crash before it was moved into place) is listed
+    /// only with `includingTemporary`.
+    func directories(atDepth depth: Int, below base: OpenDirectory, includingTemporary: Bool = false) throws(DriverError) -> [(OpenDirectory, [String])] {
         var level: [(OpenDirectory, [String])] = [(base, [])]
         for _ in 0..<depth {
             var next: [(OpenDirectory, [String])] = []
             for (dir, below) in level {
                 for entry in try SafeTree.entries(of: dir) where entry.isDirectory {
+                    if !includingTemporary && entry.display.hasPrefix(HostPathDriver.temporaryPrefix) { continue }
                     let fd = SafeTree.openChild(dir.fd, raw: entry.raw)
                     guard fd >= 0 else { continue }
                     next.append((OpenDirectory(fd: fd, path: dir.path + "/" + entry.display), below + [entry.display]))

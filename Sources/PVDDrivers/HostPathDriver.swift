@@ -39,6 +39,12 @@ public struct HostPathDriver: VolumeDriver {
         return errors
     }
 
+    public func classDirectory(parameters: [String: String], owner: String) -> ReservedPath? {
+        // From basePath alone: a class whose other parameters are wrong still claims its directory.
+        guard let path = try? SafeTree.normalise(parameters["basePath"] ?? root + "/hostpath") else { return nil }
+        return ReservedPath(path: path, kind: .basePath, owner: owner)
+    }
+
     public func provision(_ request: ProvisionRequest) async throws(DriverError) -> ProvisionedVolume {
         // Refuse bad requests before anything touches the disk, the lock file included.
         let problems = validate(parameters: request.parameters, volumeMode: request.volumeMode)
@@ -58,9 +64,9 @@ public struct HostPathDriver: VolumeDriver {
             throw DriverError(.notFound, "basePath \(params.basePath) could not be made")
         }
         // Refuse before making anything, so an unusable class leaves no directory behind.
+        try checkPlacement(base.path + "/" + below.joined(separator: "/"), name: request.name, reserved: reservations(request))
         let mount = params.enforceQuota ? try ProjectQuota.checkSupported(base) : nil
-        let dir = try SafeTree.makeDirectories(below, below: base, leafMode: params.mode)
-        try claim(dir, for: request.name, required: params.dependsOnClaim)
+        let dir = try makeVolumeDirectory(below, base: base, name: request.name, mode: params.mode, tagRequired: params.dependsOnClaim)
         if let mount {
             let id = try ProjectQuota.apply(dir, name: request.name, bytes: request.capacityBytes, mount: mount)
             logger.debug("project quota set", metadata: ["pvd.pv": "\(request.name)", "pvd.projid": "\(id)", "pvd.bytes": "\(request.capacityBytes)"])
@@ -78,6 +84,7 @@ public struct HostPathDriver: VolumeDriver {
         guard let base = try tree.openAnchor(params.basePath, create: false) else { return }
         guard let below = try locate(name, params: params, base: base) else { return }
         guard let parent = try SafeTree.walk(Array(below.dropLast()), from: base, crossMounts: false, create: nil) else { return }
+        try refuseNestedVolumes(below, parent: parent, name: name)
         var quota: (id: UInt32, mount: MountInfoEntry)?
         if params.enforceQuota, let leaf = below.last {
             let fd = SafeTree.openChild(parent.fd, leaf, crossMounts: false)
@@ -91,7 +98,8 @@ public struct HostPathDriver: VolumeDriver {
                 }
             }
         }
-        try SafeTree.removeTree(below, below: base, keepTop: false)
+        // A tagged directory that appeared since the check is left whole, and refused.
+        try SafeTree.removeTree(below, below: base, keepTop: false) { tag(of: $0) != nil }
         if let quota {
             // The id is free again once nothing is charged to it and it has no limit.
             try ProjectQuota.setLimit(base, id: quota.id, bytes: 0, mount: quota.mount)

@@ -34,6 +34,9 @@ public struct HostPathParameters: Sendable, Hashable {
             do {
                 basePath = try SafeTree.normalise(value, what: "parameters.basePath")
                 _ = try tree.locate(basePath)
+                if let clash = PathReservations.conflict(classDirectory: basePath, kind: .basePath, with: PathReservations.internalPaths(root: root)) {
+                    errors.append("parameters.basePath: \(basePath) \(PathReservations.relation(of: basePath, to: clash.path)) \(clash); volumes there could hold or erase what pvd keeps, so give the class a directory of its own")
+                }
             } catch {
                 errors.append("parameters.basePath: \(error.message)")
             }
@@ -47,6 +50,7 @@ public struct HostPathParameters: Sendable, Hashable {
             }
             do {
                 _ = try HostPathParameters.expand(value, pvname: "pvc-x", namespace: "ns", name: "claim")
+                try HostPathParameters.checkLiteralComponents(value)
             } catch {
                 errors.append("parameters.pathPattern: \(error.message)")
             }
@@ -71,6 +75,16 @@ public struct HostPathParameters: Sendable, Hashable {
         var errors: [String] = []
         self.init(parameters, root: root, tree: tree, errors: &errors)
         if !errors.isEmpty { throw DriverError(.invalid, errors.joined(separator: "; ")) }
+    }
+
+    /// Names a pattern's fixed components may not have: `lost+found` is a filesystem's own, and
+    /// names starting `.pvd-` are pvd's (a volume directory is made under `.pvd-new-<name>`).
+    public static func checkLiteralComponents(_ pattern: String) throws(DriverError) {
+        for part in pattern.split(separator: "/", omittingEmptySubsequences: false) where !part.contains("${") {
+            if part == "lost+found" || part.hasPrefix(".pvd-") {
+                throw DriverError(.invalid, "\"\(pattern)\" has the component \"\(part)\", a name reserved for the filesystem or for pvd")
+            }
+        }
     }
 
     /// Whether the pattern names the claim, so a volume's directory cannot be found from its

@@ -136,30 +136,36 @@ extension LoopDriver {
 
     public func removeOrphans(
         parameterSets: [[String: String]], grace: Duration, madeAfter: Double, wanted: @Sendable () async -> KeptBackings?
-    ) async throws(DriverError) -> [String] {
+    ) async throws(DriverError) -> OrphanSweepResult {
         try await lock.withLock { () async throws(DriverError) in
             var sweep = OrphanSweep()
+            var skipped: [OrphanSweepResult.Skipped] = []
             let visible = RecordedMarker.canSee()
             for set in parameterSets {
                 // A class whose parameters no longer parse has nothing of ours to find.
                 guard let parameters = try? LoopParameters.require(set, root: root) else { continue }
-                for entry in try LoopFiles.entries(of: parameters.imageDir) ?? [] {
-                    let path = LoopLayout.join(parameters.imageDir, entry)
-                    guard let name = Self.volumeName(ofImageEntry: entry), (try? LoopLayout.checkName(name)) != nil,
-                          let st = try LoopFiles.lstatIfExists(path) else { continue }
-                    let layout = LoopLayout(root: root, imageDir: parameters.imageDir, name: name)
-                    // The image decides, whichever entry found it: removing the volume removes
-                    // both. A partial entry alone is a half-made image, never handed out.
-                    if try LoopFiles.lstatIfExists(layout.image) != nil,
-                       RecordedMarker.state(file: layout.image, visible: visible) != .absent { continue }
-                    sweep.add(
-                        name, parameters: set, changed: OrphanSweep.changed(st), born: OrphanSweep.born(AT_FDCWD, path),
-                        paths: [layout.image, layout.mountPoint, layout.deviceLink])
+                do throws(DriverError) {
+                    for entry in try LoopFiles.entries(of: parameters.imageDir) ?? [] {
+                        let path = LoopLayout.join(parameters.imageDir, entry)
+                        guard let name = Self.volumeName(ofImageEntry: entry), (try? LoopLayout.checkName(name)) != nil,
+                              let st = try LoopFiles.lstatIfExists(path) else { continue }
+                        let layout = LoopLayout(root: root, imageDir: parameters.imageDir, name: name)
+                        // The image decides, whichever entry found it: removing the volume removes
+                        // both. A partial entry alone is a half-made image, never handed out.
+                        if try LoopFiles.lstatIfExists(layout.image) != nil,
+                           RecordedMarker.state(file: layout.image, visible: visible) != .absent { continue }
+                        sweep.add(
+                            name, parameters: set, changed: OrphanSweep.changed(st), born: OrphanSweep.born(AT_FDCWD, path),
+                            paths: [layout.image, layout.mountPoint, layout.deviceLink])
+                    }
+                } catch {
+                    skipped.append(OrphanSweepResult.Skipped(parameters: set, reason: "imageDir \(parameters.imageDir): \(error.message)"))
                 }
             }
-            return await sweep.sweep(grace: grace, madeAfter: madeAfter, logger: logger, wanted: wanted) { c async throws(DriverError) in
+            let removed = await sweep.sweep(grace: grace, madeAfter: madeAfter, logger: logger, wanted: wanted) { c async throws(DriverError) in
                 try await deleteLocked(name: c.name, parameters: c.parameters)
             }
+            return OrphanSweepResult(removed: removed, skipped: skipped)
         }
     }
 

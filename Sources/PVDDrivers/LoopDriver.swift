@@ -63,6 +63,12 @@ public struct LoopDriver: VolumeDriver {
         return problems
     }
 
+    public func classDirectory(parameters: [String: String], owner: String) -> ReservedPath? {
+        // From imageDir alone: a class whose other parameters are wrong still claims its directory.
+        guard let path = try? SafeTree.normalise(parameters["imageDir"] ?? LoopLayout.join(root, "images")) else { return nil }
+        return ReservedPath(path: path, kind: .imageDir, owner: owner)
+    }
+
     public func provision(_ request: ProvisionRequest) async throws(DriverError) -> ProvisionedVolume {
         // Refuse bad requests before anything touches the disk, the lock file included.
         try LoopLayout.checkName(request.name)

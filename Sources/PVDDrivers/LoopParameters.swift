@@ -41,6 +41,9 @@ struct LoopParameters: Sendable, Hashable {
                 problems.append("parameter imageDir \"\(given)\" must not contain \".\" or \"..\" components")
             } else if given.contains("\0") {
                 problems.append("parameter imageDir must not contain NUL")
+            } else if let clash = PathReservations.conflict(
+                classDirectory: given, kind: .imageDir, with: PathReservations.internalPaths(root: root)) {
+                problems.append("parameter imageDir \(given) \(PathReservations.relation(of: given, to: clash.path)) \(clash); give the class a directory of its own")
             }
         }
 

@@ -14,11 +14,15 @@ public struct ProvisionRequest: Sendable, Hashable {
     /// The claim, for drivers that name things after it (hostPath `pathPattern`).
     public var claimNamespace: String
     public var claimName: String
+    /// What the new volume must keep clear of (other volumes' paths, classes' directories), as
+    /// the store has them; the driver adds pvd's own directories and checks under its lock.
+    public var reservedPaths: [ReservedPath]
 
     public init(
         name: String, capacityBytes: Int64, volumeMode: VolumeMode = .filesystem, parameters: [String: String] = [:],
-        mountOptions: [String] = [], claimNamespace: String = "default", claimName: String = ""
+        mountOptions: [String] = [], claimNamespace: String = "default", claimName: String = "", reservedPaths: [ReservedPath] = []
     ) {
+        self.reservedPaths = reservedPaths
         self.name = name
         self.capacityBytes = capacityBytes
         self.volumeMode = volumeMode
@@ -46,8 +50,13 @@ public struct ProvisionedVolume: Sendable, Hashable {
 public protocol VolumeDriver: Sendable {
     /// The provisioner name classes use ("pvd.io/hostpath", "pvd.io/loop").
     var provisionerName: String { get }
+    /// pvd's root (`--root`), where the driver keeps its default directory and its lock.
+    var root: String { get }
     /// Checks a class's parameters before anything is made; the errors name the parameter.
     func validate(parameters: [String: String], volumeMode: VolumeMode) -> [String]
+    /// The directory a class with these parameters keeps for its volumes (a hostPath
+    /// `basePath`, a loop `imageDir`), owned by `owner` in messages; nil when they do not parse.
+    func classDirectory(parameters: [String: String], owner: String) -> ReservedPath?
     /// Makes (or finds, if a previous try made it) the volume.
     func provision(_ request: ProvisionRequest) async throws(DriverError) -> ProvisionedVolume
     /// Removes the volume and everything it holds. Removing one that is already gone succeeds.
@@ -87,10 +96,12 @@ public protocol VolumeDriver: Sendable {
     /// holds the same lock) is never seen half-made. A backing made before `madeAfter`, or whose
     /// birth time the filesystem does not record, is never removed. `wanted` is asked, inside
     /// the lock, only when there are candidates; nil (the store could not be read) removes
-    /// nothing. Returns the names removed.
+    /// nothing. A parameter set whose directory cannot be read (a basePath that became a
+    /// symlink) is skipped and reported; the others are still swept. Returns the names removed
+    /// and the sets skipped.
     func removeOrphans(
         parameterSets: [[String: String]], grace: Duration, madeAfter: Double, wanted: @Sendable () async -> KeptBackings?
-    ) async throws(DriverError) -> [String]
+    ) async throws(DriverError) -> OrphanSweepResult
 
     // MARK: Recorded mark (orphan sweep safety)
 

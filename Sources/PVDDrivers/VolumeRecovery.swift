@@ -102,6 +102,25 @@ public struct KeptBackings: Sendable, Hashable, ExpressibleByArrayLiteral {
     }
 }
 
+/// What one driver's orphan sweep did: the volumes it removed, and the parameter sets (classes)
+/// it could not look through, each with the reason, so one bad class does not stop the rest.
+public struct OrphanSweepResult: Sendable, Equatable {
+    public struct Skipped: Sendable, Equatable {
+        public var parameters: [String: String]
+        public var reason: String
+        public init(parameters: [String: String], reason: String) {
+            self.parameters = parameters
+            self.reason = reason
+        }
+    }
+    public var removed: [String]
+    public var skipped: [Skipped]
+    public init(removed: [String] = [], skipped: [Skipped] = []) {
+        self.removed = removed
+        self.skipped = skipped
+    }
+}
+
 /// The candidates of an orphan sweep: backings with the parameters they were found under and
 /// when they last changed, and the part both drivers share (age filter, asking, removing).
 struct OrphanSweep {

@@ -18,7 +18,7 @@ extension HostPathDriverTests {
         #expect(await driver.recover([RecoveryRequest(name: "pvc-recovered")]).map(\.outcome) == [.ready])
 
         // No PV names any of them any more (a Retain PV deleted, an older store restored).
-        let removed = try await driver.removeOrphans(parameterSets: [[:]], grace: .zero, madeAfter: 0) { [] }
+        let removed = try await driver.removeOrphans(parameterSets: [[:]], grace: .zero, madeAfter: 0) { [] }.removed
         #expect(removed == ["pvc-orphan"])
         #expect(fm.fileExists(atPath: provisioned.path) && fm.fileExists(atPath: recovered.path))
         #expect(!fm.fileExists(atPath: orphan.path))
@@ -36,7 +36,7 @@ extension HostPathDriverTests {
         try await driver.markRecorded(name: "pvc-a", parameters: params, path: a.path)
         // A hint naming another volume's directory is not trusted: the tag decides.
         try await driver.markRecorded(name: "pvc-b", parameters: params, path: a.path)
-        #expect(try await driver.removeOrphans(parameterSets: [params], grace: .zero, madeAfter: 0) { [] }.isEmpty)
+        #expect(try await driver.removeOrphans(parameterSets: [params], grace: .zero, madeAfter: 0) { [] }.removed.isEmpty)
         #expect(fm.fileExists(atPath: a.path) && fm.fileExists(atPath: b.path))
     }
 
@@ -53,13 +53,13 @@ extension HostPathDriverTests {
         let path = suffix == "/.." ? base + "/hostpath" : made.path + suffix
         let kept = try await driver.removeOrphans(parameterSets: [[:]], grace: .zero, madeAfter: 0) {
             KeptBackings(names: ["static-data"], paths: [path])
-        }
+        }.removed
         #expect(kept.isEmpty)
         #expect(fm.fileExists(atPath: made.path + "/sub"))
         // Another path keeps nothing: the never-recorded volume goes.
         let removed = try await driver.removeOrphans(parameterSets: [[:]], grace: .zero, madeAfter: 0) {
             KeptBackings(paths: [base + "/elsewhere", made.path + "x"])
-        }
+        }.removed
         #expect(removed == ["pvc-x"])
     }
 
@@ -69,7 +69,7 @@ extension HostPathDriverTests {
         _ = try await driver.provision(ProvisionRequest(name: "pvc-made", capacityBytes: 1 << 20))
         let untagged = scratch.path + "/hostpath/pvc-untagged"
         try fm.createDirectory(atPath: untagged, withIntermediateDirectories: false)
-        let removed = try await driver.removeOrphans(parameterSets: [[:]], grace: .zero, madeAfter: 0) { [] }
+        let removed = try await driver.removeOrphans(parameterSets: [[:]], grace: .zero, madeAfter: 0) { [] }.removed
         #expect(removed == ["pvc-made"])
         #expect(fm.fileExists(atPath: untagged), "made where the mark could not be written: its lack proves nothing")
     }

@@ -30,8 +30,8 @@ extension HostPathDriverTests {
         let stranger = scratch.path + "/hostpath/not-a-volume"
         try fm.createDirectory(atPath: stranger, withIntermediateDirectories: false)
 
-        #expect(try await driver.removeOrphans(parameterSets: [[:]], grace: .seconds(3600), madeAfter: 0) { [] }.isEmpty)
-        let removed = try await driver.removeOrphans(parameterSets: [[:]], grace: .zero, madeAfter: 0) { ["pvc-kept"] }
+        #expect(try await driver.removeOrphans(parameterSets: [[:]], grace: .seconds(3600), madeAfter: 0) { [] }.removed.isEmpty)
+        let removed = try await driver.removeOrphans(parameterSets: [[:]], grace: .zero, madeAfter: 0) { ["pvc-kept"] }.removed
         #expect(removed == ["pvc-orphan"])
         #expect(!fm.fileExists(atPath: orphan.path))
         #expect(fm.fileExists(atPath: kept.path))

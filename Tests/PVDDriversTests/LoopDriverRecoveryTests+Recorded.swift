@@ -27,7 +27,7 @@ extension LoopDriverRecoveryTests {
         // No PV names any of them; a static PV of another name uses pvc-referred's mount point.
         let removed = try await driver.removeOrphans(parameterSets: [[:]], grace: .zero, madeAfter: 0) {
             KeptBackings(names: ["static-data"], paths: [referred.path])
-        }
+        }.removed
         #expect(removed == ["pvc-orphan"])
         try expectGone(root, "pvc-orphan")
         #expect(try driver.existingVolumes(parameters: [:]) == ["pvc-recorded", "pvc-recovered", "pvc-referred"])

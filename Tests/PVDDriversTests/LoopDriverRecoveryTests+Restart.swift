@@ -97,24 +97,24 @@ extension LoopDriverRecoveryTests {
         let lockPath = root.sub(".pvd-loop.lock")
 
         // Fresh leftovers wait out the grace period; `wanted` is not even asked.
-        let early = try await driver.removeOrphans(parameterSets: [[:]], grace: .seconds(3600), madeAfter: 0) { nil }
+        let early = try await driver.removeOrphans(parameterSets: [[:]], grace: .seconds(3600), madeAfter: 0) { nil }.removed
         #expect(early.isEmpty)
         // Volumes made before the store recorded this node are never leftovers.
         let later = Date().timeIntervalSince1970 + 3600
-        #expect(try await driver.removeOrphans(parameterSets: [[:]], grace: .zero, madeAfter: later) { [] }.isEmpty)
+        #expect(try await driver.removeOrphans(parameterSets: [[:]], grace: .zero, madeAfter: later) { [] }.removed.isEmpty)
         // The store is asked while the lock is held: another process could not be making one now.
         let removed = try await driver.removeOrphans(parameterSets: [[:], [:]], grace: .zero, madeAfter: 0) {
             let fd = open(lockPath, O_RDWR | O_CLOEXEC)
             defer { close(fd) }
             return flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK ? ["pvc-kept"] : nil
-        }
+        }.removed
         #expect(removed.sorted() == ["pvc-half", "pvc-orphan"])
         try expectGone(root, "pvc-orphan")
         try expectGone(root, "pvc-half")
         #expect(try driver.existingVolumes(parameters: [:]) == ["pvc-kept"])
         #expect(root.mountsInside() == [root.sub("mounts/pvc-kept")])
         // An unreadable store removes nothing.
-        #expect(try await driver.removeOrphans(parameterSets: [[:]], grace: .zero, madeAfter: 0) { nil }.isEmpty)
+        #expect(try await driver.removeOrphans(parameterSets: [[:]], grace: .zero, madeAfter: 0) { nil }.removed.isEmpty)
         try await driver.delete(name: "pvc-kept", parameters: [:])
         try expectGone(root, "pvc-kept")
     }

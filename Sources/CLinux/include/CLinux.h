@@ -52,5 +52,6 @@ int pvd_loop_set_autoclear(int loop_fd);
 #include "pvd_openat2.h"
 #include "pvd_quota.h"
 #include "pvd_birth.h"
+#include "pvd_rename.h"
 
 #endif
