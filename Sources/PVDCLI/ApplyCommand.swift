@@ -26,7 +26,10 @@ extension PVD {
                 let prepared = try Applier.prepare(objects, namespace: namespace)
                 let store = try global.openStore(create: true)
                 let results = try await Applier.apply(prepared, to: store)
-                for r in results { printOut("\(r.kind.qualifiedName)/\(r.name) \(r.outcome.rawValue)\n") }
+                for r in results {
+                    printOut("\(r.kind.qualifiedName)/\(r.name) \(r.outcome.rawValue)\n")
+                    if let warning = r.warning { printError("Warning: \(warning)") }
+                }
             }
         }
     }
