@@ -27,6 +27,7 @@ public struct YAMLReadError: Error, Sendable, Equatable, CustomStringConvertible
             case .tooDeep(let nesting?):
                 return "nested \(nesting) levels deep, more than the \(ManifestLimits.maxNesting) levels pvd reads"
             case .tooDeep(nil):
+                // 1000 is libyaml's default `yaml_set_max_nest_level`, which Yams leaves as it is.
                 return "nested more than the YAML parser's limit of 1000 levels deep (pvd reads \(ManifestLimits.maxNesting))"
             }
         }
