@@ -11,6 +11,8 @@ enum Applier {
         var kind: ResourceKind
         var name: String
         var outcome: Outcome
+        /// A warning for stderr, printed once the apply is committed.
+        var warning: String? = nil
     }
 
     /// Validates every object and settles namespaces. Throws on the first document with errors,
@@ -102,12 +104,13 @@ enum Applier {
                         classes[i] = sc
                     }
                     merged.metadata.resourceVersion = existing.metadata.resourceVersion
+                    let warning = terminatingWarning(existing, m)
                     if merged == existing {
-                        results.append(Result(kind: obj.kind, name: name, outcome: .unchanged))
+                        results.append(Result(kind: obj.kind, name: name, outcome: .unchanged, warning: warning))
                     } else {
                         if case .storageClass(let sc) = merged { admitted.append((m.location, sc)) }
                         writes.append(.update(merged))
-                        results.append(Result(kind: obj.kind, name: name, outcome: .configured))
+                        results.append(Result(kind: obj.kind, name: name, outcome: .configured, warning: warning))
                     }
                 }
             } else {
@@ -144,6 +147,16 @@ enum Applier {
                 throw CLIError("\(location): \(AnyResource.storageClass(sc).displayName): \(e.field): \(e.message)")
             }
         }
+    }
+
+    /// Applying to an object being deleted updates it, as in Kubernetes, but does not bring it
+    /// back: it still goes once its finalizers are removed. kubectl says only "configured"; the
+    /// warning says what a user who meant to re-create it needs to know.
+    private static func terminatingWarning(_ existing: AnyResource, _ m: ManifestObject) -> String? {
+        guard existing.metadata.deletionTimestamp != nil else { return nil }
+        let finalizers = (existing.metadata.finalizers ?? []).joined(separator: ", ")
+        let which = finalizers.isEmpty ? "" : " (\(finalizers))"
+        return "\(m.location): \(existing.displayName) is being deleted (Terminating); apply does not stop that: it goes once its finalizers\(which) are removed"
     }
 
     private static func fetch(_ obj: AnyResource, store: any ObjectStore) async throws -> AnyResource? {

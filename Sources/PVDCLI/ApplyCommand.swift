@@ -28,7 +28,10 @@ extension PVD {
                 let store = try global.openStore(create: true)
                 let agent = try global.nodeAgent(logger: Logger(label: "pvd.apply"))
                 let results = try await Applier.apply(prepared, to: store, agent: agent)
-                for r in results { printOut("\(r.kind.qualifiedName)/\(r.name) \(r.outcome.rawValue)\n") }
+                for r in results {
+                    printOut("\(r.kind.qualifiedName)/\(r.name) \(r.outcome.rawValue)\n")
+                    if let warning = r.warning { printError("Warning: \(warning)") }
+                }
             }
         }
     }

@@ -34,7 +34,7 @@ extension PVD {
             try await runReportingErrors {
                 let kind = try ResourceKind.resolve(kind)
                 let docs: [JSONValue]
-                do { docs = try YAMLConversion.documents(patch) } catch { throw CLIError("-p: not JSON or YAML: \(error)") }
+                do throws(YAMLReadError) { docs = try YAMLConversion.documents(patch) } catch { throw CLIError("-p: \(error.reason)") }
                 guard docs.count == 1, case .object(let members) = docs[0] else { throw CLIError("-p: the patch must be one JSON object") }
                 for forbidden in ["status", "apiVersion", "kind"] where members[forbidden] != nil {
                     throw CLIError("-p: \(forbidden) cannot be patched")

@@ -28,8 +28,9 @@ public struct JSONReader {
     /// The current member name, unescaped, when it had escapes.
     private var escapedKey: [UInt8]? = nil
     /// Nesting of JSONValue and skipped values; Foundation stops at 512, so stopping well before
-    /// never accepts what it refuses.
-    private static let maxDepth = 256
+    /// never accepts what it refuses. Manifests are held to it before they get here
+    /// (`ManifestLimits.maxNesting`).
+    static let maxDepth = 256
 
     public init(_ buffer: UnsafeBufferPointer<UInt8>) { b = buffer }
 

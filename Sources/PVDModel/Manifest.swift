@@ -48,7 +48,7 @@ public enum ManifestReader {
         do {
             docs = try YAMLConversion.documents(text)
         } catch {
-            throw ManifestError(source: source, document: nil, message: "malformed YAML: \(error)")
+            throw ManifestError(source: source, document: error.document, message: error.reason.description)
         }
         var out: [ManifestObject] = []
         for (i, doc) in docs.enumerated() {
@@ -90,6 +90,9 @@ public enum ManifestReader {
         }
         let data: Data
         do { data = try JSONCoding.shared.encode(value) } catch { throw fail(nil, "\(error)", object: display) }
+        if data.count > ManifestLimits.maxObjectBytes {
+            throw fail(nil, "the object is \(data.count) bytes as JSON, more than the \(ManifestLimits.maxObjectBytes) (3 MiB) Kubernetes takes in one request", object: display)
+        }
         let object: AnyResource
         do {
             object = try AnyResource.decode(kind: kind, from: data)
@@ -99,9 +102,12 @@ public enum ManifestReader {
         } catch {
             throw fail(nil, "\(error)", object: display)
         }
+        let encoded = try? JSONCoding.shared.encode(object.resource)
+        if let encoded, encoded.count > ManifestLimits.maxStoredObjectBytes {
+            throw fail(nil, "the object would be stored as \(encoded.count) bytes, more than the \(ManifestLimits.maxStoredObjectBytes) (1.5 MiB) etcd takes for one object", object: display)
+        }
         var warnings: [String] = []
-        if let encoded = try? JSONCoding.shared.encode(object.resource),
-           let back = try? JSONCoding.shared.decode(JSONValue.self, from: encoded) {
+        if let encoded, let back = try? JSONCoding.shared.decode(JSONValue.self, from: encoded) {
             for path in unknownFields(in: value, comparedTo: back, prefix: "") {
                 warnings.append("\(source) document \(document): \(display): unknown field \"\(path)\" ignored")
             }

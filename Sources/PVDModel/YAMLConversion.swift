@@ -6,17 +6,50 @@ import Yams
 /// booleans, numbers and null, timestamps stay strings.
 public enum YAMLConversion {
     /// The documents of a YAML stream, in order; empty documents come back as `.null`.
-    public static func documents(_ text: String) throws -> [JSONValue] {
+    ///
+    /// Each document is measured on Yams' node graph before it is converted (see
+    /// `YAMLExpansionMeter`) and refused if its aliases would expand it past
+    /// `ManifestLimits` or it nests too deeply, so no conversion ever builds what it refuses.
+    public static func documents(_ text: String) throws(YAMLReadError) -> [JSONValue] {
         var out: [JSONValue] = []
-        var sequence = try Yams.compose_all(yaml: text)
-        while let node = sequence.next() {
-            out.append(try value(of: node))
+        var sequence: YamlSequence<Yams.Node>
+        do {
+            sequence = try Yams.compose_all(yaml: text)
+        } catch {
+            throw YAMLReadError(document: 1, reason: reason(for: error))
         }
-        if let error = sequence.error { throw error }
+        var meter = YAMLExpansionMeter()
+        while let node = sequence.next() {
+            let document = out.count + 1
+            do throws(YAMLReadError.Reason) {
+                try check(meter.measure(node))
+                out.append(try value(of: node))
+            } catch {
+                throw YAMLReadError(document: document, reason: error)
+            }
+        }
+        // The sequence ends at the first error, so the failing document is the next one.
+        if let error = sequence.error { throw YAMLReadError(document: out.count + 1, reason: reason(for: error)) }
         return out
     }
 
-    static func value(of node: Yams.Node) throws -> JSONValue {
+    private static func check(_ size: YAMLDocumentSize) throws(YAMLReadError.Reason) {
+        if size.nesting > ManifestLimits.maxNesting { throw .tooDeep(nesting: size.nesting) }
+        if ManifestLimits.aliasingIsExcessive(aliasNodes: size.aliasNodes, totalNodes: size.totalNodes) {
+            throw .excessiveAliasing(aliasNodes: size.aliasNodes, writtenNodes: size.writtenNodes)
+        }
+        if size.aliasBytes > ManifestLimits.maxAliasBytes { throw .aliasContentTooLarge(bytes: size.aliasBytes) }
+    }
+
+    private static func reason(for error: any Error) -> YAMLReadError.Reason {
+        // libyaml stops at 1000 levels before any node exists; say so in the same words as ours.
+        if case .parser(_, let problem, _, _)? = error as? YamlError, problem.hasPrefix("Maximum nesting level reached") {
+            return .tooDeep(nesting: nil)
+        }
+        return .malformed("\(error)")
+    }
+
+    static func value(of node: Yams.Node) throws(YAMLReadError.Reason) -> JSONValue {
         switch node {
         case .scalar(let s):
             if s.style != .plain { return .string(s.string) }
@@ -33,15 +66,18 @@ public enum YAMLConversion {
             var o: [String: JSONValue] = [:]
             for (k, v) in m {
                 guard case .scalar(let ks) = k else {
-                    throw YAMLShapeError(message: "a mapping key must be a scalar")
+                    throw .unsupportedShape("a mapping key must be a scalar")
                 }
                 o[ks.string] = try value(of: v)
             }
             return .object(o)
         case .sequence(let seq):
-            return .array(try seq.map { try value(of: $0) })
+            var a: [JSONValue] = []
+            a.reserveCapacity(seq.count)
+            for child in seq { a.append(try value(of: child)) }
+            return .array(a)
         case .alias:
-            throw YAMLShapeError(message: "YAML aliases are not supported")
+            throw .unsupportedShape("YAML aliases are not supported")
         }
     }
 
@@ -69,10 +105,4 @@ public enum YAMLConversion {
             return Yams.Node(pairs, Tag(.map), .block)
         }
     }
-}
-
-/// A YAML document whose shape pvd cannot read (an alias, a non-scalar key).
-public struct YAMLShapeError: Error, Sendable, CustomStringConvertible {
-    public var message: String
-    public var description: String { message }
 }
