@@ -202,7 +202,9 @@ public struct PodVolumeTree: Sendable {
         try Self.removeEntry(claim, in: dir)
     }
 
-    /// Unmounts every mount at or below `path`, deepest and newest first, until mountinfo shows none.
+    /// Unmounts every mount at or below `path`, deepest and newest first, until mountinfo shows
+    /// none. A mount that is busy does not stop the others from going: each is tried, and the
+    /// first failure is thrown once all were.
     func unmountAll(under path: String, mounts: [MountInfoEntry]? = nil) throws(DriverError) {
         var table = mounts
         for _ in 0..<8 {
@@ -210,7 +212,15 @@ public struct PodVolumeTree: Sendable {
             table = nil
             if inside.isEmpty { return }
             let order = inside.sorted { a, b in a.mountPoint.count != b.mountPoint.count ? a.mountPoint.count > b.mountPoint.count : a.id > b.id }
-            for m in order { try mounter.unmount(exactly: m.mountPoint) }
+            var failure: DriverError?
+            for m in order {
+                do throws(DriverError) {
+                    try mounter.unmount(exactly: m.mountPoint)
+                } catch {
+                    failure = failure ?? error
+                }
+            }
+            if let failure { throw failure }
         }
         let left = try MountTable.entries().filter { $0.mountPoint == path || $0.mountPoint.hasPrefix(path + "/") }
         if !left.isEmpty {

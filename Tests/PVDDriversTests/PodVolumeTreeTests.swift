@@ -39,6 +39,25 @@ struct PodVolumeTreeTests {
         return lstat(path, &st) == 0
     }
 
+    @Test func oneBusyMountDoesNotKeepThePodsOtherMounts() throws {
+        try withTree { root, tree in
+            #expect(mkdir(root + "/vol2", 0o755) == 0)
+            // The busy one newest, so it is tried first.
+            for (claim, source) in [("free", root + "/vol2"), ("busy", root + "/vol")] {
+                #expect(try tree.publishDirectory(podUID: "u9", claim: claim, source: source, readOnly: false, sourceMustBeMounted: false) == .published)
+            }
+            // An open file keeps its mount busy: umount2 without MNT_DETACH answers EBUSY.
+            let held = open(tree.path(podUID: "u9", claim: "busy") + "/hello", O_RDONLY | O_CLOEXEC)
+            #expect(held >= 0)
+            #expect(throws: DriverError.self) { try tree.unpublish(podUID: "u9") }
+            let left = mounts(under: root).map(\.mountPoint)
+            #expect(left == [tree.path(podUID: "u9", claim: "busy")], "the free mount went in the same run: \(left)")
+            close(held)
+            try tree.unpublish(podUID: "u9")
+            #expect(mounts(under: root).isEmpty && !exists(root + "/pods/u9"))
+        }
+    }
+
     @Test func bindMountIsIdempotentAndUnpublishRemovesIt() throws {
         try withTree { root, tree in
             let target = tree.path(podUID: "u1", claim: "data")
