@@ -19,7 +19,8 @@ struct ExpansionWork: Sendable {
     var volumeName: String
     var provisioner: String
     var driver: any VolumeDriver
-    var requestBytes: Int64
+    /// The request in bytes; nil when it is more than a volume can have (past Int64).
+    var requestBytes: Int64?
 
     /// The claims to grow, in key order: Bound, not being deleted, a request above
     /// status.capacity, and bound (by uid) to a volume pvd provisioned on this node with a driver
@@ -36,7 +37,7 @@ struct ExpansionWork: Sendable {
                   let ref = pv.spec.claimRef, ref.uid != nil, ref.uid == claim.metadata.uid,
                   let provisioner = pv.metadata.annotation(Annotations.provisionedBy),
                   let driver = agent.driver(for: provisioner), agent.owns(pv) else { continue }
-            work.append(ExpansionWork(claimKey: key, volumeName: name, provisioner: provisioner, driver: driver, requestBytes: request.value))
+            work.append(ExpansionWork(claimKey: key, volumeName: name, provisioner: provisioner, driver: driver, requestBytes: request.int64Value))
         }
         return work.sorted { $0.claimKey < $1.claimKey }
     }
@@ -110,10 +111,13 @@ extension Reconciler {
                 object: claim.reference, type: .normal, reason: ExpansionReason.resizing,
                 message: "External resizer is resizing volume \(pv.metadata.name)")]
             let bytes: Int64
-            do {
+            do throws(DriverError) {
+                guard let requested = item.requestBytes else {
+                    throw DriverError(.invalid, "the request \(claim.request ?? Quantity(0)) is more bytes than a volume can have (2^63-1)")
+                }
                 bytes = try await item.driver.expand(
                     name: pv.metadata.name, parameters: ProvisionedVolumeBuilder.parameters(of: pv), volumeMode: pv.volumeMode,
-                    newCapacityBytes: item.requestBytes)
+                    newCapacityBytes: requested)
             } catch {
                 if error.filesystemResizePending {
                     try await markPending(claim, pv: pv, item: item, events: events, snapshot: &snapshot, recorder: &recorder, summary: &summary)

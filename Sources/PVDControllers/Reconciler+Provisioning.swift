@@ -58,7 +58,11 @@ extension Reconciler {
             func report(_ type: EventType, _ reason: String, _ message: String) {
                 events.append(BinderEvent(object: claim.reference, type: type, reason: reason, message: message))
             }
-            let problems = item.driver.validate(parameters: params, volumeMode: claim.volumeMode)
+            var problems = item.driver.validate(parameters: params, volumeMode: claim.volumeMode)
+            let bytes = (claim.request ?? Quantity(0)).int64Value
+            if bytes == nil, let request = claim.request {
+                problems.append("the request \(request) is more bytes than a volume can have (2^63-1)")
+            }
             if !problems.isEmpty {
                 report(.warning, ProvisionerReason.provisioningFailed,
                        "failed to provision volume with StorageClass \"\(sc.metadata.name)\": \(problems.joined(separator: "; "))")
@@ -80,7 +84,7 @@ extension Reconciler {
             let paths = reserved ?? agent.reservedPaths(volumes: snapshot.volumes.values, classes: snapshot.classes)
             reserved = paths
             let request = ProvisionRequest(
-                name: name, capacityBytes: claim.request?.value ?? 0, volumeMode: claim.volumeMode, parameters: params,
+                name: name, capacityBytes: bytes ?? 0, volumeMode: claim.volumeMode, parameters: params,
                 mountOptions: sc.mountOptions ?? [], claimNamespace: claim.namespace, claimName: claim.metadata.name,
                 reservedPaths: paths)
             let clock = ContinuousClock()

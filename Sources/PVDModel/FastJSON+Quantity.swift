@@ -128,7 +128,8 @@ extension Quantity: FastJSONEncodable, FastJSONDecodable {
         default:
             return nil
         }
-        // 10^15 × 2^60 fits Int128 easily; the bound is the general parser's 2^63-1 units.
+        // 10^15 × 2^60 fits Int128 easily; past Int64 the general parser decides (binary amounts
+        // are capped there, decimal ones kept).
         let (whole, overflow) = Int128(v).multipliedReportingOverflow(by: unit)
         guard !overflow, whole <= Int128(Int64.max) else { return nil }
         return Quantity(nanoValue: whole * nanosPerUnit, format: format)

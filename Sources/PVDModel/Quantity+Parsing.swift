@@ -3,8 +3,9 @@ extension Quantity {
     /// decimal or exponent suffix ("10Gi", "+1.5G", ".5Ki", "1.Mi", "100m", "1e9", "1.5E-3").
     ///
     /// Whitespace anywhere, a missing number, an unknown suffix or a malformed exponent is an error;
-    /// so is a magnitude above 2^63-1 whole units. Precision finer than a billionth of a unit is
-    /// rounded up, away from zero.
+    /// so is a magnitude of 10^29 whole units or more. A binary amount above 2^63-1 units is capped
+    /// there, as Kubernetes caps it. Precision finer than a billionth of a unit is rounded up, away
+    /// from zero.
     public init(parsing text: String) throws(QuantityError) {
         func fail(_ reason: String) -> QuantityError { QuantityError(input: text, reason: reason) }
         let b = Array(text.utf8)
@@ -66,7 +67,7 @@ extension Quantity {
         if !digits.isEmpty {
             // Number of digits before the decimal point once scaled to billionths.
             let integerDigits = digits.count + exponent + 9
-            if integerDigits >= 29 { throw fail("too large: the magnitude may not exceed 2^63-1 units") }
+            if integerDigits > Self.maxNanoDigits { throw fail(Self.tooLarge) }
             if integerDigits <= 0 {
                 nanos = 1
             } else {
@@ -75,7 +76,8 @@ extension Quantity {
                 }
                 if integerDigits < digits.count { nanos += 1 }  // a non-zero remainder rounds up
             }
-            if nanos > Self.maxNanos { throw fail("too large: the magnitude may not exceed 2^63-1 units") }
+            // Kubernetes' rule: a binary amount is capped at 2^63-1 units; a decimal one is kept.
+            if parsed.format == .binarySI, nanos > Self.maxBinaryNanos { nanos = Self.maxBinaryNanos }
         }
 
         var format = parsed.format

@@ -7,9 +7,13 @@
 /// decides how the amount prints; `description` is Kubernetes' canonical form ("1024Mi" prints as
 /// "1Gi", "1.5" as "1500m", "1500000" as "1500k", "1e3" as "1e3").
 ///
+/// Amounts past Int64 are kept exactly, as Kubernetes' arbitrary-precision path keeps them ("800E"
+/// compares and prints as itself), and a binary amount above 2^63-1 units is capped there, as
+/// Kubernetes caps it. `value` saturates; sizes that must be a byte count use `int64Value`.
+///
 /// Deliberate differences from Kubernetes:
-/// - A magnitude above 2^63-1 whole units fails to parse with an overflow error. Kubernetes caps
-///   binary amounts at 2^63-1 silently and keeps larger decimal amounts unbounded.
+/// - A magnitude of 10^29 whole units or more (a hundred billion E) fails to parse: billionths
+///   of it would not fit 128 bits. Kubernetes keeps any size.
 /// - A number needs at least one digit: Kubernetes' scanner reads "Gi", "-" and "." as zero,
 ///   against its own documented grammar; here they are errors.
 /// - `description` and encoding are always canonical. Kubernetes echoes the text as written when
@@ -31,8 +35,12 @@ public struct Quantity: Sendable, Hashable, Comparable, Codable, CustomStringCon
     }
 
     static let nanosPerUnit: Int128 = 1_000_000_000
-    /// The largest magnitude a parsed quantity may have: 2^63-1 whole units.
-    static let maxNanos: Int128 = Int128(Int64.max) * nanosPerUnit
+    /// The most decimal digits a parsed amount may have in billionths: below 10^38 fits Int128
+    /// (whose bound is 1.7 × 10^38) with room for rounding up.
+    static let maxNanoDigits = 38
+    /// Where Kubernetes caps a binary amount: 2^63-1 whole units.
+    static let maxBinaryNanos: Int128 = Int128(Int64.max) * nanosPerUnit
+    static let tooLarge = "too large: pvd keeps a quantity exactly below 10^29 units"
 
     /// A quantity of exactly `nanoValue` billionths of a unit.
     public init(nanoValue: Int128, format: Format) {
@@ -62,6 +70,13 @@ public struct Quantity: Sendable, Hashable, Comparable, Codable, CustomStringCon
         if units > Int128(Int64.max) { return .max }
         if units < Int128(Int64.min) { return .min }
         return Int64(units)
+    }
+
+    /// The amount in whole units, rounded up away from zero as `value`, or nil when that is
+    /// beyond Int64 (Kubernetes' `AsInt64` failing): what a byte count that must be real needs.
+    public var int64Value: Int64? {
+        let units = Self.divideAwayFromZero(nanoValue, by: Self.nanosPerUnit)
+        return units > Int128(Int64.max) || units < Int128(Int64.min) ? nil : Int64(units)
     }
 
     public var isZero: Bool { nanoValue == 0 }

@@ -104,6 +104,26 @@ struct BinderClaimTests {
         return (Binder().syncClaim(c.claim, context: context, index: &index), index)
     }
 
+    /// Kubernetes' very-large-capacity case: sizes past Int64 compare exactly, not saturated.
+    @Test(arguments: [("1E", "pv-200e"), ("800E", "pv-800e"), ("950E", nil)] as [(String, String?)])
+    func capacitiesPastInt64CompareExactly(_ request: String, _ expected: String?) throws {
+        var volumes: [PersistentVolume] = []
+        for (name, size) in [("pv-200e", "200E"), ("pv-800e", "800E")] {
+            var pv = makePV(name, 1)
+            pv.spec.capacity = ["storage": try Quantity(parsing: size)]
+            volumes.append(pv)
+        }
+        var claim = makePVC("c", 1)
+        claim.spec.resources = VolumeResourceRequirements(requests: ["storage": try Quantity(parsing: request)])
+        let (action, _) = sync(ClaimCase(name: request, volumes: volumes, claim: claim, outcome: .pending))
+        if let expected {
+            #expect(action.outcome == .bound(volume: expected))
+            #expect(action.claim?.status?.capacity?["storage"]?.description == (expected == "pv-200e" ? "200E" : "800E"))
+        } else {
+            #expect(action.outcome == .pending)
+        }
+    }
+
     @Test(arguments: claimCases)
     func decision(_ c: ClaimCase) {
         let (action, _) = sync(c)
