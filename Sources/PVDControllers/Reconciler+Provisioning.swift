@@ -105,10 +105,21 @@ extension Reconciler {
             let pv = ProvisionedVolumeBuilder.build(
                 claim: claim, storageClass: sc, node: agent.nodeName, made: made, name: name,
                 loopFSType: params["fsType"] ?? "ext4")
-            let write = StoreWrite.create(.persistentVolume(pv))
-            if let results = try await tryCommit([write]) {
-                snapshot.apply([write], results: results)
+            // The PV and both sides of its bind in one transaction, as the binder's next pass
+            // would write them: one commit (one fsync) instead of two more passes' worth.
+            let current = snapshot.claims[item.claimKey] ?? claim
+            let bound = Self.bindProvisioned(pv, claim: current, snapshot: snapshot)
+            var writes = [StoreWrite.create(.persistentVolume(bound?.volume ?? pv))]
+            if let bound { writes.append(.update(.persistentVolumeClaim(bound.claim))) }
+            if let results = try await tryCommit(writes) {
+                snapshot.apply(writes, results: results)
                 reserved? += agent.reservedPaths(volumes: [pv], classes: [])
+                if let bound {
+                    events += bound.events
+                    summary.bound += 1
+                    summary.writes += 1
+                    logger.info("claim bound", metadata: ["pvd.pvc": "\(claim.key)", "pvd.pv": "\(name)"])
+                }
                 let took = clock.now - started
                 summary.provisionSeconds.append(Double(took.components.seconds) + Double(took.components.attoseconds) / 1e18)
                 summary.provisioned += 1
@@ -129,6 +140,23 @@ extension Reconciler {
 }
 
 extension Reconciler {
+    /// `pv`, just provisioned pre-bound to `claim`, and the claim, bound as the binder binds
+    /// them (volume synced first, then the claim matched against it alone), with the bind's
+    /// events; nil when the binder would not bind them now (the claim changed meanwhile).
+    static func bindProvisioned(
+        _ pv: PersistentVolume, claim: PersistentVolumeClaim, snapshot: Snapshot
+    ) -> (volume: PersistentVolume, claim: PersistentVolumeClaim, events: [BinderEvent])? {
+        let context = BinderContext(
+            storageClasses: snapshot.classes, nodes: snapshot.nodes, claimsByKey: [claim.key: claim], now: Time.now())
+        let binder = Binder()
+        let synced = binder.syncVolume(pv, context: context)
+        var index = VolumeIndex([synced.volume ?? pv])
+        let action = binder.syncClaim(claim, context: context, index: &index)
+        guard case .bound(let name) = action.outcome, name == pv.metadata.name,
+              let volume = action.volume, let bound = action.claim, bound.phase == .bound else { return nil }
+        return (volume, bound, synced.events + action.events)
+    }
+
     /// Records the node a WaitForFirstConsumer claim's first Pod names (see `ConsumerScheduling`).
     func scheduleConsumers(snapshot: inout Snapshot, summary: inout ReconcileSummary) async throws {
         guard !snapshot.pods.isEmpty else { return }
