@@ -88,10 +88,16 @@ public final class SQLiteStore: ObjectStore {
             throw Self.storeError(error, path: path)
         }
         do {
-            try pool.writeWithoutTransaction { db in
-                try db.inTransaction(.immediate) {
-                    try Self.prepareSchema(db, path: path)
-                    return .commit
+            // A store already at this schema is only read here, so a command that only reads
+            // (`pvd get`) never waits for, or fails on, another process's write lock. Only a
+            // file without our schema yet goes on to the IMMEDIATE transaction that makes it.
+            let current = try pool.read { db in try Self.schemaIsCurrent(db, path: path) }
+            if !current {
+                try pool.writeWithoutTransaction { db in
+                    try db.inTransaction(.immediate) {
+                        try Self.prepareSchema(db, path: path)
+                        return .commit
+                    }
                 }
             }
         } catch {
