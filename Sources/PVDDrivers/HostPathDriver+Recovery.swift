@@ -34,6 +34,18 @@ extension HostPathDriver {
         return RecoveryResult(name: volume.name, outcome: outcome)
     }
 
+    public func recordedVolumes(parameterSets: [[String: String]]) throws(DriverError) -> [String] {
+        var names: Set<String> = []
+        for set in parameterSets {
+            guard let params = try? HostPathParameters(set, root: root, tree: tree),
+                  let base = try tree.openAnchor(params.basePath, create: false) else { continue }
+            for (dir, _) in try directories(atDepth: params.depth, below: base) {
+                if let name = tag(of: dir), RecordedMarker.state(dir.fd, visible: true) == .recorded { names.insert(name) }
+            }
+        }
+        return names.sorted()
+    }
+
     public func removeOrphans(
         parameterSets: [[String: String]], grace: Duration, madeAfter: Double, wanted: @Sendable () async -> KeptBackings?
     ) async throws(DriverError) -> [String] {

@@ -157,4 +157,41 @@ struct StoreSafetyTests {
         let status = serve.stop()
         #expect(status != nil && status != 0, "exit status \(String(describing: status))\n\(serve.log)")
     }
+
+    /// Volumes whose PVs went with lost writes (here: the store put back to a copy made before
+    /// they were provisioned) are reported at every start, by name, and kept with their data.
+    @Test(.enabled(if: geteuid() == 0, "needs root: trusted xattrs carry the recorded mark"))
+    func volumesWhosePVsWereLostAreReportedAndKept() throws {
+        let pvd = try PVDProcess()
+        defer { pvd.cleanup() }
+        try pvd.ok(["apply", "-f", try pvd.write("class.yaml", ProvisioningTests.hostPathClass())])
+        try pvd.ok(["reconcile", "--once"])
+        let before = pvd.root.appendingPathComponent("before.db").path
+        // No process has the store open: the last one to close folded the log into the file.
+        try FileManager.default.copyItem(atPath: pvd.store, toPath: before)
+        try pvd.ok(["apply", "-f", try pvd.write("claims.yaml", ProvisioningTests.claim("a") + ProvisioningTests.claim("b"))])
+        try pvd.ok(["reconcile", "--once"])
+        let names = try pvd.items("pv").compactMap { $0.path("metadata.name") as? String }.sorted()
+        #expect(names.count == 2)
+        #expect(rename(before, pvd.store) == 0)
+
+        let run = try pvd.run(["reconcile", "--once"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("2 volumes kept without a PV"), "\(run.stdout)")
+        for name in names {
+            #expect(run.stderr.contains("volume has no PersistentVolume in the store; kept") && run.stderr.contains("pvd.pv=\(name)"), "\(run.stderr)")
+            #expect(FileManager.default.fileExists(atPath: pvd.root.appendingPathComponent("hostpath/\(name)").path))
+        }
+        let events = try pvd.run(["get", "ev", "-A", "-o", "json"]).stdout
+        #expect(events.contains("RecordedVolumeWithoutPV"), "\(events)")
+
+        // The daemon's start-up says the same, and removes nothing either.
+        let serve = try ServeProcess(pvd, args: ["--orphan-grace", "0s"])
+        #expect(serve.waitUntilReady(), "\(serve.log)")
+        #expect(serve.stop() == 0, "\(serve.log)")
+        for name in names {
+            #expect(serve.log.contains("pvd.pv=\(name)") && serve.log.contains("volume has no PersistentVolume in the store; kept"), "\(serve.log)")
+            #expect(FileManager.default.fileExists(atPath: pvd.root.appendingPathComponent("hostpath/\(name)").path))
+        }
+    }
 }
