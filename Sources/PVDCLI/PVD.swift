@@ -7,7 +7,7 @@ public struct PVD: AsyncParsableCommand {
         commandName: "pvd",
         abstract: "Persistent volumes for bare-metal Linux nodes, the Kubernetes way.",
         version: PVDVersion.string,
-        subcommands: [Apply.self, Get.self, Describe.self, Delete.self, Patch.self, Wait.self, Reconcile.self, Serve.self, Version.self]
+        subcommands: [Apply.self, Get.self, Describe.self, Delete.self, Patch.self, Wait.self, Reconcile.self, Serve.self, Store.self, Version.self]
     )
 
     public init() {}
@@ -45,24 +45,35 @@ extension PVD {
     }
 
     /// The global options, as kubectl takes them: before the command (`pvd --root DIR get pv`)
-    /// as well as after it. ArgumentParser reads them after the subcommand, so those given before
-    /// are moved there.
+    /// as well as after it. ArgumentParser reads them after the (last) subcommand name, so those
+    /// given before it, or between a group and its command (`pvd store --root DIR check`), are
+    /// moved there.
     static func hoistingGlobalOptions(_ args: [String]) -> [String] {
         let globals: Set<String> = ["--root", "--store", "--node"]
+        // Commands that only group others: their subcommand's name comes next.
+        let groups: Set<String> = ["store"]
         var leading: [String] = []
+        var path: [String] = []
         var i = 0
         while i < args.count {
             let a = args[i]
             let name = a.split(separator: "=", maxSplits: 1).first.map(String.init) ?? a
-            guard globals.contains(name) else { break }
-            leading.append(a)
-            if !a.contains("="), i + 1 < args.count {
-                leading.append(args[i + 1])
+            if globals.contains(name) {
+                leading.append(a)
+                if !a.contains("="), i + 1 < args.count {
+                    leading.append(args[i + 1])
+                    i += 1
+                }
                 i += 1
+                continue
             }
+            let wantsName = path.isEmpty || (path.count == 1 && groups.contains(path[0]))
+            guard wantsName, !a.hasPrefix("-") else { break }
+            path.append(a)
             i += 1
+            if !groups.contains(a) { break }
         }
-        guard !leading.isEmpty, i < args.count else { return args }
-        return [args[i]] + leading + args[(i + 1)...]
+        guard !leading.isEmpty, !path.isEmpty else { return args }
+        return path + leading + args[i...]
     }
 }

@@ -35,6 +35,9 @@ extension PVD {
         @Option(name: .customLong("orphan-grace"), help: ArgumentHelp("How long an unclaimed leftover may stay before recovery removes it.", valueName: "duration"))
         var orphanGrace: String?
 
+        @Option(name: .customLong("integrity-interval"), help: ArgumentHelp("How often the whole store is checked with PRAGMA integrity_check (default 1h; 0s: never).", valueName: "duration"))
+        var integrityInterval: String?
+
         func run() async throws {
             try await runReportingErrors {
                 let settings = try resolvedConfig()
@@ -61,7 +64,8 @@ extension PVD {
             let flags = ServerSettings(
                 root: global.root, store: global.store, node: global.node, listen: listen, logLevel: logLevel,
                 allowedRoots: allowedRoots.map { $0.split(separator: ":").map(String.init) },
-                resyncInterval: resyncInterval, pollInterval: pollInterval, orphanGrace: orphanGrace)
+                resyncInterval: resyncInterval, pollInterval: pollInterval, orphanGrace: orphanGrace,
+                integrityInterval: integrityInterval)
             do {
                 let path = config ?? ServerConfig.defaultPath
                 let file = try ServerSettings.load(file: path, required: config != nil)

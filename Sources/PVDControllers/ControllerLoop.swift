@@ -36,6 +36,9 @@ public struct ControllerLoop: Sendable {
     /// How long a run waits for the informer to catch up with the store before reading the store
     /// itself.
     public var catchUpLimit: Duration = .seconds(2)
+    /// Why the controllers must not run now (the store's writes are stopped), or nil. While it
+    /// says something, queued keys are taken and dropped: no volume is made, nothing is written.
+    public var blocked: @Sendable () -> String? = { nil }
 
     public init(reconciler: Reconciler, informer: Informer, queue: WorkQueue<String>) {
         self.reconciler = reconciler
@@ -54,11 +57,19 @@ public struct ControllerLoop: Sendable {
         // Claims held back after a failed provisioning: queue key → the volume name the
         // reconciler's `attempted` set knows them by.
         var held: [String: String] = [:]
+        var stopped = false
         while let batch = await queue.nextBatch() {
             var needed = false
             for key in batch {
                 if held.removeValue(forKey: key) != nil { needed = true }
                 if changes.needsRun(key) { needed = true }
+            }
+            if needed, let why = blocked() {
+                needed = false
+                if !stopped {
+                    stopped = true
+                    reconciler.logger.error("controllers stopped", metadata: ["pvd.error": "\(why)"])
+                }
             }
             if needed {
                 let result = await runOnce(keys: batch, held: &held)

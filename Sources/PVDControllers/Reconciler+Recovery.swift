@@ -15,6 +15,9 @@ public enum RecoveryReason {
     public static let orphanedVolumeRemoved = "OrphanedVolumeRemoved"
     /// Warning, on a StorageClass: its directory could not be looked through for leftovers.
     public static let orphanSweepSkipped = "OrphanSweepSkipped"
+    /// Warning, on this node's Node: a backing that had a PV (it carries the recorded mark) has
+    /// none in the store now. Kept, never removed by pvd.
+    public static let recordedVolumeWithoutPV = "RecordedVolumeWithoutPV"
 }
 
 /// What one recovery did.
@@ -25,6 +28,8 @@ public struct RecoverySummary: Sendable {
     public var missing = 0
     public var failed = 0
     public var orphansRemoved = 0
+    /// Backings of this node whose PV was recorded once and is not in the store now (kept).
+    public var withoutPV: [String] = []
     /// Seconds the drivers spent on each volume looked at, in order.
     public var volumeSeconds: [Double] = []
     public init() {}
@@ -61,9 +66,15 @@ extension Reconciler {
         let (removed, skipped) = try await sweepOrphans()
         events += skipped
         summary.orphansRemoved = removed.count
-        if !removed.isEmpty {
+        summary.withoutPV = try await recordedWithoutPV()
+        if !removed.isEmpty || !summary.withoutPV.isEmpty {
             let node = try? await store.get(Node.self, namespace: nil, name: agent.nodeName)
             let ref = node?.reference ?? ObjectReference(apiVersion: "v1", kind: "Node", name: agent.nodeName)
+            for name in summary.withoutPV {
+                events.append(BinderEvent(
+                    object: ref, type: .warning, reason: RecoveryReason.recordedVolumeWithoutPV,
+                    message: "Volume \(name) on this node had a PersistentVolume, which is not in the store now; pvd keeps its data and does not remove it (re-create the PersistentVolume, or remove the volume by hand)"))
+            }
             for name in removed {
                 events.append(BinderEvent(
                     object: ref, type: .normal, reason: RecoveryReason.orphanedVolumeRemoved,
@@ -101,6 +112,42 @@ extension Reconciler {
         }
     }
 
+    /// Where a provisioner's backings live: its defaults (`[:]`) and the parameters of each of
+    /// its classes, each set once.
+    static func parameterSets(of provisioner: String, classes: [StorageClass]) -> [[String: String]] {
+        var sets: [[String: String]] = [[:]]
+        for sc in classes where sc.provisioner == provisioner {
+            let p = sc.parameters ?? [:]
+            if !sets.contains(p) { sets.append(p) }
+        }
+        return sets
+    }
+
+    /// The backings of this node that carry the recorded mark but whose PV no longer is in the
+    /// store, each logged as a warning: writes lost with the store's log, a store restored from
+    /// an older copy, a Retain PV deleted. Never removed here (or by the sweep): the data may be
+    /// wanted. The backings are listed before the PVs are read, so a volume another process
+    /// records meanwhile is not reported.
+    func recordedWithoutPV() async throws -> [String] {
+        guard !agent.drivers.isEmpty else { return [] }
+        let classes = try await store.list(StorageClass.self, namespace: nil, selector: nil).items
+        var found: [String] = []
+        for (provisioner, driver) in agent.drivers.sorted(by: { $0.key < $1.key }) {
+            do {
+                found += try driver.recordedVolumes(parameterSets: Self.parameterSets(of: provisioner, classes: classes))
+            } catch {
+                logger.warning("recorded volumes not listed", metadata: ["pvd.provisioner": "\(provisioner)", "pvd.error": "\(error.message)"])
+            }
+        }
+        guard !found.isEmpty else { return [] }
+        let names = Set(try await store.list(PersistentVolume.self, namespace: nil, selector: nil).items.map(\.metadata.name))
+        let missing = Array(Set(found).subtracting(names)).sorted()
+        for name in missing {
+            logger.warning("volume has no PersistentVolume in the store; kept", metadata: ["pvd.pv": "\(name)", "pvd.node": "\(agent.nodeName)"])
+        }
+        return missing
+    }
+
     /// Removes, driver by driver, backings that provably never had a PV (the driver's recorded
     /// mark is missing, see `VolumeDriver.markRecorded`), made since this node was registered in
     /// the store, left unchanged for `orphanGrace`, that no PV (by name or path) and no waiting
@@ -122,12 +169,7 @@ extension Reconciler {
         var removed: [String] = []
         var skipped: [BinderEvent] = []
         for (provisioner, driver) in agent.drivers.sorted(by: { $0.key < $1.key }) {
-            // The driver's defaults, and every class of this provisioner: where its backings live.
-            var sets: [[String: String]] = [[:]]
-            for sc in classes where sc.provisioner == provisioner {
-                let p = sc.parameters ?? [:]
-                if !sets.contains(p) { sets.append(p) }
-            }
+            let sets = Self.parameterSets(of: provisioner, classes: classes)
             let store = self.store, node = agent.nodeName, logger = self.logger
             let wanted: @Sendable () async -> KeptBackings? = {
                 do {

@@ -48,6 +48,9 @@ public struct ReconcileSummary: Sendable, CustomStringConvertible {
         if r.recovered > 0 || r.missing > 0 || r.failed > 0 || r.orphansRemoved > 0 {
             parts.append("\(r.recovered) recovered, \(r.missing) missing, \(r.failed) not recoverable, \(r.orphansRemoved) orphans removed")
         }
+        if !r.withoutPV.isEmpty {
+            parts.append("\(r.withoutPV.count) volume\(r.withoutPV.count == 1 ? "" : "s") kept without a PV")
+        }
         parts.append("\(madeAvailable) volume\(madeAvailable == 1 ? "" : "s") made available")
         return parts.joined(separator: "; ") + "; \(writes) writes in \(passes) pass\(passes == 1 ? "" : "es")"
             + (conflicts > 0 ? " (\(conflicts) conflicts retried)" : "")

@@ -34,6 +34,21 @@ extension HostPathDriver {
         return RecoveryResult(name: volume.name, outcome: outcome)
     }
 
+    public func recordedVolumes(parameterSets: [[String: String]]) throws(DriverError) -> [String] {
+        var names: Set<String> = []
+        for set in parameterSets {
+            // A class whose directory cannot be read (a symlink basePath) holds nothing of ours
+            // to list; the sweep reports it. The other classes are still listed.
+            guard let params = try? HostPathParameters(set, root: root, tree: tree),
+                  let base = try? tree.openAnchor(params.basePath, create: false),
+                  let dirs = try? directories(atDepth: params.depth, below: base) else { continue }
+            for (dir, _) in dirs {
+                if let name = tag(of: dir), RecordedMarker.state(dir.fd, visible: true) == .recorded { names.insert(name) }
+            }
+        }
+        return names.sorted()
+    }
+
     public func removeOrphans(
         parameterSets: [[String: String]], grace: Duration, madeAfter: Double, wanted: @Sendable () async -> KeptBackings?
     ) async throws(DriverError) -> OrphanSweepResult {

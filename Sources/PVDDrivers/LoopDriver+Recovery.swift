@@ -134,6 +134,21 @@ extension LoopDriver {
         return LoopDevice(number: n)
     }
 
+    public func recordedVolumes(parameterSets: [[String: String]]) throws(DriverError) -> [String] {
+        var names: Set<String> = []
+        for set in parameterSets {
+            // An imageDir that cannot be read is skipped (the sweep reports it); the others are listed.
+            guard let parameters = try? LoopParameters.require(set, root: root),
+                  let listed = try? LoopFiles.entries(of: parameters.imageDir) else { continue }
+            for entry in listed ?? [] {
+                // Only whole images carry the mark; a `.partial` one was never handed out.
+                guard entry.hasPrefix("pvc-"), let name = Self.volumeName(ofImageEntry: entry) else { continue }
+                if RecordedMarker.state(file: LoopLayout.join(parameters.imageDir, entry), visible: true) == .recorded { names.insert(name) }
+            }
+        }
+        return names.sorted()
+    }
+
     public func removeOrphans(
         parameterSets: [[String: String]], grace: Duration, madeAfter: Double, wanted: @Sendable () async -> KeptBackings?
     ) async throws(DriverError) -> OrphanSweepResult {

@@ -112,4 +112,9 @@ public protocol VolumeDriver: Sendable {
     /// a search; the backing is found (and checked) as `delete` would find it. Marking one that
     /// is marked succeeds; one that is gone fails `.notFound`.
     func markRecorded(name: String, parameters: [String: String], path: String?) async throws(DriverError)
+    /// The names of backings found under any of `parameterSets` that carry the recorded mark:
+    /// volumes whose PV was in the store once. Recovery reports those whose PV is not there now
+    /// (lost writes, a store restored from an older copy, an admin's delete of a Retain PV);
+    /// nothing removes them. Reads only, without the node-wide lock.
+    func recordedVolumes(parameterSets: [[String: String]]) throws(DriverError) -> [String]
 }

@@ -1,5 +1,6 @@
 import PVDControllers
 import PVDModel
+import PVDStore
 import Prometheus
 import Synchronization
 
@@ -24,6 +25,12 @@ public final class DaemonMetrics: Sendable {
     let depth: Gauge
     let delayed: Gauge
     let revision: Gauge
+    /// 1 while the store takes writes, 0 once a fault stopped them.
+    let storeWritable: Gauge
+    /// Wall time of each periodic `integrity_check`.
+    let integrityDuration: DurationHistogram
+    /// Faults that stopped the store's writes, by reason; every reason is emitted from the start.
+    private let storeFaults: [StoreFault.Reason: Counter]
     /// Label sets of `pvd_objects` already emitted, so one that empties is reported as 0.
     private let seenPhases = Mutex<Set<[String]>>([])
 
@@ -53,6 +60,18 @@ public final class DaemonMetrics: Sendable {
         depth = registry.makeGauge(descriptor: name("workqueue_depth", "", "Keys waiting in the work queue."))
         delayed = registry.makeGauge(descriptor: name("workqueue_delayed", "", "Keys waiting out a retry backoff."))
         revision = registry.makeGauge(descriptor: name("informer_revision", "", "The store revision the informer's cache reflects."))
+        storeWritable = registry.makeGauge(descriptor: name("store_writable", "", "1 while the store takes writes; 0 once a fault stopped them."))
+        storeWritable.set(Double(1))
+        integrityDuration = registry.makeDurationHistogram(
+            descriptor: name("store_integrity_check_duration", "seconds", "Time of one PRAGMA integrity_check over the whole store."),
+            buckets: Self.latencyBuckets)
+        var faults: [StoreFault.Reason: Counter] = [:]
+        for reason in StoreFault.Reason.allCases {
+            faults[reason] = registry.makeCounter(
+                descriptor: name("store_faults", "total", "Faults that stopped the store's writes (files removed or replaced, corruption)."),
+                labels: [("reason", reason.rawValue)])
+        }
+        storeFaults = faults
     }
 
     /// Folds in one controller run.
@@ -64,6 +83,15 @@ public final class DaemonMetrics: Sendable {
         if run.summary.provisioningFailures > 0 { provisioningFailures.increment(by: Int64(run.summary.provisioningFailures)) }
         for d in run.bindingLatencies { binding.record(d) }
         if !run.retried.isEmpty { retries.increment(by: Int64(run.retried.count)) }
+    }
+
+    /// Records how long one periodic integrity check took.
+    func recordIntegrityCheck(_ took: Duration) { integrityDuration.record(took) }
+
+    /// Counts the fault that stopped the store's writes.
+    func recordStoreFault(_ fault: StoreFault) {
+        storeFaults[fault.reason]?.increment()
+        storeWritable.set(Double(0))
     }
 
     /// Reads the gauges from the informer and the queue, then renders the text format.

@@ -33,6 +33,7 @@ struct ControllerService: Service, CustomStringConvertible {
         logger.info("start-up recovery done", metadata: [
             "pvd.recovered": "\(recovered.recovered)", "pvd.missing": "\(recovered.missing)",
             "pvd.failed": "\(recovered.failed)", "pvd.orphans": "\(recovered.orphansRemoved)",
+            "pvd.without-pv": "\(recovered.withoutPV.count)",
         ])
         let (queue, metrics, logger) = (loop.queue, self.metrics, self.logger)
         await withTaskCancellationHandler {

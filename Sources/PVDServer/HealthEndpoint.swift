@@ -5,16 +5,19 @@ import PVDStore
 import ServiceLifecycle
 
 /// The daemon's HTTP endpoint (hummingbird): `/healthz` (the process is up), `/readyz` (the
-/// store answers and the informer has synced; 503 otherwise) and `/metrics` (Prometheus text).
+/// store answers, takes writes, and the informer has synced; 503 otherwise) and `/metrics`
+/// (Prometheus text).
 enum HealthEndpoint {
     static func application(
-        listen: ListenAddress, store: any ObjectStore, informer: Informer, queue: WorkQueue<String>, metrics: DaemonMetrics,
-        listening: StartSignal, logger: Logger
+        listen: ListenAddress, store: any ObjectStore, storeFault: @escaping @Sendable () -> StoreFault?, informer: Informer,
+        queue: WorkQueue<String>, metrics: DaemonMetrics, listening: StartSignal, logger: Logger
     ) -> some Service {
         let router = Router()
         router.get("healthz") { _, _ in "ok\n" }
         router.get("readyz") { _, _ -> Response in
             var problems: [String] = []
+            // The daemon's own reads keep working when its files are taken away: ask the fault.
+            if let fault = storeFault() { problems.append("store: \(fault.message); writes stopped") }
             do {
                 _ = try await store.currentRevision()
             } catch {

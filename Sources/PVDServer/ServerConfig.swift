@@ -24,6 +24,11 @@ public struct ServerConfig: Sendable, Equatable {
     /// How long an unclaimed leftover may stay before recovery removes it (the reconciler's
     /// `--orphan-grace`); nil keeps the reconciler's default.
     public var orphanGrace: Duration?
+    /// How often the daemon runs `PRAGMA integrity_check` over the whole store; zero never.
+    /// (A `quick_check` runs once at start regardless.)
+    public var integrityInterval: Duration = .seconds(3600)
+    /// How often the daemon checks that the store's files are still the ones it opened.
+    public var fileCheckInterval: Duration = .seconds(1)
 
     public init() {}
 

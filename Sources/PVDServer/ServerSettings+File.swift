@@ -45,6 +45,7 @@ extension ServerSettings {
         s.resyncInterval = try scalar("resyncInterval")
         s.pollInterval = try scalar("pollInterval")
         s.orphanGrace = try scalar("orphanGrace")
+        s.integrityInterval = try scalar("integrityInterval")
         if let v = map["allowedRoots"], !(v is NSNull) {
             guard let list = v as? [Any], list.allSatisfy({ $0 is String }) else {
                 throw ConfigError("\(place): field allowedRoots", "want a list of directories")

@@ -14,10 +14,12 @@ public struct ServerSettings: Sendable, Equatable {
     public var resyncInterval: String?
     public var pollInterval: String?
     public var orphanGrace: String?
+    public var integrityInterval: String?
 
     public init(
         root: String? = nil, store: String? = nil, node: String? = nil, listen: String? = nil, logLevel: String? = nil,
-        allowedRoots: [String]? = nil, resyncInterval: String? = nil, pollInterval: String? = nil, orphanGrace: String? = nil
+        allowedRoots: [String]? = nil, resyncInterval: String? = nil, pollInterval: String? = nil, orphanGrace: String? = nil,
+        integrityInterval: String? = nil
     ) {
         self.root = root
         self.store = store
@@ -28,11 +30,13 @@ public struct ServerSettings: Sendable, Equatable {
         self.resyncInterval = resyncInterval
         self.pollInterval = pollInterval
         self.orphanGrace = orphanGrace
+        self.integrityInterval = integrityInterval
     }
 
     /// The field names, as the config file spells them.
     public static let fieldNames: Set<String> = [
         "root", "store", "node", "listen", "logLevel", "allowedRoots", "resyncInterval", "pollInterval", "orphanGrace",
+        "integrityInterval",
     ]
 
     /// These settings, with `lower`'s where these have none.
@@ -41,7 +45,7 @@ public struct ServerSettings: Sendable, Equatable {
             root: root ?? lower.root, store: store ?? lower.store, node: node ?? lower.node, listen: listen ?? lower.listen,
             logLevel: logLevel ?? lower.logLevel, allowedRoots: allowedRoots ?? lower.allowedRoots,
             resyncInterval: resyncInterval ?? lower.resyncInterval, pollInterval: pollInterval ?? lower.pollInterval,
-            orphanGrace: orphanGrace ?? lower.orphanGrace)
+            orphanGrace: orphanGrace ?? lower.orphanGrace, integrityInterval: integrityInterval ?? lower.integrityInterval)
     }
 
     /// What the environment says: `PVD_ROOT`, `PVD_STORE`, `PVD_NODE`, `PVD_ALLOWED_ROOTS`
@@ -101,6 +105,7 @@ public struct ServerSettings: Sendable, Equatable {
         if let d = try duration(resyncInterval, "resyncInterval", minimum: .seconds(1)) { c.resyncInterval = d }
         if let d = try duration(pollInterval, "pollInterval", minimum: .milliseconds(10)) { c.pollInterval = d }
         c.orphanGrace = try duration(orphanGrace, "orphanGrace", minimum: .zero)
+        if let d = try duration(integrityInterval, "integrityInterval", minimum: .zero) { c.integrityInterval = d }
         return c
     }
 }

@@ -7,6 +7,15 @@ extension SQLiteStore {
     /// The schema version this code writes, kept in SQLite's `user_version`.
     static let schemaVersion = 1
 
+    /// Whether the file already holds this code's schema; throws for a newer one. Reads only.
+    static func schemaIsCurrent(_ db: Database, path: String) throws -> Bool {
+        let version = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
+        if version > schemaVersion {
+            throw StoreError(.unavailable, "store \(path): schema version \(version) is newer than this pvd understands (\(schemaVersion))")
+        }
+        return version == schemaVersion
+    }
+
     /// Creates the tables of a new, empty file, or checks that an existing file is a pvd store this
     /// code understands. Runs inside an IMMEDIATE transaction so two processes creating the same
     /// file at once cannot both create the schema.

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Logging
 import PVDModel
+import Synchronization
 
 /// The embedded `ObjectStore`: one SQLite file in WAL mode, opened through a GRDB `DatabaseQueue`.
 ///
@@ -21,6 +22,10 @@ public final class SQLiteStore: ObjectStore {
     let poller: DataVersionPoller
     let checkpointer: BackgroundCheckpointer
     let logger: Logger
+    /// The database and log files as opened, to notice them removed or replaced (`checkFiles`).
+    let files: StoreFileIdentity
+    /// Set once, by the first fault seen; from then on every commit is refused.
+    let faultState = Mutex<StoreFault?>(nil)
 
     /// Opens (and, unless `createIfMissing` is false, creates) the store at `path`.
     ///
@@ -88,15 +93,23 @@ public final class SQLiteStore: ObjectStore {
             throw Self.storeError(error, path: path)
         }
         do {
-            try pool.writeWithoutTransaction { db in
-                try db.inTransaction(.immediate) {
-                    try Self.prepareSchema(db, path: path)
-                    return .commit
+            // A store already at this schema is only read here, so a command that only reads
+            // (`pvd get`) never waits for, or fails on, another process's write lock. Only a
+            // file without our schema yet goes on to the IMMEDIATE transaction that makes it.
+            let current = try pool.read { db in try Self.schemaIsCurrent(db, path: path) }
+            if !current {
+                try pool.writeWithoutTransaction { db in
+                    try db.inTransaction(.immediate) {
+                        try Self.prepareSchema(db, path: path)
+                        return .commit
+                    }
                 }
             }
         } catch {
             throw Self.storeError(error, path: path)
         }
+        // After the first read, which makes SQLite open (or create) the log.
+        files = try StoreFileIdentity(path: path)
         logger.debug("store opened", metadata: ["pvd.store": "\(path)"])
     }
 
@@ -195,6 +208,10 @@ public final class SQLiteStore: ObjectStore {
     public func commit(_ writes: [StoreWrite]) async throws(StoreError) -> [AnyResource?] {
         if writes.isEmpty { return [] }
         let path = self.path
+        // Before every commit: one written into a log or file nobody else can see is lost.
+        if let fault = checkFiles() {
+            throw StoreError(.unavailable, "\(fault.message); writes stopped")
+        }
         let historyLimit = self.historyLimit
         let now = Time.now()
         let prepared = try await Self.prepare(writes, now: now)

@@ -137,6 +137,34 @@ struct BindingScenarioTests {
         #expect(try pvd.items("pv").count == 31)
     }
 
+    /// `pvd get` only reads: another process's write transaction does not hold it up.
+    @Test func getWorksWhileAnotherProcessHoldsTheWriteLock() throws {
+        let pvd = try PVDProcess()
+        defer { pvd.cleanup() }
+        try pvd.ok(["apply", "-f", try pvd.write("seed.yaml", Self.pv("seed", "1Gi"))])
+        let holder = Process()
+        holder.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        holder.arguments = [pvd.store]
+        let input = Pipe()
+        holder.standardInput = input
+        holder.standardOutput = FileHandle.nullDevice
+        try holder.run()
+        defer {
+            try? input.fileHandleForWriting.close()
+            holder.waitUntilExit()
+        }
+        input.fileHandleForWriting.write(Data("BEGIN IMMEDIATE;\nINSERT INTO meta(id, revision, compacted) SELECT 2, 0, 0 WHERE 0;\n".utf8))
+        Thread.sleep(forTimeInterval: 0.3)
+        // The lock is really held: a write in the meantime is refused.
+        let write = try pvd.run(["apply", "-f", try pvd.write("more.yaml", Self.pv("more", "1Gi"))], env: ["PVD_BUSY_TIMEOUT": "0.2"])
+        #expect(write.status != 0 && write.stderr.contains("locked"), "\(write.stderr)")
+        for args in [["get", "pv"], ["get", "pv", "seed", "-o", "json"], ["describe", "pv", "seed"]] {
+            let r = try pvd.run(args, env: ["PVD_BUSY_TIMEOUT": "0.2"])
+            #expect(r.status == 0, "pvd \(args.joined(separator: " ")): \(r.stderr)")
+            #expect(r.stdout.contains("seed"), "\(r.stdout)")
+        }
+    }
+
     @Test func aLockedStoreIsAClearError() throws {
         let pvd = try PVDProcess()
         defer { pvd.cleanup() }
