@@ -142,26 +142,15 @@ struct BindingScenarioTests {
         let pvd = try PVDProcess()
         defer { pvd.cleanup() }
         try pvd.ok(["apply", "-f", try pvd.write("seed.yaml", Self.pv("seed", "1Gi"))])
-        let holder = Process()
-        holder.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-        holder.arguments = [pvd.store]
-        let input = Pipe()
-        holder.standardInput = input
-        holder.standardOutput = FileHandle.nullDevice
-        try holder.run()
-        defer {
-            try? input.fileHandleForWriting.close()
-            holder.waitUntilExit()
-        }
-        input.fileHandleForWriting.write(Data("BEGIN IMMEDIATE;\nINSERT INTO meta(id, revision, compacted) SELECT 2, 0, 0 WHERE 0;\n".utf8))
-        Thread.sleep(forTimeInterval: 0.3)
-        // The lock is really held: a write in the meantime is refused.
-        let write = try pvd.run(["apply", "-f", try pvd.write("more.yaml", Self.pv("more", "1Gi"))], env: ["PVD_BUSY_TIMEOUT": "0.2"])
-        #expect(write.status != 0 && write.stderr.contains("locked"), "\(write.stderr)")
-        for args in [["get", "pv"], ["get", "pv", "seed", "-o", "json"], ["describe", "pv", "seed"]] {
-            let r = try pvd.run(args, env: ["PVD_BUSY_TIMEOUT": "0.2"])
-            #expect(r.status == 0, "pvd \(args.joined(separator: " ")): \(r.stderr)")
-            #expect(r.stdout.contains("seed"), "\(r.stdout)")
+        try Self.holdingTheWriteLock(pvd) {
+            // The lock is really held: a write in the meantime is refused.
+            let write = try pvd.run(["apply", "-f", try pvd.write("more.yaml", Self.pv("more", "1Gi"))], env: ["PVD_BUSY_TIMEOUT": "0.2"])
+            #expect(write.status != 0 && write.stderr.contains("locked"), "\(write.stderr)")
+            for args in [["get", "pv"], ["get", "pv", "seed", "-o", "json"], ["describe", "pv", "seed"]] {
+                let r = try pvd.run(args, env: ["PVD_BUSY_TIMEOUT": "0.2"])
+                #expect(r.status == 0, "pvd \(args.joined(separator: " ")): \(r.stderr)")
+                #expect(r.stdout.contains("seed"), "\(r.stdout)")
+            }
         }
     }
 
@@ -169,7 +158,17 @@ struct BindingScenarioTests {
         let pvd = try PVDProcess()
         defer { pvd.cleanup() }
         try pvd.ok(["apply", "-f", try pvd.write("seed.yaml", Self.pv("seed", "1Gi"))])
-        // Another process holds the write lock (sqlite3 keeps an exclusive transaction open).
+        try Self.holdingTheWriteLock(pvd) {
+            let r = try pvd.run(["apply", "-f", try pvd.write("more.yaml", Self.pv("more", "1Gi"))], env: ["PVD_BUSY_TIMEOUT": "1s"])
+            #expect(r.status != 0)
+            #expect(r.stderr.contains("locked"), "\(r.stderr)")
+            #expect(r.stderr.contains(pvd.store))
+        }
+    }
+
+    /// Runs `body` while another process holds the store's write lock (sqlite3 keeps an
+    /// exclusive transaction open), and lets go after it.
+    static func holdingTheWriteLock(_ pvd: PVDProcess, _ body: () throws -> Void) throws {
         let holder = Process()
         holder.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
         holder.arguments = [pvd.store]
@@ -183,9 +182,6 @@ struct BindingScenarioTests {
         }
         input.fileHandleForWriting.write(Data("BEGIN IMMEDIATE;\nINSERT INTO meta(id, revision, compacted) SELECT 2, 0, 0 WHERE 0;\n".utf8))
         Thread.sleep(forTimeInterval: 0.3)
-        let r = try pvd.run(["apply", "-f", try pvd.write("more.yaml", Self.pv("more", "1Gi"))], env: ["PVD_BUSY_TIMEOUT": "1s"])
-        #expect(r.status != 0)
-        #expect(r.stderr.contains("locked"), "\(r.stderr)")
-        #expect(r.stderr.contains(pvd.store))
+        try body()
     }
 }
