@@ -87,9 +87,12 @@ enum Applier {
         var results: [Result] = []
         var classes = try await store.list(StorageClass.self, namespace: nil, selector: nil).items
         var admitted: [(location: String, storageClass: StorageClass)] = []
+        let stored = try await ExistingObjects(for: objects, store: store)
+        writes.reserveCapacity(objects.count)
+        results.reserveCapacity(objects.count)
         for m in objects {
             let obj = m.object
-            let existing = try await fetch(obj, store: store)
+            let existing = try await stored.find(obj, store: store)
             let name = obj.metadata.name
             if let existing {
                 switch ApplyMerge.merge(existing: existing, incoming: obj) {
@@ -157,14 +160,5 @@ enum Applier {
         let finalizers = (existing.metadata.finalizers ?? []).joined(separator: ", ")
         let which = finalizers.isEmpty ? "" : " (\(finalizers))"
         return "\(m.location): \(existing.displayName) is being deleted (Terminating); apply does not stop that: it goes once its finalizers\(which) are removed"
-    }
-
-    private static func fetch(_ obj: AnyResource, store: any ObjectStore) async throws -> AnyResource? {
-        do {
-            return try await store.get(kind: obj.kind, namespace: obj.metadata.namespace, name: obj.metadata.name)
-        } catch {
-            if error.code == .notFound { return nil }
-            throw error
-        }
     }
 }

@@ -14,7 +14,9 @@ public enum YAMLConversion {
         var out: [JSONValue] = []
         var sequence: YamlSequence<Yams.Node>
         do {
-            sequence = try Yams.compose_all(yaml: text)
+            // No resolver rules: plain scalars are resolved by `YAMLPlainScalar`, without
+            // Yams' regular expressions (see there).
+            sequence = try Yams.compose_all(yaml: text, .basic)
         } catch {
             throw YAMLReadError(document: 1, reason: reason(for: error))
         }
@@ -53,7 +55,21 @@ public enum YAMLConversion {
         switch node {
         case .scalar(let s):
             if s.style != .plain { return .string(s.string) }
-            switch Tag.Name(rawValue: node.tag.rawValue) {
+            // An implicit tag (none written) reads as "" (or "!") until resolved; reading it
+            // through `description` does not resolve it.
+            let written = s.tag.description
+            if written.isEmpty || written == "!" {
+                switch YAMLPlainScalar(s.string) {
+                case .null: return .null
+                case .bool(let b): return .bool(b)
+                case .int:
+                    if let i = Int.construct(from: s), let exact = Int64(exactly: i) { return .int(exact) }
+                    return .string(s.string)
+                case .float: return Double.construct(from: s).map(JSONValue.double) ?? .string(s.string)
+                case .string: return .string(s.string)
+                }
+            }
+            switch Tag.Name(rawValue: written) {
             case .null: return .null
             case .bool: return node.bool.map(JSONValue.bool) ?? .string(s.string)
             case .int:
