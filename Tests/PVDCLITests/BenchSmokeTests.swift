@@ -23,6 +23,21 @@ struct BenchSmokeTests {
     }
 
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: BenchSmokeTests.bench), "pvd-bench is not built beside pvd"))
+    func applyBenchAppliesEveryObjectTwice() throws {
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("pvd-bench-smoke-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: work) }
+        let json = work.appendingPathComponent("apply.json").path
+        let (status, output) = try run(["apply", "--count", "50", "--pvd", PVDProcess.binary, "--work-dir", work.path, "--json", json])
+        #expect(status == 0, "pvd-bench apply failed:\n\(output)")
+        let data = try #require(FileManager.default.contents(atPath: json), "no JSON written:\n\(output)")
+        let result = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        #expect(result["documents"] as? Int ?? 0 > 100, "\(result)")
+        #expect((result["apply_seconds"] as? Double ?? 0) > 0 && (result["reapply_seconds"] as? Double ?? 0) > 0)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: work.path) == ["apply.json"], "the bench left its stores behind")
+    }
+
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: BenchSmokeTests.bench), "pvd-bench is not built beside pvd"))
     func latencyBenchRunsAgainstARealDaemon() throws {
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("pvd-bench-smoke-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
