@@ -26,10 +26,8 @@ extension HostPathDriver {
 
     /// The volume name `dir` is tagged with (fgetxattr), or nil.
     func tag(of dir: OpenDirectory) -> String? {
-        var buffer = [UInt8](repeating: 0, count: 256)
-        let n = pvd_fgetxattr(dir.fd, HostPathDriver.tagAttribute, &buffer, buffer.count)
-        guard n > 0 else { return nil }
-        return String(decoding: buffer[0..<Int(n)], as: UTF8.self)
+        if case .tagged(let name) = tagState(of: dir, visible: true) { return name }
+        return nil
     }
 
     /// Every directory inside `top` tagged as a pvd volume, with its volume name, found without

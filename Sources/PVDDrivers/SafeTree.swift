@@ -100,26 +100,6 @@ public struct SafeTree: Sendable {
         }
     }
 
-    /// Opens (and with `create`, makes) the directories `components` below `anchor`, refusing
-    /// symlinks and mount points. A directory the call makes gets `mode` exactly (fchmod after
-    /// mkdir, since the umask trims mkdir's mode); `leafMode` is also applied to a last
-    /// component that already exists, so a retried provision finishes what the first one began.
-    public static func makeDirectories(
-        _ components: [String], below anchor: OpenDirectory, mode: mode_t = 0o755, leafMode: mode_t
-    ) throws(DriverError) -> OpenDirectory {
-        let parents = Array(components.dropLast())
-        let parent = try walk(parents, from: anchor, crossMounts: false, create: mode)
-        guard let parent, let leaf = components.last else {
-            throw DriverError(.invalid, "no directory to make below \(anchor.path)")
-        }
-        let dir = try walk([leaf], from: parent, crossMounts: false, create: leafMode)
-        guard let dir else { throw DriverError(.notFound, "\(anchor.path)/\(components.joined(separator: "/")) vanished") }
-        if fchmod(dir.fd, leafMode) != 0 {
-            throw DriverError.system("chmod", dir.path, errno: errno)
-        }
-        return dir
-    }
-
     /// Opens `components` one at a time below `start` (which it consumes) with openat2.
     /// Returns nil when a component is missing and `create` is nil.
     static func walk(
