@@ -27,8 +27,10 @@ public struct ReservedPath: Sendable, Hashable, CustomStringConvertible {
     /// `StorageClass fast's`, `pvd.io/loop's default`.
     public var owner: String
 
+    /// `path` is kept normalised (as `SafeTree.normalise` makes it; as given when it cannot be),
+    /// so the rules compare it as it is, once per check, however many there are.
     public init(path: String, kind: Kind, owner: String) {
-        self.path = path
+        self.path = (try? SafeTree.normalise(path)) ?? path
         self.kind = kind
         self.owner = owner
     }
@@ -71,8 +73,8 @@ public enum PathReservations {
     /// none of them nor hold one; it may not be, hold, or lie inside another volume or an imageDir.
     public static func conflict(volumeAt path: String, with reserved: [ReservedPath]) -> ReservedPath? {
         guard let p = try? SafeTree.normalise(path) else { return nil }
-        for r in reserved {
-            guard let q = try? SafeTree.normalise(r.path) else { continue }
+        for r in reserved where SafeTree.mayOverlap(p, r.path) {
+            let q = r.path
             switch r.kind {
             case .volume, .imageDir, .internalDirectory:
                 if SafeTree.overlaps(p, q) { return r }
@@ -89,8 +91,8 @@ public enum PathReservations {
     /// one of its internal directories, or be or lie inside a volume.
     public static func conflict(classDirectory dir: String, kind: ReservedPath.Kind, with reserved: [ReservedPath]) -> ReservedPath? {
         guard let p = try? SafeTree.normalise(dir) else { return nil }
-        for r in reserved {
-            guard let q = try? SafeTree.normalise(r.path) else { continue }
+        for r in reserved where SafeTree.mayOverlap(p, r.path) {
+            let q = r.path
             switch r.kind {
             case .volume:
                 if p == q || SafeTree.contains(q, p) { return r }
@@ -110,8 +112,7 @@ public enum PathReservations {
     public static func held(by path: String, among reserved: [ReservedPath]) -> [ReservedPath] {
         guard let p = try? SafeTree.normalise(path) else { return [] }
         return reserved.filter { r in
-            guard r.kind != .root, let q = try? SafeTree.normalise(r.path) else { return false }
-            return p == q || SafeTree.contains(p, q)
+            r.kind != .root && SafeTree.mayOverlap(p, r.path) && (p == r.path || SafeTree.contains(p, r.path))
         }
     }
 }
@@ -126,6 +127,11 @@ extension PathReservations {
 }
 
 extension SafeTree {
+    /// A cheap first test for `overlaps` on normalised paths: one must begin with the other.
+    static func mayOverlap(_ a: String, _ b: String) -> Bool {
+        a.utf8.count >= b.utf8.count ? a.hasPrefix(b) : b.hasPrefix(a)
+    }
+
     /// Whether normalised `outer` lies strictly above normalised `inner`, by components.
     static func contains(_ outer: String, _ inner: String) -> Bool {
         let x = components(outer), y = components(inner)
