@@ -37,7 +37,7 @@ extension PVD {
             try await runReportingErrors {
                 var logger = Logger(label: "pvd.reconcile")
                 logger.logLevel = verbose ? .info : .warning
-                let store = try global.openStore(create: false)
+                let store = try await global.openStore(create: false)
                 let agent = try global.nodeAgent(logger: logger)
                 var reconciler = Reconciler(store: store, agent: agent, logger: logger)
                 reconciler.orphanGrace = .milliseconds(Int((WaitDuration.parse(orphanGrace) ?? 300) * 1000))

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import PVDControllers
 import PVDDrivers
+import PVDEtcd
 import PVDModel
 import PVDStore
 import ServiceLifecycle
@@ -21,20 +22,7 @@ public struct Daemon: Sendable {
     public init(config: ServerConfig, logger: Logger) throws(DaemonError) {
         self.config = config
         self.logger = logger
-        let path = config.storePath
-        let dir = (path as NSString).deletingLastPathComponent
-        do {
-            if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
-        } catch {
-            throw DaemonError("store \(path): cannot create directory \(dir): \(error.localizedDescription)")
-        }
-        do {
-            // The informer holds every object already: SQLite's own page cache only serves writes
-            // and the watch's reads of recent changes, so it is kept small.
-            store = try SQLiteStore(path: path, fallbackPollInterval: config.pollInterval, cacheMiB: 8, logger: logger)
-        } catch {
-            throw DaemonError(error.description)
-        }
+        store = try Self.openStore(config, logger: logger)
         let node = config.node ?? Self.hostname()
         let drivers: [any VolumeDriver]
         do {
@@ -64,14 +52,28 @@ public struct Daemon: Sendable {
         // readiness (STOPPING=1) first, the informer last, so the controller run in hand still
         // has its cache. A service that ends on its own is finished with; one that fails ends
         // the daemon.
+        // An etcd store is checked before anything starts: an unreachable cluster or a prefix that
+        // holds another program's keys stops the daemon here, with nothing written.
+        let etcd = store as? EtcdStore
+        if let etcd {
+            do {
+                try await etcd.verify(claiming: true)
+            } catch {
+                throw DaemonError(error.description)
+            }
+        }
         typealias Configured = ServiceGroupConfiguration.ServiceConfiguration
-        let services: [Configured] = [
+        var services: [Configured] = [
             Configured(service: InformerService(informer: loop.informer, loop: loop), successTerminationBehavior: .gracefullyShutdownGroup),
             Configured(service: ControllerService(loop: loop, metrics: metrics, logger: logger), successTerminationBehavior: .gracefullyShutdownGroup),
             Configured(service: ResyncService(interval: config.resyncInterval, loop: loop, logger: logger), successTerminationBehavior: .ignore),
             Configured(service: http, successTerminationBehavior: .gracefullyShutdownGroup),
             Configured(service: ReadinessService(informer: loop.informer, listening: listening, listen: config.listen, logger: logger), successTerminationBehavior: .ignore),
         ]
+        if let etcd {
+            // Listed first, so it is the last service told to stop.
+            services.insert(Configured(service: EtcdCompactorService(store: etcd), successTerminationBehavior: .ignore), at: 0)
+        }
         logger.info("starting", metadata: [
             "pvd.store": "\(config.storePath)", "pvd.root": "\(config.root)", "pvd.node": "\(loop.reconciler.agent.nodeName)",
             "pvd.listen": "\(config.listen)",
@@ -81,6 +83,32 @@ public struct Daemon: Sendable {
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         logger.info("stopped")
+    }
+
+    /// The configured store: an etcd URL (nothing sent yet; `run` checks it first) or a SQLite
+    /// file, created with its directory if missing.
+    static func openStore(_ config: ServerConfig, logger: Logger) throws(DaemonError) -> any ObjectStore {
+        let path = config.storePath
+        if EtcdStoreURL.isEtcd(path) {
+            do {
+                return try EtcdStore(path, logger: logger)
+            } catch {
+                throw DaemonError(error.description)
+            }
+        }
+        let dir = (path as NSString).deletingLastPathComponent
+        do {
+            if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+        } catch {
+            throw DaemonError("store \(path): cannot create directory \(dir): \(error.localizedDescription)")
+        }
+        do {
+            // The informer holds every object already: SQLite's own page cache only serves writes
+            // and the watch's reads of recent changes, so it is kept small.
+            return try SQLiteStore(path: path, fallbackPollInterval: config.pollInterval, cacheMiB: 8, logger: logger)
+        } catch {
+            throw DaemonError(error.description)
+        }
     }
 
     static func hostname() -> String {
