@@ -56,7 +56,9 @@ final class EtcdClient: Sendable {
         let deadline = clock.now + url.requestTimeout
         var lastErrors: [String] = Array(repeating: "", count: url.endpoints.count)
         var pass = 0
+        var refusedPasses = 0
         while true {
+            var everyoneRefused = true
             let start = preferred.withLock { $0 }
             for step in 0..<url.endpoints.count {
                 let i = (start + step) % url.endpoints.count
@@ -75,11 +77,13 @@ final class EtcdClient: Sendable {
                     throw .failed(e)
                 case .tryElsewhere(let why):
                     lastErrors[i] = why
+                    if !Self.isDeterministicConnectFailure(why) { everyoneRefused = false }
                     logger.debug("etcd endpoint unusable, trying the next", metadata: [
                         "pvd.etcd.endpoint": "\(endpoint)", "pvd.error": "\(why)",
                     ])
                 case .brokenAfterSend(let why):
                     lastErrors[i] = why
+                    everyoneRefused = false
                     if !idempotent {
                         throw .outcomeUnknown(StoreError(
                             .unavailable, "etcd \(endpoint): \(path): the connection broke after the request was sent (\(why)); its outcome is unknown"))
@@ -87,6 +91,11 @@ final class EtcdClient: Sendable {
                 }
             }
             if clock.now >= deadline || Task.isCancelled { break }
+            // No member listens at all: a cluster being restarted comes back within a few
+            // passes; one that is not there (a wrong URL) is reported without waiting out the
+            // whole timeout.
+            refusedPasses = everyoneRefused ? refusedPasses + 1 : 0
+            if refusedPasses >= 4 { break }
             // A whole pass failed: the cluster may be electing a leader. Wait a little, bounded
             // by the deadline, and go round again.
             pass += 1
@@ -94,8 +103,7 @@ final class EtcdClient: Sendable {
             if pause > .zero { try? await Task.sleep(for: pause) }
         }
         let detail = zip(url.endpoints, lastErrors).map { "\($0): \($1.isEmpty ? "not tried" : $1)" }.joined(separator: "; ")
-        throw .failed(StoreError(
-            .unavailable, "store \(url.text): no etcd endpoint answered within \(url.requestTimeout): \(detail)"))
+        throw .failed(StoreError(.unavailable, "store \(url.text): no etcd endpoint answered: \(detail)"))
     }
 
     private enum Attempt {
@@ -153,10 +161,18 @@ final class EtcdClient: Sendable {
         return e == .remoteConnectionClosed || e == .readTimeout || e == .deadlineExceeded || e == .writeTimeout
     }
 
+    static let refused = "connection refused"
+
+    /// Failures that waiting does not cure: nothing listens, or TLS cannot be agreed on. (A
+    /// member that does not answer a connect, or answers "no leader", may within the timeout.)
+    static func isDeterministicConnectFailure(_ why: String) -> Bool {
+        why == refused || why.contains("SSL") || why.contains("handshake") || why.contains("certificate")
+    }
+
     static func describe(_ error: any Error) -> String {
         let text = "\(error)"
         if text.contains("connectTimeout") { return "connect timed out" }
-        if text.contains("ECONNREFUSED") || text.contains("Connection refused") { return "connection refused" }
+        if text.contains("ECONNREFUSED") || text.contains("Connection refused") || text.contains("connection refused") { return refused }
         return text
     }
 

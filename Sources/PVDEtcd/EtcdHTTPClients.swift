@@ -33,6 +33,9 @@ enum EtcdHTTPClients {
             // written; unary calls carry their own deadline.
             config.timeout = HTTPClient.Configuration.Timeout(connect: .seconds(2))
             config.connectionPool = HTTPClient.Configuration.ConnectionPool(idleTimeout: .seconds(60))
+            // A refused connection fails the request at once, so the store moves to the next
+            // endpoint: AHC's own retries would hold it on a dead member until the deadline.
+            config.connectionPool.retryConnectionEstablishment = false
             config.tlsConfiguration = tlsConfiguration
             let c = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: config)
             clients[tls] = c
