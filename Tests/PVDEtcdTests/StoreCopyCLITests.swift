@@ -70,17 +70,17 @@ struct PVDOutput {
     var stderr: String
 }
 
-/// Runs the real `pvd` binary: `$PVD_BIN` (set by `make test`), else the debug build.
+/// The real `pvd` binary: `$PVD_BIN` (set by `make test`), else the debug build.
+var pvdBinary: String {
+    if let env = ProcessInfo.processInfo.environment["PVD_BIN"], !env.isEmpty { return env }
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    return root.appendingPathComponent(".build/debug/pvd").path
+}
+
+/// Runs the real `pvd` binary with `args`.
 func runPVD(_ args: [String]) throws -> PVDOutput {
-    let binary: String
-    if let env = ProcessInfo.processInfo.environment["PVD_BIN"], !env.isEmpty {
-        binary = env
-    } else {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        binary = root.appendingPathComponent(".build/debug/pvd").path
-    }
     let p = Process()
-    p.executableURL = URL(fileURLWithPath: binary)
+    p.executableURL = URL(fileURLWithPath: pvdBinary)
     p.arguments = args
     var env = ProcessInfo.processInfo.environment
     env.removeValue(forKey: "PVD_STORE")
