@@ -52,14 +52,25 @@ public final class EtcdStore: ObjectStore, RestorableStore {
     public func verify(claiming: Bool) async throws(StoreError) {
         let state = prefixChecked.withLock { $0 }
         if state == .owned || (state == .emptyAndUnclaimed && !claiming) { return }
-        let marker = try await range(RangeRequest(key: keys.marker))
-        if let kv = marker.kvs?.first {
+        // The marker and the prefix are read in one txn, at one revision: read one after the
+        // other, another process's claim landing between them would look like a foreign key.
+        let both = TxnRequest(success: [
+            .get(keys.marker),
+            RequestOp(request_range: RangeRequest(key: keys.all, range_end: EtcdKeys.rangeEnd(keys.all), limit: WireInt(1), keys_only: true)),
+        ])
+        let answer: TxnResponse
+        do {
+            answer = try await client.call("/v3/kv/txn", both, as: TxnResponse.self, idempotent: true)
+        } catch {
+            throw error.storeError
+        }
+        let ranges = (answer.responses ?? []).map { $0.response_range }
+        if let kv = ranges.first??.kvs?.first {
             try checkMarker(kv)
             prefixChecked.withLock { $0 = .owned }
             return
         }
-        let any = try await range(RangeRequest(key: keys.all, range_end: EtcdKeys.rangeEnd(keys.all), limit: WireInt(1), keys_only: true))
-        if let kv = any.kvs?.first {
+        if let kv = ranges.dropFirst().first??.kvs?.first {
             throw StoreError(.unavailable, """
                 store \(url.text): prefix \(url.prefix)/ holds keys that are not a pvd store's (such as \(EtcdKeys.text(kv.key))) \
                 and no pvd marker (\(EtcdKeys.text(keys.marker))); name another prefix: \(url.tls == nil ? "etcd" : "etcds")://HOST:PORT/PREFIX
@@ -74,16 +85,16 @@ public final class EtcdStore: ObjectStore, RestorableStore {
         // same marker, which is fine, and a foreign writer racing the claim is not guarded against.
         let claim = TxnRequest(
             compare: [.absent(keys.marker)], success: [.put(keys.marker, Self.markerValue)], failure: [.get(keys.marker)])
-        let answer: TxnResponse
+        let claimed: TxnResponse
         do {
-            answer = try await client.call("/v3/kv/txn", claim, as: TxnResponse.self, idempotent: true)
+            claimed = try await client.call("/v3/kv/txn", claim, as: TxnResponse.self, idempotent: true)
         } catch {
             throw error.storeError
         }
-        if answer.succeeded != true, let kv = answer.responses?.first?.response_range?.kvs?.first {
+        if claimed.succeeded != true, let kv = claimed.responses?.first?.response_range?.kvs?.first {
             try checkMarker(kv)
         }
-        logger.info("etcd prefix claimed for pvd", metadata: ["pvd.store": "\(url.text)", "pvd.etcd.key": "\(EtcdKeys.text(keys.marker))"])
+        logger.debug("etcd prefix claimed for pvd", metadata: ["pvd.store": "\(url.text)", "pvd.etcd.key": "\(EtcdKeys.text(keys.marker))"])
         prefixChecked.withLock { $0 = .owned }
     }
 

@@ -37,8 +37,22 @@ final class EtcdCluster: @unchecked Sendable {
         members = Array(repeating: nil, count: clientPorts.count)
     }
 
-    /// Starts `size` members and waits (at most 20 s) until every one answers.
+    /// Starts `size` members and waits (at most 20 s) until every one answers. A port taken
+    /// between choosing it and etcd binding it (another suite starting its cluster) makes that
+    /// try fail; it is tried again on new ports, three times at most.
     static func start(size: Int = 3) async throws -> EtcdCluster {
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                return try await startOnce(size: size)
+            } catch where attempt < 3 {
+                continue
+            }
+        }
+    }
+
+    private static func startOnce(size: Int) async throws -> EtcdCluster {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("pvd-etcd-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let ports = try freePorts(2 * size)
