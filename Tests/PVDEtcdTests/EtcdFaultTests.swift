@@ -152,3 +152,44 @@ func rawPut(port: Int, key: String, value: String) throws {
     p.waitUntilExit()
     if p.terminationStatus != 0 { throw ClusterError("curl put \(key): exit \(p.terminationStatus)") }
 }
+
+extension EtcdFaultTests {
+    /// A watch whose consumer stops closes its HTTP stream: a daemon that watches again after
+    /// every relist must not pile up open streams.
+    @Test func cancelledWatchesCloseTheirStreams() async throws {
+        let cluster = try self.cluster
+        let store = try EtcdStore(try freshURL())
+        try await store.verify(claiming: true)
+        let port = cluster.clientPorts[0]
+        let before = try establishedConnections(to: port)
+        var tasks: [Task<Void, Never>] = []
+        for _ in 0..<5 { tasks.append(collect(store.watch([.node], after: 0), into: EventCollector())) }
+        let deadline = ContinuousClock.now + .seconds(10)
+        // One stream may take the connection the check above left idle in the pool.
+        while try establishedConnections(to: port) < before + 4, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let open = try establishedConnections(to: port)
+        #expect(open >= before + 4, "before \(before), with the watches \(open)")
+        for t in tasks { t.cancel() }
+        for t in tasks { _ = await t.value }
+        while try establishedConnections(to: port) > before, ContinuousClock.now < deadline + .seconds(10) {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let after = try establishedConnections(to: port)
+        #expect(after <= before, "before \(before), after cancelling \(after)")
+    }
+}
+
+/// Established TCP connections from this machine to a loopback port, as `ss` counts them.
+func establishedConnections(to port: Int) throws -> Int {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/ss")
+    p.arguments = ["-Htn", "state", "established", "dst", "127.0.0.1:\(port)"]
+    let out = Pipe()
+    p.standardOutput = out
+    try p.run()
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return String(decoding: data, as: UTF8.self).split(separator: "\n").count
+}
