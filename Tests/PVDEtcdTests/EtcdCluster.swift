@@ -15,6 +15,8 @@ final class EtcdCluster: @unchecked Sendable {
     let dir: String
     let clientPorts: [Int]
     let peerPorts: [Int]
+    /// Client TLS: members serve https and ask for a client certificate signed by the CA.
+    let tls: TestCertificates?
     private let lock = NSLock()
     private var members: [Process?]
     /// Stops the members by PID should this test process die before it can.
@@ -30,8 +32,9 @@ final class EtcdCluster: @unchecked Sendable {
         "etcd://\(endpoints)\(prefix)\(options.isEmpty ? "" : "?" + options)"
     }
 
-    private init(dir: String, clientPorts: [Int], peerPorts: [Int]) {
+    private init(dir: String, clientPorts: [Int], peerPorts: [Int], tls: TestCertificates?) {
         self.dir = dir
+        self.tls = tls
         self.clientPorts = clientPorts
         self.peerPorts = peerPorts
         members = Array(repeating: nil, count: clientPorts.count)
@@ -40,23 +43,24 @@ final class EtcdCluster: @unchecked Sendable {
     /// Starts `size` members and waits (at most 20 s) until every one answers. A port taken
     /// between choosing it and etcd binding it (another suite starting its cluster) makes that
     /// try fail; it is tried again on new ports, three times at most.
-    static func start(size: Int = 3) async throws -> EtcdCluster {
+    static func start(size: Int = 3, tls: Bool = false) async throws -> EtcdCluster {
         var attempt = 0
         while true {
             attempt += 1
             do {
-                return try await startOnce(size: size)
+                return try await startOnce(size: size, tls: tls)
             } catch where attempt < 3 {
                 continue
             }
         }
     }
 
-    private static func startOnce(size: Int) async throws -> EtcdCluster {
+    private static func startOnce(size: Int, tls: Bool) async throws -> EtcdCluster {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("pvd-etcd-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let ports = try freePorts(2 * size)
-        let cluster = EtcdCluster(dir: dir, clientPorts: Array(ports[..<size]), peerPorts: Array(ports[size...]))
+        let certificates = tls ? try TestCertificates.make(in: dir + "/pki") : nil
+        let cluster = EtcdCluster(dir: dir, clientPorts: Array(ports[..<size]), peerPorts: Array(ports[size...]), tls: certificates)
         do {
             for i in 0..<size { try cluster.startMember(i) }
             try cluster.startWatchdog()
@@ -70,7 +74,7 @@ final class EtcdCluster: @unchecked Sendable {
 
     private func startMember(_ i: Int) throws {
         let initial = peerPorts.enumerated().map { "n\($0.offset)=http://127.0.0.1:\($0.element)" }.joined(separator: ",")
-        let client = "http://127.0.0.1:\(clientPorts[i])"
+        let client = "\(tls == nil ? "http" : "https")://127.0.0.1:\(clientPorts[i])"
         let peer = "http://127.0.0.1:\(peerPorts[i])"
         let p = Process()
         p.executableURL = URL(fileURLWithPath: Self.binary)
@@ -84,6 +88,9 @@ final class EtcdCluster: @unchecked Sendable {
             // load, and every fault is over sooner.
             "--heartbeat-interval=50", "--election-timeout=500", "--log-level=error",
         ]
+        if let tls {
+            p.arguments! += ["--cert-file", tls.serverCert, "--key-file", tls.serverKey, "--client-cert-auth", "--trusted-ca-file", tls.ca]
+        }
         let log = "\(dir)/n\(i).log"
         FileManager.default.createFile(atPath: log, contents: nil)
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
@@ -112,7 +119,7 @@ final class EtcdCluster: @unchecked Sendable {
         let deadline = ContinuousClock.now + timeout
         let running = lock.withLock { members.indices.filter { members[$0] != nil } }
         for i in running {
-            while !(await Self.healthy(port: clientPorts[i])) {
+            while !(await Self.healthy(port: clientPorts[i], tls: tls)) {
                 guard ContinuousClock.now < deadline else {
                     let log = (try? String(contentsOfFile: "\(dir)/n\(i).log", encoding: .utf8)) ?? ""
                     throw ClusterError("etcd member n\(i) not healthy after \(timeout): \(log.suffix(2000))")
@@ -122,10 +129,14 @@ final class EtcdCluster: @unchecked Sendable {
         }
     }
 
-    static func healthy(port: Int) async -> Bool {
+    static func healthy(port: Int, tls: TestCertificates? = nil) async -> Bool {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-        p.arguments = ["-s", "-m", "1", "http://127.0.0.1:\(port)/health"]
+        if let tls {
+            p.arguments = ["-s", "-m", "1", "--cacert", tls.ca, "--cert", tls.clientCert, "--key", tls.clientKey, "https://127.0.0.1:\(port)/health"]
+        } else {
+            p.arguments = ["-s", "-m", "1", "http://127.0.0.1:\(port)/health"]
+        }
         let out = Pipe()
         p.standardOutput = out
         p.standardError = FileHandle.nullDevice
@@ -198,6 +209,35 @@ final class EtcdCluster: @unchecked Sendable {
             ports.append(Int(UInt16(bigEndian: addr.sin_port)))
         }
         return ports
+    }
+}
+
+/// A CA, a server certificate for 127.0.0.1 and a client certificate, made with openssl.
+struct TestCertificates: Sendable {
+    var ca: String, serverCert: String, serverKey: String, clientCert: String, clientKey: String
+
+    static func make(in dir: String) throws -> TestCertificates {
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let script = """
+            set -e
+            cd '\(dir)'
+            openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 -subj /CN=pvd-test-ca 2>/dev/null
+            printf 'subjectAltName=IP:127.0.0.1\\nextendedKeyUsage=serverAuth,clientAuth\\n' > server.ext
+            openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj /CN=127.0.0.1 2>/dev/null
+            openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 2 -extfile server.ext 2>/dev/null
+            printf 'extendedKeyUsage=clientAuth\\n' > client.ext
+            openssl req -newkey rsa:2048 -nodes -keyout client.key -out client.csr -subj /CN=pvd 2>/dev/null
+            openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out client.pem -days 2 -extfile client.ext 2>/dev/null
+            """
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/sh")
+        p.arguments = ["-c", script]
+        try p.run()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else { throw ClusterError("openssl: exit \(p.terminationStatus)") }
+        return TestCertificates(
+            ca: dir + "/ca.pem", serverCert: dir + "/server.pem", serverKey: dir + "/server.key",
+            clientCert: dir + "/client.pem", clientKey: dir + "/client.key")
     }
 }
 
