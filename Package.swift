@@ -25,6 +25,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", exact: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-prometheus", exact: "2.4.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", exact: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         // Objects, quantities, selectors, validation and the YAML/JSON codec: pure, no I/O.
@@ -62,6 +65,21 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The etcd v3 backend of ObjectStore, through etcd's JSON gateway over async-http-client.
+        .target(
+            name: "PVDEtcd",
+            dependencies: [
+                "PVDModel", "PVDStore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         // Informer, work queue and the controllers (binder first).
         .target(
             name: "PVDControllers",
@@ -75,7 +93,7 @@ let package = Package(
         .target(
             name: "PVDServer",
             dependencies: [
-                "PVDModel", "PVDStore", "PVDControllers", "PVDDrivers",
+                "PVDModel", "PVDStore", "PVDEtcd", "PVDControllers", "PVDDrivers",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -89,7 +107,7 @@ let package = Package(
         .target(
             name: "PVDCLI",
             dependencies: [
-                "PVDModel", "PVDStore", "PVDControllers", "PVDServer",
+                "PVDModel", "PVDStore", "PVDEtcd", "PVDControllers", "PVDServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -111,6 +129,14 @@ let package = Package(
         .testTarget(
             name: "PVDStoreTests",
             dependencies: ["PVDStore", "PVDModel", .product(name: "GRDBSQLite", package: "GRDB.swift")],
+            swiftSettings: strict),
+        // The store conformance suite, run against SQLite and a real 3-member etcd started by the tests.
+        .testTarget(
+            name: "PVDEtcdTests",
+            dependencies: [
+                "PVDEtcd", "PVDStore", "PVDModel",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict),
         .testTarget(
             name: "PVDControllersTests",

@@ -25,7 +25,7 @@ extension PVD {
             try await runReportingErrors {
                 let objects = try ManifestFiles.read(filename)
                 let prepared = try Applier.prepare(objects, namespace: namespace)
-                let store = try global.openStore(create: true)
+                let store = try await global.openStore(create: true)
                 let agent = try global.nodeAgent(logger: Logger(label: "pvd.apply"))
                 let results = try await Applier.apply(prepared, to: store, agent: agent)
                 for r in results {

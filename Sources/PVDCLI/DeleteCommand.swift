@@ -34,7 +34,7 @@ extension PVD {
         func run() async throws {
             try await runReportingErrors {
                 let kind = try ResourceKind.resolve(kind)
-                let store = try global.openStore(create: false)
+                let store = try await global.openStore(create: false)
                 let ns = namespace ?? "default"
                 var failed = false
                 var pending: [String] = []

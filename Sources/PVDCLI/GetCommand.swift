@@ -38,7 +38,7 @@ extension PVD {
                 do { sel = try selector.map { try LabelSelector(parsing: $0) } } catch {
                     throw CLIError("-l \(selector ?? ""): \(error)")
                 }
-                let store = try global.openStore(create: false)
+                let store = try await global.openStore(create: false)
                 let ns = allNamespaces ? nil : (namespace ?? "default")
                 var objects: [AnyResource] = []
                 var revision: Int64 = 0

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import PVDControllers
 import PVDDrivers
+import PVDEtcd
 import PVDModel
 import PVDStore
 
@@ -11,7 +12,7 @@ public struct GlobalOptions: ParsableArguments, Sendable {
     @Option(name: .long, help: ArgumentHelp("Where pvd keeps what it makes (env PVD_ROOT).", valueName: "dir"))
     public var root: String?
 
-    @Option(name: .long, help: ArgumentHelp("The store: a SQLite file path (env PVD_STORE; default <root>/state.db).", valueName: "path"))
+    @Option(name: .long, help: ArgumentHelp("The store: a SQLite file path or etcd://host:port[,host:port...][/prefix] (env PVD_STORE; default <root>/state.db).", valueName: "path|url"))
     public var store: String?
 
     @Option(name: .long, help: ArgumentHelp("This node's name (env PVD_NODE; default the hostname).", valueName: "name"))
@@ -51,10 +52,21 @@ public struct GlobalOptions: ParsableArguments, Sendable {
 
     /// Opens the store. Commands that only read pass `create: false`, so a mistyped path is an
     /// error rather than a new empty store.
-    public func openStore(create: Bool) throws -> any ObjectStore {
-        let location = resolvedStore
-        if location.hasPrefix("etcd://") {
-            throw CLIError("store \(location): etcd stores are not supported by this build")
+    public func openStore(create: Bool) async throws -> any ObjectStore {
+        try await Self.openStore(resolvedStore, create: create)
+    }
+
+    /// Opens the store at `location`: an etcd URL (checked to answer and to be pvd's, and
+    /// claimed for pvd when `create` and empty) or a SQLite file.
+    public static func openStore(_ location: String, create: Bool) async throws -> any RestorableStore {
+        if EtcdStoreURL.isEtcd(location) {
+            do {
+                let store = try EtcdStore(location)
+                try await store.verify(claiming: create)
+                return store
+            } catch {
+                throw CLIError(error.description)
+            }
         }
         if create {
             let dir = (location as NSString).deletingLastPathComponent

@@ -44,7 +44,7 @@ extension PVD {
                         throw CLIError("-p: metadata.\(k) cannot be patched")
                     }
                 }
-                let store = try global.openStore(create: false)
+                let store = try await global.openStore(create: false)
                 let ns = namespace ?? "default"
                 for _ in 0..<5 {
                     let current: AnyResource

@@ -37,18 +37,20 @@ extension PVD {
             try await runReportingErrors {
                 var logger = Logger(label: "pvd.reconcile")
                 logger.logLevel = verbose ? .info : .warning
-                let store = try global.openStore(create: false)
+                let store = try await global.openStore(create: false)
                 // Recovery and the controllers act on what the store says: not on a damaged one.
                 // quick_check reads every page (about a second per 150k objects), which only
                 // commands that go on to change the node pay; `get` and friends do not.
-                do {
-                    let problems = try SQLiteStore.integrityProblems(path: global.resolvedStore, .quick)
-                    if !problems.isEmpty {
-                        let fault = StoreFault.corrupt(path: global.resolvedStore, check: .quick, problems: problems)
-                        throw CLIError("\(fault.message); nothing was reconciled. \(fault.consequence)")
+                if store is SQLiteStore {
+                    do {
+                        let problems = try SQLiteStore.integrityProblems(path: global.resolvedStore, .quick)
+                        if !problems.isEmpty {
+                            let fault = StoreFault.corrupt(path: global.resolvedStore, check: .quick, problems: problems)
+                            throw CLIError("\(fault.message); nothing was reconciled. \(fault.consequence)")
+                        }
+                    } catch let e as StoreError {
+                        throw CLIError(e.description)
                     }
-                } catch let e as StoreError {
-                    throw CLIError(e.description)
                 }
                 let agent = try global.nodeAgent(logger: logger)
                 var reconciler = Reconciler(store: store, agent: agent, logger: logger)

@@ -3,10 +3,10 @@ import Foundation
 import PVDStore
 
 extension PVD {
-    /// `pvd store …`: looking after the store file itself.
+    /// `pvd store …`: work on a store as a whole: check it, copy it to another.
     struct Store: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Look after the store file.", subcommands: [Check.self])
+            abstract: "Work on a store as a whole: check it, copy it.", subcommands: [Check.self, Copy.self])
     }
 }
 
@@ -28,6 +28,9 @@ extension PVD.Store {
         func run() async throws {
             try await runReportingErrors {
                 let path = global.resolvedStore
+                if path.hasPrefix("etcd://") || path.hasPrefix("etcds://") {
+                    throw CLIError("store \(path): pvd store check runs SQLite's integrity_check on a store file; an etcd cluster checks its own data (etcdctl check, etcd's --experimental-corrupt-check-time)")
+                }
                 guard FileManager.default.fileExists(atPath: path) else {
                     throw CLIError("store \(path) does not exist (pass --store or set PVD_STORE)")
                 }

@@ -36,7 +36,7 @@ extension PVD {
                 guard parts.count == 2, let kind = ResourceKind(userInput: parts[0]), !parts[1].isEmpty else {
                     throw CLIError("\(target): want KIND/NAME, e.g. pvc/data")
                 }
-                let store = try global.openStore(create: false)
+                let store = try await global.openStore(create: false)
                 let ns = namespace ?? "default"
                 let limit = WaitDuration.parse(timeout) ?? 30
                 switch WaitCondition(condition)! {

@@ -299,7 +299,8 @@ public struct Reconciler: Sendable {
         _ writes: [StoreWrite], _ body: (Range<Int>, [AnyResource?]?) throws -> Void
     ) async throws {
         if writes.isEmpty { return }
-        let size = max(1, batchSize)
+        // Within what the store takes in one transaction (etcd: --max-txn-ops).
+        let size = max(1, min(batchSize, store.maxWritesPerCommit ?? batchSize))
         if writes.count <= size {
             try body(0..<writes.count, try await tryCommit(writes))
             return

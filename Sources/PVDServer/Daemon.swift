@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import PVDControllers
 import PVDDrivers
+import PVDEtcd
 import PVDModel
 import PVDStore
 import ServiceLifecycle
@@ -13,8 +14,8 @@ import UnixSignals
 public struct Daemon: Sendable {
     public let config: ServerConfig
     public let store: any ObjectStore
-    /// The same store, for what only SQLite has: its file checks and its fault.
-    let sqlite: SQLiteStore
+    /// The same store when it is SQLite, for what only SQLite has: its file checks and its fault.
+    let sqlite: SQLiteStore?
     public let metrics = DaemonMetrics()
     let logger: Logger
     let loop: ControllerLoop
@@ -23,22 +24,9 @@ public struct Daemon: Sendable {
     public init(config: ServerConfig, logger: Logger) throws(DaemonError) {
         self.config = config
         self.logger = logger
-        let path = config.storePath
-        let dir = (path as NSString).deletingLastPathComponent
-        do {
-            if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
-        } catch {
-            throw DaemonError("store \(path): cannot create directory \(dir): \(error.localizedDescription)")
-        }
-        do {
-            // The informer holds every object already: SQLite's own page cache only serves writes
-            // and the watch's reads of recent changes, so it is kept small.
-            sqlite = try SQLiteStore(path: path, fallbackPollInterval: config.pollInterval, cacheMiB: 8, logger: logger)
-        } catch {
-            throw DaemonError(error.description)
-        }
-        store = sqlite
-        try Self.quickCheck(path, logger: logger)
+        store = try Self.openStore(config, logger: logger)
+        sqlite = store as? SQLiteStore
+        if sqlite != nil { try Self.quickCheck(config.storePath, logger: logger) }
         let node = config.node ?? Self.hostname()
         let drivers: [any VolumeDriver]
         do {
@@ -55,7 +43,7 @@ public struct Daemon: Sendable {
         var reconciler = Reconciler(store: store, agent: NodeAgent(nodeName: node, drivers: drivers, pods: pods), logger: logger)
         if let grace = config.orphanGrace { reconciler.orphanGrace = grace }
         var loop = ControllerLoop(reconciler: reconciler, informer: Informer(store: store, logger: logger), queue: WorkQueue())
-        loop.blocked = { [sqlite] in sqlite.fault.map { "\($0.message); writes stopped" } }
+        loop.blocked = { [sqlite] in sqlite?.fault.map { "\($0.message); writes stopped" } }
         self.loop = loop
     }
 
@@ -82,25 +70,42 @@ public struct Daemon: Sendable {
     public func run() async throws {
         let listening = StartSignal()
         let http = HealthEndpoint.application(
-            listen: config.listen, store: store, storeFault: { [sqlite] in sqlite.fault }, informer: loop.informer, queue: loop.queue,
+            listen: config.listen, store: store, storeFault: { [sqlite] in sqlite?.fault }, informer: loop.informer, queue: loop.queue,
             metrics: metrics, listening: listening, logger: logger)
         // Graceful shutdown stops them in reverse order, each after the one below it has ended:
         // readiness (STOPPING=1) first, the informer last, so the controller run in hand still
         // has its cache. A service that ends on its own is finished with; one that fails ends
         // the daemon.
+        // An etcd store is checked before anything starts: an unreachable cluster or a prefix that
+        // holds another program's keys stops the daemon here, with nothing written.
+        let etcd = store as? EtcdStore
+        if let etcd {
+            do {
+                try await etcd.verify(claiming: true)
+            } catch {
+                throw DaemonError(error.description)
+            }
+        }
         typealias Configured = ServiceGroupConfiguration.ServiceConfiguration
-        let services: [Configured] = [
+        var services: [Configured] = [
             Configured(service: InformerService(informer: loop.informer, loop: loop), successTerminationBehavior: .gracefullyShutdownGroup),
             Configured(service: ControllerService(loop: loop, metrics: metrics, logger: logger), successTerminationBehavior: .gracefullyShutdownGroup),
             Configured(service: ResyncService(interval: config.resyncInterval, loop: loop, logger: logger), successTerminationBehavior: .ignore),
-            Configured(
-                service: StoreGuardService(
-                    store: sqlite, fileCheckInterval: config.fileCheckInterval, integrityInterval: config.integrityInterval,
-                    metrics: metrics, logger: logger),
-                successTerminationBehavior: .ignore),
             Configured(service: http, successTerminationBehavior: .gracefullyShutdownGroup),
             Configured(service: ReadinessService(informer: loop.informer, listening: listening, listen: config.listen, logger: logger), successTerminationBehavior: .ignore),
         ]
+        if let sqlite {
+            // The SQLite file's own watch: a log or file taken away, a damaged page.
+            services.insert(Configured(
+                service: StoreGuardService(
+                    store: sqlite, fileCheckInterval: config.fileCheckInterval, integrityInterval: config.integrityInterval,
+                    metrics: metrics, logger: logger),
+                successTerminationBehavior: .ignore), at: 3)
+        }
+        if let etcd {
+            // Listed first, so it is the last service told to stop.
+            services.insert(Configured(service: EtcdCompactorService(store: etcd), successTerminationBehavior: .ignore), at: 0)
+        }
         logger.info("starting", metadata: [
             "pvd.store": "\(config.storePath)", "pvd.root": "\(config.root)", "pvd.node": "\(loop.reconciler.agent.nodeName)",
             "pvd.listen": "\(config.listen)",
@@ -111,12 +116,38 @@ public struct Daemon: Sendable {
         try await group.run()
         // Lost or unseen writes are never a clean exit: systemd's Restart=on-failure and any
         // script that checks the status must see it.
-        if let fault = sqlite.fault {
+        if let sqlite, let fault = sqlite.fault {
             let revision = (try? await sqlite.currentRevision()).map { " at revision \($0)" } ?? ""
             logger.error("stopped, the store's writes stopped", metadata: ["pvd.store": "\(config.storePath)", "pvd.reason": "\(fault.reason.rawValue)"])
             throw DaemonError("\(fault.message); writes stopped\(revision). \(fault.consequence)")
         }
         logger.info("stopped")
+    }
+
+    /// The configured store: an etcd URL (nothing sent yet; `run` checks it first) or a SQLite
+    /// file, created with its directory if missing.
+    static func openStore(_ config: ServerConfig, logger: Logger) throws(DaemonError) -> any ObjectStore {
+        let path = config.storePath
+        if EtcdStoreURL.isEtcd(path) {
+            do {
+                return try EtcdStore(path, logger: logger)
+            } catch {
+                throw DaemonError(error.description)
+            }
+        }
+        let dir = (path as NSString).deletingLastPathComponent
+        do {
+            if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+        } catch {
+            throw DaemonError("store \(path): cannot create directory \(dir): \(error.localizedDescription)")
+        }
+        do {
+            // The informer holds every object already: SQLite's own page cache only serves writes
+            // and the watch's reads of recent changes, so it is kept small.
+            return try SQLiteStore(path: path, fallbackPollInterval: config.pollInterval, cacheMiB: 8, logger: logger)
+        } catch {
+            throw DaemonError(error.description)
+        }
     }
 
     static func hostname() -> String {

@@ -1,5 +1,7 @@
 import Foundation
 import Logging
+import PVDEtcd
+import PVDStore
 
 /// Settings from one source (the config file, the command line, the environment), each nil
 /// where that source says nothing. Sources are layered with `overriding` and turned into a
@@ -66,9 +68,17 @@ public struct ServerSettings: Sendable, Equatable {
             c.root = Self.absolute(root)
         }
         if let store {
-            guard !store.isEmpty else { throw ConfigError(source("store"), "want a file path, got \"\"") }
-            if store.hasPrefix("etcd://") { throw ConfigError(source("store"), "etcd stores are not supported by this build") }
-            c.store = Self.absolute(store)
+            guard !store.isEmpty else { throw ConfigError(source("store"), "want a file path or an etcd:// URL, got \"\"") }
+            if EtcdStoreURL.isEtcd(store) {
+                do {
+                    _ = try EtcdStoreURL(store)
+                } catch {
+                    throw ConfigError(source("store"), error.message)
+                }
+                c.store = store
+            } else {
+                c.store = Self.absolute(store)
+            }
         }
         if let node {
             guard !node.isEmpty, node.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "." }) else {

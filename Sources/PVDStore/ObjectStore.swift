@@ -33,10 +33,18 @@ public protocol ObjectStore: Sendable {
     /// The latest revision.
     func currentRevision() async throws(StoreError) -> Int64
 
+    /// The most writes one `commit` takes (nil: no limit of the store's own). Callers that
+    /// split their work into batches anyway keep each batch within it.
+    var maxWritesPerCommit: Int? { get }
+
     /// Every write to objects of these kinds after `revision`, in order, then new writes as they
     /// happen, until the task is cancelled. Fails with `.compacted` when `revision` is older than
     /// the history the store still holds.
     func watch(_ kinds: Set<ResourceKind>, after revision: Int64) -> AsyncThrowingStream<WatchEvent, any Error>
+}
+
+extension ObjectStore {
+    public var maxWritesPerCommit: Int? { nil }
 }
 
 /// One write of a `commit`.

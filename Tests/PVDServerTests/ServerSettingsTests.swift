@@ -74,7 +74,8 @@ struct ServerSettingsTests {
         ("listen: 9108", "config f.yaml: field listen: want host:port"),
         ("logLevel: loud", "config f.yaml: field logLevel: want one of trace"),
         ("node: a b", "config f.yaml: field node: want a node name"),
-        ("store: etcd://x:2379", "config f.yaml: field store: etcd stores are not supported"),
+        ("store: etcd://x:2379/p?colour=blue", "config f.yaml: field store: store etcd://x:2379/p?colour=blue: unknown option \"colour\""),
+        ("store: etcd://x:99999", "config f.yaml: field store: store etcd://x:99999: bad endpoint"),
     ])
     func badValuesNameTheFileAndField(yaml: String, message: String) throws {
         let s = try ServerSettings.parse(yaml, place: "config f.yaml")
@@ -100,6 +101,11 @@ struct ServerSettingsTests {
         } catch {
             #expect(error.message.hasPrefix(message), "\(error.message)")
         }
+    }
+
+    @Test func anEtcdStoreIsTakenAsAURL() throws {
+        let s = try ServerSettings.parse("store: etcd://10.0.0.1:2379,10.0.0.2:2379/pvd", place: "config f.yaml")
+        #expect(try s.resolve().store == "etcd://10.0.0.1:2379,10.0.0.2:2379/pvd")
     }
 
     @Test func aMissingDefaultFileIsFineButANamedOneIsNot() throws {

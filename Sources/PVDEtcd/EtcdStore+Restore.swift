@@ -1,0 +1,49 @@
+import Foundation
+import PVDModel
+import PVDStore
+
+extension EtcdStore {
+    /// Writes objects as another store holds them (uid, timestamps, generation, finalizers,
+    /// status kept), in one txn: all or none. See `RestorableStore`.
+    public func restore(_ objects: [AnyResource], replacing: Bool) async throws(StoreError) {
+        if objects.isEmpty { return }
+        guard objects.count <= url.maxTxnOps else {
+            throw StoreError(.invalid, "store \(url.text): a restore of \(objects.count) objects is more than the \(url.maxTxnOps) one etcd transaction takes (--max-txn-ops)")
+        }
+        try await verify(claiming: true)
+        let now = Time.now()
+        var objectKeys: [Data] = []
+        var names: [String] = []
+        var values: [Data] = []
+        var seen = Set<Data>()
+        for o in objects {
+            var object = EtcdValues.withTypeMeta(o)
+            var meta = object.metadata
+            guard !meta.name.isEmpty else { throw StoreError(.invalid, "\(object.kind.shortName): name required") }
+            let ns = EtcdValues.storedNamespace(object.kind, meta.namespace)
+            meta.namespace = ns.isEmpty ? nil : ns
+            if (meta.uid ?? "").isEmpty { meta.uid = UUID().uuidString.lowercased() }
+            if meta.creationTimestamp == nil { meta.creationTimestamp = now }
+            if meta.generation == nil { meta.generation = 1 }
+            object.metadata = meta
+            let key = keys.object(object.kind, namespace: ns, name: meta.name)
+            guard seen.insert(key).inserted else { throw StoreError(.invalid, "\(object.displayName): appears twice in one restore") }
+            objectKeys.append(key)
+            names.append(EtcdValues.displayName(object.kind, ns, meta.name))
+            values.append(try EtcdValues.encode(object))
+        }
+        let txn = TxnRequest(
+            compare: replacing ? [] : objectKeys.map { .absent($0) },
+            success: zip(objectKeys, values).map { .put($0, $1) },
+            failure: objectKeys.map { .get($0) })
+        let answer: TxnResponse
+        do {
+            answer = try await client.call("/v3/kv/txn", txn, as: TxnResponse.self, idempotent: false)
+        } catch {
+            throw error.storeError
+        }
+        if answer.succeeded == true { return }
+        let taken = (answer.responses ?? []).firstIndex { $0.response_range?.kvs?.isEmpty == false }
+        throw StoreError(.alreadyExists, "\(taken.map { names[$0] } ?? "an object of this batch"): already exists")
+    }
+}
