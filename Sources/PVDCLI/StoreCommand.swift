@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PVDEnvironment
 import PVDStore
 
 extension PVD {
@@ -27,7 +28,7 @@ extension PVD.Store {
 
         func run() async throws {
             try await runReportingErrors {
-                let path = global.resolvedStore
+                let path = try global.environment().store
                 guard FileManager.default.fileExists(atPath: path) else {
                     throw CLIError("store \(path) does not exist (pass --store or set PVD_STORE)")
                 }

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import PVDControllers
 import PVDDrivers
+import PVDEnvironment
 import PVDModel
 import PVDStore
 import ServiceLifecycle
@@ -23,36 +24,31 @@ public struct Daemon: Sendable {
     public init(config: ServerConfig, logger: Logger) throws(DaemonError) {
         self.config = config
         self.logger = logger
-        let path = config.storePath
-        let dir = (path as NSString).deletingLastPathComponent
+        let env = config.environment
+        var options = env.storeOptions(create: true)
+        // The informer holds every object already: SQLite's own page cache only serves writes
+        // and the watch's reads of recent changes, so it is kept small.
+        options.cacheMiB = 8
+        options.fallbackPollInterval = config.pollInterval
+        options.logger = logger
+        let opened: any ObjectStore
         do {
-            if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+            opened = try NodeEnvironment.openStore(at: env.store, options)
         } catch {
-            throw DaemonError("store \(path): cannot create directory \(dir): \(error.localizedDescription)")
+            throw DaemonError(error.message)
         }
-        do {
-            // The informer holds every object already: SQLite's own page cache only serves writes
-            // and the watch's reads of recent changes, so it is kept small.
-            sqlite = try SQLiteStore(path: path, fallbackPollInterval: config.pollInterval, cacheMiB: 8, logger: logger)
-        } catch {
-            throw DaemonError(error.description)
-        }
+        // The file checks and the fault are SQLite's; another backend brings its own.
+        guard let sqlite = opened as? SQLiteStore else { throw DaemonError("store \(env.store): the daemon runs on a SQLite store") }
+        self.sqlite = sqlite
         store = sqlite
-        try Self.quickCheck(path, logger: logger)
-        let node = config.node ?? Self.hostname()
-        let drivers: [any VolumeDriver]
+        try Self.quickCheck(env.store, logger: logger)
+        let agent: NodeAgent
         do {
-            drivers = try StandardDrivers.make(root: config.root, allowedRoots: config.allowedRoots, logger: logger)
+            agent = try env.nodeAgent(logger: logger)
         } catch {
-            throw DaemonError("root \(config.root): \(error.message)")
+            throw DaemonError(error.message)
         }
-        let pods: PodVolumeTree
-        do {
-            pods = try PodVolumeTree(root: config.root)
-        } catch {
-            throw DaemonError("root \(config.root): \(error.message)")
-        }
-        var reconciler = Reconciler(store: store, agent: NodeAgent(nodeName: node, drivers: drivers, pods: pods), logger: logger)
+        var reconciler = Reconciler(store: store, agent: agent, logger: logger)
         if let grace = config.orphanGrace { reconciler.orphanGrace = grace }
         var loop = ControllerLoop(reconciler: reconciler, informer: Informer(store: store, logger: logger), queue: WorkQueue())
         loop.blocked = { [sqlite] in sqlite.fault.map { "\($0.message); writes stopped" } }
@@ -102,7 +98,7 @@ public struct Daemon: Sendable {
             Configured(service: ReadinessService(informer: loop.informer, listening: listening, listen: config.listen, logger: logger), successTerminationBehavior: .ignore),
         ]
         logger.info("starting", metadata: [
-            "pvd.store": "\(config.storePath)", "pvd.root": "\(config.root)", "pvd.node": "\(loop.reconciler.agent.nodeName)",
+            "pvd.store": "\(config.environment.store)", "pvd.root": "\(config.environment.root)", "pvd.node": "\(loop.reconciler.agent.nodeName)",
             "pvd.listen": "\(config.listen)",
         ])
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
@@ -113,14 +109,10 @@ public struct Daemon: Sendable {
         // script that checks the status must see it.
         if let fault = sqlite.fault {
             let revision = (try? await sqlite.currentRevision()).map { " at revision \($0)" } ?? ""
-            logger.error("stopped, the store's writes stopped", metadata: ["pvd.store": "\(config.storePath)", "pvd.reason": "\(fault.reason.rawValue)"])
+            logger.error("stopped, the store's writes stopped", metadata: ["pvd.store": "\(config.environment.store)", "pvd.reason": "\(fault.reason.rawValue)"])
             throw DaemonError("\(fault.message); writes stopped\(revision). \(fault.consequence)")
         }
         logger.info("stopped")
-    }
-
-    static func hostname() -> String {
-        ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "localhost"
     }
 }
 
