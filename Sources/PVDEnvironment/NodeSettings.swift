@@ -41,7 +41,9 @@ public enum NodeField: String, Sendable, CaseIterable {
         }
     }
 
-    /// The command-line option.
+    /// The command-line option. `pvd serve` has `--allowed-roots`; no command has a
+    /// `--busy-timeout` yet (the variable and the config field set it), so that name only
+    /// appears if a caller passes a busy timeout as a flag.
     public var flag: String {
         switch self {
         case .root: "--root"
