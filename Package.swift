@@ -89,11 +89,22 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The node's environment, shared by the CLI and the daemon: root, store location, node
+        // name, allowed roots, busy timeout; the one duration grammar; opening the store and
+        // making the drivers from them.
+        .target(
+            name: "PVDEnvironment",
+            dependencies: [
+                "PVDStore", "PVDEtcd", "PVDControllers", "PVDDrivers",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         // The daemon: informer-driven work loop over the Reconciler, lifecycle, HTTP health and metrics.
         .target(
             name: "PVDServer",
             dependencies: [
-                "PVDModel", "PVDStore", "PVDEtcd", "PVDControllers", "PVDDrivers",
+                "PVDModel", "PVDStore", "PVDEtcd", "PVDControllers", "PVDDrivers", "PVDEnvironment",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -107,7 +118,7 @@ let package = Package(
         .target(
             name: "PVDCLI",
             dependencies: [
-                "PVDModel", "PVDStore", "PVDEtcd", "PVDControllers", "PVDServer",
+                "PVDModel", "PVDStore", "PVDEtcd", "PVDControllers", "PVDEnvironment", "PVDServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -145,6 +156,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PVDCLITests", dependencies: ["PVDCLI", "PVDStore", "PVDModel", "PVDDrivers", "PVDServer"], swiftSettings: strict),
-        .testTarget(name: "PVDServerTests", dependencies: ["PVDServer"], swiftSettings: strict),
+        .testTarget(name: "PVDServerTests", dependencies: ["PVDServer", "PVDEnvironment"], swiftSettings: strict),
+        .testTarget(name: "PVDEnvironmentTests", dependencies: ["PVDEnvironment", "PVDStore", "PVDEtcd"], swiftSettings: strict),
     ]
 )

@@ -23,12 +23,12 @@ extension PVD {
         @Flag(help: "Wait until the objects are gone (finalizers released).")
         var wait = false
 
-        @Option(help: "How long --wait waits, e.g. 30s, 2m.")
+        @Option(help: ArgumentHelp("How long --wait waits, e.g. 500ms, 30s, 2m.", valueName: "duration"))
         var timeout: String = "60s"
 
         func validate() throws {
             if names.isEmpty { throw ValidationError("delete needs at least one NAME") }
-            if WaitDuration.parse(timeout) == nil { throw ValidationError("--timeout \(timeout): want a duration such as 30s or 2m") }
+            _ = try FlagDuration.parse(timeout, flag: "--timeout")
         }
 
         func run() async throws {
@@ -49,7 +49,7 @@ extension PVD {
                     }
                 }
                 if wait, !pending.isEmpty {
-                    let limit = WaitDuration.parse(timeout) ?? 60
+                    let limit = try FlagDuration.parse(timeout, flag: "--timeout")
                     for name in pending {
                         try await Waiter.untilDeleted(store: store, kind: kind, namespace: ns, name: name, timeout: limit)
                     }

@@ -2,12 +2,12 @@ import ArgumentParser
 import Foundation
 import Logging
 import PVDControllers
-import PVDDrivers
+import PVDEnvironment
 import PVDEtcd
-import PVDModel
 import PVDStore
 
-/// Options every command takes: where pvd keeps its files and which store it uses.
+/// Options every command takes: where pvd keeps its files and which store it uses. What they
+/// mean, and how they meet the `PVD_*` variables, is `NodeEnvironment`'s, shared with `pvd serve`.
 public struct GlobalOptions: ParsableArguments, Sendable {
     @Option(name: .long, help: ArgumentHelp("Where pvd keeps what it makes (env PVD_ROOT).", valueName: "dir"))
     public var root: String?
@@ -20,73 +20,57 @@ public struct GlobalOptions: ParsableArguments, Sendable {
 
     public init() {}
 
-    /// The root directory: `--root`, `$PVD_ROOT`, or /var/lib/pvd.
-    public var resolvedRoot: String {
-        root ?? ProcessInfo.processInfo.environment["PVD_ROOT"] ?? "/var/lib/pvd"
-    }
+    /// What the flags say, before the variables and defaults are consulted.
+    public var settings: NodeSettings { NodeSettings(root: root, store: store, node: node) }
 
-    /// The store location: `--store`, `$PVD_STORE`, or `<root>/state.db`.
-    public var resolvedStore: String {
-        store ?? ProcessInfo.processInfo.environment["PVD_STORE"] ?? (resolvedRoot as NSString).appendingPathComponent("state.db")
-    }
-
-    /// This node's name: `--node`, `$PVD_NODE`, or the hostname.
-    public var resolvedNode: String {
-        if let node { return node }
-        if let env = ProcessInfo.processInfo.environment["PVD_NODE"], !env.isEmpty { return env }
-        return ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "localhost"
+    /// The node's environment: these flags over `PVD_*` over defaults. A value that cannot be
+    /// read is an error naming its flag or variable.
+    public func environment() throws -> NodeEnvironment {
+        do {
+            return try NodeEnvironment.resolve(flags: settings, environment: ProcessInfo.processInfo.environment)
+        } catch {
+            throw CLIError(error.description)
+        }
     }
 
     /// This node and its drivers, rooted at the resolved root.
     public func nodeAgent(logger: Logger) throws -> NodeAgent {
         do {
-            // Further directories a hostPath class's basePath may name ($PVD_ALLOWED_ROOTS, colon-separated).
-            let allowed = (ProcessInfo.processInfo.environment["PVD_ALLOWED_ROOTS"] ?? "").split(separator: ":").map(String.init)
-            return NodeAgent(
-                nodeName: resolvedNode, drivers: try StandardDrivers.make(root: resolvedRoot, allowedRoots: allowed, logger: logger),
-                pods: try PodVolumeTree(root: resolvedRoot))
-        } catch {
-            throw CLIError("root \(resolvedRoot): \(error.message)")
+            return try environment().nodeAgent(logger: logger)
+        } catch let error as NodeEnvironmentError {
+            throw CLIError(error.message)
         }
     }
 
     /// Opens the store. Commands that only read pass `create: false`, so a mistyped path is an
     /// error rather than a new empty store.
     public func openStore(create: Bool) async throws -> any ObjectStore {
-        try await Self.openStore(resolvedStore, create: create)
+        let env = try environment()
+        return try await Self.openStore(env.store, options: env.storeOptions(create: create))
     }
 
-    /// Opens the store at `location`: an etcd URL (checked to answer and to be pvd's, and
-    /// claimed for pvd when `create` and empty) or a SQLite file.
+    /// Opens the store at `location`, a SQLite file or an etcd URL, with a command's defaults.
     public static func openStore(_ location: String, create: Bool) async throws -> any RestorableStore {
-        if EtcdStoreURL.isEtcd(location) {
+        try await openStore(location, options: StoreOptions(create: create))
+    }
+
+    /// `NodeEnvironment.openStore`, and for etcd a check that the cluster answers and that the
+    /// prefix is pvd's (claimed for pvd when `create` and empty) before anything is read.
+    static func openStore(_ location: String, options: StoreOptions) async throws -> any RestorableStore {
+        let store: any RestorableStore
+        do {
+            store = try NodeEnvironment.openStore(at: location, options)
+        } catch {
+            throw CLIError(error.message)
+        }
+        if let etcd = store as? EtcdStore {
             do {
-                let store = try EtcdStore(location)
-                try await store.verify(claiming: create)
-                return store
+                try await etcd.verify(claiming: options.create)
             } catch {
                 throw CLIError(error.description)
             }
         }
-        if create {
-            let dir = (location as NSString).deletingLastPathComponent
-            if !dir.isEmpty {
-                do {
-                    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-                } catch {
-                    throw CLIError("store \(location): cannot create directory \(dir): \(error.localizedDescription)")
-                }
-            }
-        } else if !FileManager.default.fileExists(atPath: location) {
-            throw CLIError("store \(location) does not exist (nothing applied yet? pass --store or set PVD_STORE)")
-        }
-        do {
-            // How long to wait for another process's write lock ($PVD_BUSY_TIMEOUT, default 5s).
-            let wait = ProcessInfo.processInfo.environment["PVD_BUSY_TIMEOUT"].flatMap(WaitDuration.parse) ?? 5
-            return try SQLiteStore(path: location, createIfMissing: create, busyTimeout: .milliseconds(Int(wait * 1000)))
-        } catch {
-            throw CLIError(error.description)
-        }
+        return store
     }
 }
 

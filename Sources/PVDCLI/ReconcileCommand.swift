@@ -2,6 +2,7 @@ import ArgumentParser
 import Logging
 import PVDControllers
 import PVDDrivers
+import PVDEnvironment
 import PVDModel
 import PVDStore
 
@@ -28,9 +29,7 @@ extension PVD {
 
         func validate() throws {
             if !once { throw ValidationError("reconcile runs with --once; the continuous loop is `pvd serve`") }
-            guard WaitDuration.parse(orphanGrace) != nil else {
-                throw ValidationError("--orphan-grace \(orphanGrace): not a duration (e.g. 0s, 90s, 5m, 1h)")
-            }
+            _ = try FlagDuration.parse(orphanGrace, flag: "--orphan-grace")
         }
 
         func run() async throws {
@@ -38,14 +37,15 @@ extension PVD {
                 var logger = Logger(label: "pvd.reconcile")
                 logger.logLevel = verbose ? .info : .warning
                 let store = try await global.openStore(create: false)
+                let storePath = try global.environment().store
                 // Recovery and the controllers act on what the store says: not on a damaged one.
                 // quick_check reads every page (about a second per 150k objects), which only
                 // commands that go on to change the node pay; `get` and friends do not.
                 if store is SQLiteStore {
                     do {
-                        let problems = try SQLiteStore.integrityProblems(path: global.resolvedStore, .quick)
+                        let problems = try SQLiteStore.integrityProblems(path: storePath, .quick)
                         if !problems.isEmpty {
-                            let fault = StoreFault.corrupt(path: global.resolvedStore, check: .quick, problems: problems)
+                            let fault = StoreFault.corrupt(path: storePath, check: .quick, problems: problems)
                             throw CLIError("\(fault.message); nothing was reconciled. \(fault.consequence)")
                         }
                     } catch let e as StoreError {
@@ -54,7 +54,7 @@ extension PVD {
                 }
                 let agent = try global.nodeAgent(logger: logger)
                 var reconciler = Reconciler(store: store, agent: agent, logger: logger)
-                reconciler.orphanGrace = .milliseconds(Int((WaitDuration.parse(orphanGrace) ?? 300) * 1000))
+                reconciler.orphanGrace = try FlagDuration.parse(orphanGrace, flag: "--orphan-grace")
                 let summary = try await reconciler.runOnce()
                 printOut(summary.description + "\n")
             }

@@ -1,5 +1,7 @@
 import ArgumentParser
+import Foundation
 import Logging
+import PVDEnvironment
 import PVDServer
 
 extension PVD {
@@ -8,8 +10,8 @@ extension PVD {
         static let configuration = CommandConfiguration(
             abstract: "Run the controllers continuously, with /healthz, /readyz and /metrics over HTTP.",
             discussion: """
-                Settings come from flags, then the config file, then PVD_ROOT, PVD_STORE, PVD_NODE and \
-                PVD_ALLOWED_ROOTS, then defaults. SIGTERM or SIGINT stops it gracefully.
+                Settings come from flags, then the config file, then PVD_ROOT, PVD_STORE, PVD_NODE, \
+                PVD_ALLOWED_ROOTS and PVD_BUSY_TIMEOUT, then defaults. Durations: 500ms, 1.5s, 2m, 1h30m. SIGTERM or SIGINT stops it gracefully.
                 """)
 
         @OptionGroup var global: GlobalOptions
@@ -58,32 +60,22 @@ extension PVD {
             }
         }
 
-        /// Flags over the config file over the environment over defaults, each source checked on
-        /// its own so an error names where the bad value came from.
+        /// Flags over the config file over the environment over defaults, each value checked
+        /// where it was found so an error names the flag, field or variable it came from.
         func resolvedConfig() throws -> ServerConfig {
-            let flags = ServerSettings(
-                root: global.root, store: global.store, node: global.node, listen: listen, logLevel: logLevel,
-                allowedRoots: allowedRoots.map { $0.split(separator: ":").map(String.init) },
-                resyncInterval: resyncInterval, pollInterval: pollInterval, orphanGrace: orphanGrace,
-                integrityInterval: integrityInterval)
+            var flags = ServerSettings(
+                environment: global.settings, listen: listen, logLevel: logLevel, resyncInterval: resyncInterval,
+                pollInterval: pollInterval, orphanGrace: orphanGrace, integrityInterval: integrityInterval)
+            flags.environment.allowedRoots = allowedRoots.map { $0.split(separator: ":").map(String.init) }
             do {
                 let path = config ?? ServerConfig.defaultPath
                 let file = try ServerSettings.load(file: path, required: config != nil)
-                _ = try file.resolve(source: { "config \(path): field \($0)" })
-                _ = try flags.resolve(source: { "--\(Self.flagName($0))" })
-                return try flags.overriding(file).overriding(.environment()).resolve()
+                return try ServerSettings.resolve([
+                    (flags, .flags), (file, .file(path: path)), (.environment(ProcessInfo.processInfo.environment), .environment),
+                ])
             } catch {
                 throw CLIError("\(error)")
             }
-        }
-
-        /// "resyncInterval" → "resync-interval".
-        static func flagName(_ field: String) -> String {
-            var out = ""
-            for ch in field {
-                if ch.isUppercase { out += "-" + ch.lowercased() } else { out.append(ch) }
-            }
-            return out
         }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PVDEnvironment
 import PVDStore
 
 extension PVD {
@@ -27,7 +28,7 @@ extension PVD.Store {
 
         func run() async throws {
             try await runReportingErrors {
-                let path = global.resolvedStore
+                let path = try global.environment().store
                 if path.hasPrefix("etcd://") || path.hasPrefix("etcds://") {
                     throw CLIError("store \(path): pvd store check runs SQLite's integrity_check on a store file; an etcd cluster checks its own data (etcdctl check, etcd's --experimental-corrupt-check-time)")
                 }

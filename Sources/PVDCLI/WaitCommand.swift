@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PVDEnvironment
 import PVDModel
 import PVDStore
 
@@ -20,11 +21,11 @@ extension PVD {
         @Option(name: .shortAndLong, help: "The namespace (default: default).")
         var namespace: String?
 
-        @Option(help: "How long to wait, e.g. 30s, 2m.")
+        @Option(help: ArgumentHelp("How long to wait, e.g. 500ms, 30s, 2m.", valueName: "duration"))
         var timeout: String = "30s"
 
         func validate() throws {
-            if WaitDuration.parse(timeout) == nil { throw ValidationError("--timeout \(timeout): want a duration such as 30s or 2m") }
+            _ = try FlagDuration.parse(timeout, flag: "--timeout")
             if WaitCondition(condition) == nil {
                 throw ValidationError("--for \(condition): want phase=PHASE, jsonpath={.status.phase}=PHASE or delete")
             }
@@ -38,7 +39,7 @@ extension PVD {
                 }
                 let store = try await global.openStore(create: false)
                 let ns = namespace ?? "default"
-                let limit = WaitDuration.parse(timeout) ?? 30
+                let limit = try FlagDuration.parse(timeout, flag: "--timeout")
                 switch WaitCondition(condition)! {
                 case .deleted:
                     try await Waiter.untilDeleted(store: store, kind: kind, namespace: ns, name: parts[1], timeout: limit)
@@ -69,29 +70,9 @@ enum WaitCondition {
     }
 }
 
-/// Durations as kubectl takes them: "30s", "2m", "1h", "1m30s", or plain seconds.
-enum WaitDuration {
-    static func parse(_ text: String) -> Double? {
-        if let plain = Double(text) { return plain.isFinite && plain >= 0 && plain <= 1e7 ? plain : nil }
-        var total = 0.0, number = ""
-        for ch in text {
-            if ch.isNumber || ch == "." { number.append(ch); continue }
-            guard let v = Double(number) else { return nil }
-            switch ch {
-            case "h": total += v * 3600
-            case "m": total += v * 60
-            case "s": total += v
-            default: return nil
-            }
-            number = ""
-        }
-        return number.isEmpty && !text.isEmpty && total.isFinite && total <= 1e7 ? total : nil
-    }
-}
-
 /// Waits on the store's watch, so a wait ends as soon as the write that satisfies it commits.
 enum Waiter {
-    static func untilPhase(_ phase: String, store: any ObjectStore, kind: ResourceKind, namespace: String, name: String, timeout: Double) async throws {
+    static func untilPhase(_ phase: String, store: any ObjectStore, kind: ResourceKind, namespace: String, name: String, timeout: Duration) async throws {
         try await withDeadline(timeout, what: "\(kind.plural)/\(name)") {
             let rev = try await store.currentRevision()
             let now: AnyResource
@@ -106,7 +87,7 @@ enum Waiter {
         }
     }
 
-    static func untilDeleted(store: any ObjectStore, kind: ResourceKind, namespace: String, name: String, timeout: Double) async throws {
+    static func untilDeleted(store: any ObjectStore, kind: ResourceKind, namespace: String, name: String, timeout: Duration) async throws {
         try await withDeadline(timeout, what: "\(kind.plural)/\(name)") {
             let rev = try await store.currentRevision()
             do { _ = try await store.get(kind: kind, namespace: namespace, name: name) } catch let e as StoreError where e.code == .notFound { return }
@@ -126,10 +107,10 @@ enum Waiter {
         }
     }
 
-    private static func withDeadline(_ seconds: Double, what: String, _ body: @escaping @Sendable () async throws -> Void) async throws {
+    private static func withDeadline(_ timeout: Duration, what: String, _ body: @escaping @Sendable () async throws -> Void) async throws {
         try await withThrowingTaskGroup(of: Bool.self) { group in
             group.addTask { try await body(); return true }
-            group.addTask { try await Task.sleep(for: .milliseconds(Int(seconds * 1000))); return false }
+            group.addTask { try await Task.sleep(for: timeout); return false }
             let finished = try await group.next() ?? false
             group.cancelAll()
             if !finished { throw CLIError("timed out waiting for the condition on \(what)") }

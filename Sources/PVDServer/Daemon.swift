@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import PVDControllers
 import PVDDrivers
+import PVDEnvironment
 import PVDEtcd
 import PVDModel
 import PVDStore
@@ -24,23 +25,29 @@ public struct Daemon: Sendable {
     public init(config: ServerConfig, logger: Logger) throws(DaemonError) {
         self.config = config
         self.logger = logger
-        store = try Self.openStore(config, logger: logger)
+        let env = config.environment
+        var options = env.storeOptions(create: true)
+        // The informer holds every object already: SQLite's own page cache only serves writes
+        // and the watch's reads of recent changes, so it is kept small.
+        options.cacheMiB = 8
+        options.fallbackPollInterval = config.pollInterval
+        options.logger = logger
+        do {
+            // An etcd store is only named here; `run` checks it answers before anything starts.
+            store = try NodeEnvironment.openStore(at: env.store, options)
+        } catch {
+            throw DaemonError(error.message)
+        }
+        // The file checks and the fault are SQLite's; etcd keeps its own.
         sqlite = store as? SQLiteStore
-        if sqlite != nil { try Self.quickCheck(config.storePath, logger: logger) }
-        let node = config.node ?? Self.hostname()
-        let drivers: [any VolumeDriver]
+        if sqlite != nil { try Self.quickCheck(env.store, logger: logger) }
+        let agent: NodeAgent
         do {
-            drivers = try StandardDrivers.make(root: config.root, allowedRoots: config.allowedRoots, logger: logger)
+            agent = try env.nodeAgent(logger: logger)
         } catch {
-            throw DaemonError("root \(config.root): \(error.message)")
+            throw DaemonError(error.message)
         }
-        let pods: PodVolumeTree
-        do {
-            pods = try PodVolumeTree(root: config.root)
-        } catch {
-            throw DaemonError("root \(config.root): \(error.message)")
-        }
-        var reconciler = Reconciler(store: store, agent: NodeAgent(nodeName: node, drivers: drivers, pods: pods), logger: logger)
+        var reconciler = Reconciler(store: store, agent: agent, logger: logger)
         if let grace = config.orphanGrace { reconciler.orphanGrace = grace }
         var loop = ControllerLoop(reconciler: reconciler, informer: Informer(store: store, logger: logger), queue: WorkQueue())
         loop.blocked = { [sqlite] in sqlite?.fault.map { "\($0.message); writes stopped" } }
@@ -107,7 +114,7 @@ public struct Daemon: Sendable {
             services.insert(Configured(service: EtcdCompactorService(store: etcd), successTerminationBehavior: .ignore), at: 0)
         }
         logger.info("starting", metadata: [
-            "pvd.store": "\(config.storePath)", "pvd.root": "\(config.root)", "pvd.node": "\(loop.reconciler.agent.nodeName)",
+            "pvd.store": "\(config.environment.store)", "pvd.root": "\(config.environment.root)", "pvd.node": "\(loop.reconciler.agent.nodeName)",
             "pvd.listen": "\(config.listen)",
         ])
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
@@ -118,40 +125,10 @@ public struct Daemon: Sendable {
         // script that checks the status must see it.
         if let sqlite, let fault = sqlite.fault {
             let revision = (try? await sqlite.currentRevision()).map { " at revision \($0)" } ?? ""
-            logger.error("stopped, the store's writes stopped", metadata: ["pvd.store": "\(config.storePath)", "pvd.reason": "\(fault.reason.rawValue)"])
+            logger.error("stopped, the store's writes stopped", metadata: ["pvd.store": "\(config.environment.store)", "pvd.reason": "\(fault.reason.rawValue)"])
             throw DaemonError("\(fault.message); writes stopped\(revision). \(fault.consequence)")
         }
         logger.info("stopped")
-    }
-
-    /// The configured store: an etcd URL (nothing sent yet; `run` checks it first) or a SQLite
-    /// file, created with its directory if missing.
-    static func openStore(_ config: ServerConfig, logger: Logger) throws(DaemonError) -> any ObjectStore {
-        let path = config.storePath
-        if EtcdStoreURL.isEtcd(path) {
-            do {
-                return try EtcdStore(path, logger: logger)
-            } catch {
-                throw DaemonError(error.description)
-            }
-        }
-        let dir = (path as NSString).deletingLastPathComponent
-        do {
-            if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
-        } catch {
-            throw DaemonError("store \(path): cannot create directory \(dir): \(error.localizedDescription)")
-        }
-        do {
-            // The informer holds every object already: SQLite's own page cache only serves writes
-            // and the watch's reads of recent changes, so it is kept small.
-            return try SQLiteStore(path: path, fallbackPollInterval: config.pollInterval, cacheMiB: 8, logger: logger)
-        } catch {
-            throw DaemonError(error.description)
-        }
-    }
-
-    static func hostname() -> String {
-        ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "localhost"
     }
 }
 

@@ -1,21 +1,16 @@
 import Logging
+import PVDEnvironment
 
 /// Everything `pvd serve` is configured with, resolved: defaults filled in, every value checked.
 public struct ServerConfig: Sendable, Equatable {
     /// The config file read when `--config` is not given; a missing one is fine.
     public static let defaultPath = "/etc/pvd/config.yaml"
 
-    /// Where pvd keeps what it makes (hostpath/, images/, mounts/, state.db).
-    public var root = "/var/lib/pvd"
-    /// The SQLite store; nil means `<root>/state.db`.
-    public var store: String?
-    /// This node's name; nil means the hostname.
-    public var node: String?
+    /// Root, store, node name, allowed roots and busy timeout, as every pvd command has them.
+    public var environment: NodeEnvironment
     /// Where the HTTP endpoint listens.
     public var listen = ListenAddress(host: "127.0.0.1", port: 9108)
     public var logLevel: Logger.Level = .info
-    /// Further directories a hostPath class's basePath may be in, besides the root.
-    public var allowedRoots: [String] = []
     /// How often every object is looked at again even if nothing changed.
     public var resyncInterval: Duration = .seconds(300)
     /// How often the store is checked for other processes' writes when no file change woke it:
@@ -30,11 +25,8 @@ public struct ServerConfig: Sendable, Equatable {
     /// How often the daemon checks that the store's files are still the ones it opened.
     public var fileCheckInterval: Duration = .seconds(1)
 
-    public init() {}
-
-    /// The store path: `store`, or `<root>/state.db`.
-    public var storePath: String {
-        store ?? (root.hasSuffix("/") ? root + "state.db" : root + "/state.db")
+    public init(environment: NodeEnvironment) {
+        self.environment = environment
     }
 }
 

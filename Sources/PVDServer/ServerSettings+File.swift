@@ -1,4 +1,5 @@
 import Foundation
+import PVDEnvironment
 import Yams
 
 extension ServerSettings {
@@ -37,9 +38,10 @@ extension ServerSettings {
             }
         }
         var s = ServerSettings()
-        s.root = try scalar("root")
-        s.store = try scalar("store")
-        s.node = try scalar("node")
+        s.environment.root = try scalar("root")
+        s.environment.store = try scalar("store")
+        s.environment.node = try scalar("node")
+        s.environment.busyTimeout = try scalar("busyTimeout")
         s.listen = try scalar("listen")
         s.logLevel = try scalar("logLevel")
         s.resyncInterval = try scalar("resyncInterval")
@@ -50,7 +52,7 @@ extension ServerSettings {
             guard let list = v as? [Any], list.allSatisfy({ $0 is String }) else {
                 throw ConfigError("\(place): field allowedRoots", "want a list of directories")
             }
-            s.allowedRoots = list.compactMap { $0 as? String }
+            s.environment.allowedRoots = list.compactMap { $0 as? String }
         }
         return s
     }

@@ -61,4 +61,22 @@ struct BenchSmokeTests {
         let left = try FileManager.default.contentsOfDirectory(atPath: work.path).filter { $0 != "latency.json" }
         #expect(left.isEmpty, "left behind: \(left)")
     }
+
+    /// The commit benchmark that replaced the store test's printed timings still runs, and
+    /// counts every row it claims to have timed.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: BenchSmokeTests.bench), "pvd-bench is not built beside pvd"))
+    func commitBenchRuns() throws {
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("pvd-bench-smoke-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: work) }
+        let json = work.appendingPathComponent("commit.json").path
+        let (status, output) = try run(["commit", "--count", "200", "--work-dir", work.path, "--json", json])
+        #expect(status == 0, "pvd-bench commit failed:\n\(output)")
+        let data = try #require(FileManager.default.contents(atPath: json), "no JSON written:\n\(output)")
+        let result = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        #expect(result["count"] as? Int == 200)
+        #expect((result["create_rows_per_second"] as? Int ?? 0) > 0)
+        let left = try FileManager.default.contentsOfDirectory(atPath: work.path).filter { $0 != "commit.json" }
+        #expect(left.isEmpty, "left behind: \(left)")
+    }
 }

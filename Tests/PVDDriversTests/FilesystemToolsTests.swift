@@ -146,30 +146,4 @@ struct FilesystemToolsTests {
         #expect(ProcessCapabilities.parse("Name:\tx\n") == nil)
         #expect(ProcessCapabilities.current() != nil)
     }
-
-    /// Not an assertion on speed: prints how long `makeFilesystem` takes next to the bare tool.
-    @Test(.enabled(if: MountFixture.isRoot, "needs root: loop devices"))
-    func timeExt4OnOneGiB() async throws {
-        let dir = try MountFixture.makeTempDir()
-        defer { MountFixture.removeTempDir(dir) }
-        let clock = ContinuousClock()
-        var viaTools: [Duration] = []
-        var byHand: [Duration] = []
-        for round in 0..<5 {
-            for viaAPI in [true, false] {
-                let image = try MountFixture.makeImage(dir + "/\(round)-\(viaAPI).img", size: 1 << 30)
-                let device = try MountFixture.attach(image)
-                defer { MountFixture.detach(device) }
-                let start = clock.now
-                if viaAPI {
-                    try await tools.makeFilesystem(type: "ext4", device: device, options: [])
-                    viaTools.append(clock.now - start)
-                } else {
-                    try MountFixture.run("mkfs.ext4", ["-q", device])
-                    byHand.append(clock.now - start)
-                }
-            }
-        }
-        print("mkfs.ext4 1 GiB sparse loop: makeFilesystem \(viaTools), mkfs.ext4 -q by hand \(byHand)")
-    }
 }

@@ -250,26 +250,6 @@ struct LoopDriverTests {
         #expect(root.devicesInside().isEmpty)
     }
 
-    /// How long one 1 GiB ext4 volume takes, start to mounted (printed; compare with truncate,
-    /// mkfs.ext4, losetup and mount by hand).
-    @Test func timingOfA1GiBExt4Volume() async throws {
-        let root = try TestRoot()
-        defer { root.cleanup() }
-        let driver = makeDriver(root)
-        var provisions: [Duration] = []
-        var deletes: [Duration] = []
-        for i in 0..<3 {
-            let clock = ContinuousClock()
-            let start = clock.now
-            _ = try await driver.provision(request("pvc-timing-\(i)", 1 << 30))
-            let mounted = clock.now
-            try await driver.delete(name: "pvc-timing-\(i)", parameters: [:])
-            provisions.append(mounted - start)
-            deletes.append(clock.now - mounted)
-        }
-        print("loop driver, ext4 1 GiB: provision \(provisions), delete \(deletes)")
-    }
-
     @Test func aSymlinkInPlaceOfTheMountPointIsRefusedAndNotFollowed() async throws {
         let root = try TestRoot()
         defer { root.cleanup() }

@@ -1,21 +1,9 @@
 import Logging
+import PVDEnvironment
 import PVDServer
 import Testing
 
 struct ServerSettingsTests {
-    @Test(arguments: [
-        ("30s", 30_000), ("500ms", 500), ("5m", 300_000), ("1h", 3_600_000), ("1m30s", 90_000), ("2", 2000), ("0.5", 500),
-        ("1.5s", 1500),
-    ])
-    func durationsParseAsGoWritesThem(text: String, milliseconds: Int64) {
-        #expect(ConfigDuration.parse(text) == .milliseconds(milliseconds))
-    }
-
-    @Test(arguments: ["", "soon", "5x", "s", "1m-", "-1s", "1e9h"])
-    func badDurationsAreRejected(text: String) {
-        #expect(ConfigDuration.parse(text) == nil)
-    }
-
     @Test(arguments: [
         ("127.0.0.1:9108", "127.0.0.1", 9108), ("0.0.0.0:0", "0.0.0.0", 0), ("[::1]:80", "::1", 80), ("localhost:1", "localhost", 1),
     ])
@@ -37,54 +25,77 @@ struct ServerSettingsTests {
             resyncInterval: 1m
             pollInterval: 500ms
             orphanGrace: 10m
+            busyTimeout: 250ms
             """, place: "config test.yaml")
-        let c = try s.resolve()
-        #expect(c.root == "/srv/pvd")
-        #expect(c.storePath == "/srv/pvd/state.db")
+        let c = try ServerSettings.resolve([(s, .file(path: "test.yaml"))])
+        #expect(c.environment.root == "/srv/pvd")
+        #expect(c.environment.store == "/srv/pvd/state.db")
+        #expect(c.environment.busyTimeout == .milliseconds(250))
         #expect(c.listen == ListenAddress(host: "127.0.0.1", port: 9200))
         #expect(c.logLevel == .debug)
-        #expect(c.allowedRoots == ["/data", "/scratch"])
+        #expect(c.environment.allowedRoots == ["/data", "/scratch"])
         #expect(c.resyncInterval == .seconds(60))
         #expect(c.pollInterval == .milliseconds(500))
         #expect(c.orphanGrace == .seconds(600))
     }
 
     @Test func anEmptyFileMeansDefaults() throws {
-        let c = try ServerSettings.parse("", place: "config x").resolve()
-        #expect(c == ServerConfig())
+        let c = try ServerSettings.resolve([(ServerSettings.parse("", place: "config x"), .file(path: "x"))], hostname: { "here" })
+        #expect(c == ServerConfig(environment: NodeEnvironment(node: "here")))
         #expect(c.listen.description == "127.0.0.1:9108")
-        #expect(c.storePath == "/var/lib/pvd/state.db")
+        #expect(c.environment.store == "/var/lib/pvd/state.db")
     }
 
     @Test func flagsWinOverTheFileWhichWinsOverTheEnvironment() throws {
-        let file = ServerSettings(root: "/file", listen: "127.0.0.1:1", logLevel: "error")
+        let file = ServerSettings(environment: NodeSettings(root: "/file"), listen: "127.0.0.1:1", logLevel: "error")
         let flags = ServerSettings(listen: "127.0.0.1:2")
-        let env = ServerSettings.environment(["PVD_ROOT": "/env", "PVD_NODE": "env-node", "PVD_ALLOWED_ROOTS": "/a:/b"])
-        let c = try flags.overriding(file).overriding(env).resolve()
+        let env = ServerSettings.environment([
+            "PVD_ROOT": "/env", "PVD_NODE": "env-node", "PVD_ALLOWED_ROOTS": "/a:/b", "PVD_BUSY_TIMEOUT": "750ms",
+        ])
+        let c = try ServerSettings.resolve([(flags, .flags), (file, .file(path: "f.yaml")), (env, .environment)])
         #expect(c.listen.port == 2)
-        #expect(c.root == "/file")
+        #expect(c.environment.root == "/file")
         #expect(c.logLevel == .error)
-        #expect(c.node == "env-node")
-        #expect(c.allowedRoots == ["/a", "/b"])
+        #expect(c.environment.node == "env-node")
+        #expect(c.environment.allowedRoots == ["/a", "/b"])
+        #expect(c.environment.busyTimeout == .milliseconds(750))
     }
 
     @Test(arguments: [
-        ("resyncInterval: soon", "config f.yaml: field resyncInterval: want a duration"),
-        ("pollInterval: 1ms", "config f.yaml: field pollInterval: want a duration of at least 10ms"),
-        ("listen: 9108", "config f.yaml: field listen: want host:port"),
-        ("logLevel: loud", "config f.yaml: field logLevel: want one of trace"),
-        ("node: a b", "config f.yaml: field node: want a node name"),
-        ("store: etcd://x:2379/p?colour=blue", "config f.yaml: field store: store etcd://x:2379/p?colour=blue: unknown option \"colour\""),
-        ("store: etcd://x:99999", "config f.yaml: field store: store etcd://x:99999: bad endpoint"),
+        ("resyncInterval: soon", #"config f.yaml: field resyncInterval: "soon": not a duration (use 500ms, 2s, 1m)"#),
+        ("resyncInterval: 500ms", #"config f.yaml: field resyncInterval: "500ms": want at least 1s"#),
+        ("pollInterval: 1ms", #"config f.yaml: field pollInterval: "1ms": want at least 10ms"#),
+        ("orphanGrace: -1s", #"config f.yaml: field orphanGrace: "-1s": a duration may not be negative"#),
+        ("integrityInterval: 1d", #"config f.yaml: field integrityInterval: "1d": not a duration"#),
+        ("busyTimeout: 5x", #"config f.yaml: field busyTimeout: "5x": not a duration"#),
+        ("listen: 9108", #"config f.yaml: field listen: "9108": want host:port"#),
+        ("logLevel: loud", #"config f.yaml: field logLevel: "loud": want one of trace"#),
+        ("node: a b", #"config f.yaml: field node: "a b": want a node name"#),
+        ("store: etcd://x:2379/p?colour=blue", #"config f.yaml: field store: "etcd://x:2379/p?colour=blue": store etcd://x:2379/p?colour=blue: unknown option "colour""#),
+        ("store: etcd://x:99999", #"config f.yaml: field store: "etcd://x:99999": store etcd://x:99999: bad endpoint"#),
     ])
     func badValuesNameTheFileAndField(yaml: String, message: String) throws {
         let s = try ServerSettings.parse(yaml, place: "config f.yaml")
-        #expect(throws: ConfigError.self) { try s.resolve(source: { "config f.yaml: field \($0)" }) }
-        do {
-            _ = try s.resolve(source: { "config f.yaml: field \($0)" })
-        } catch {
-            #expect(error.message.hasPrefix(message), "\(error.message)")
+        let error = #expect(throws: SettingError.self) { try ServerSettings.resolve([(s, .file(path: "f.yaml"))]) }
+        #expect(error?.description.hasPrefix(message) == true, "\(String(describing: error))")
+    }
+
+    @Test(arguments: [
+        (ServerSettings(pollInterval: "5x"), #"--poll-interval "5x": not a duration (use 500ms, 2s, 1m)"#),
+        (ServerSettings(integrityInterval: "1h-"), #"--integrity-interval "1h-": not a duration"#),
+        (ServerSettings(environment: NodeSettings(root: "")), #"--root "": want a directory"#),
+    ])
+    func badFlagsNameTheFlag(flags: ServerSettings, message: String) {
+        let error = #expect(throws: SettingError.self) { try ServerSettings.resolve([(flags, .flags)]) }
+        #expect(error?.description.hasPrefix(message) == true, "\(String(describing: error))")
+    }
+
+    @Test func aBadVariableNamesTheVariableEvenUnderAGoodFile() {
+        let env = ServerSettings.environment(["PVD_BUSY_TIMEOUT": "200mss"])
+        let error = #expect(throws: SettingError.self) {
+            try ServerSettings.resolve([(ServerSettings(), .flags), (ServerSettings(listen: "127.0.0.1:1"), .file(path: "f")), (env, .environment)])
         }
+        #expect(error?.description == #"PVD_BUSY_TIMEOUT="200mss": not a duration (use 500ms, 2s, 1m)"#)
     }
 
     @Test(arguments: [
@@ -105,7 +116,7 @@ struct ServerSettingsTests {
 
     @Test func anEtcdStoreIsTakenAsAURL() throws {
         let s = try ServerSettings.parse("store: etcd://10.0.0.1:2379,10.0.0.2:2379/pvd", place: "config f.yaml")
-        #expect(try s.resolve().store == "etcd://10.0.0.1:2379,10.0.0.2:2379/pvd")
+        #expect(try ServerSettings.resolve([(s, .file(path: "f.yaml"))]).environment.store == "etcd://10.0.0.1:2379,10.0.0.2:2379/pvd")
     }
 
     @Test func aMissingDefaultFileIsFineButANamedOneIsNot() throws {
