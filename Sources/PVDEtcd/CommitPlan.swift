@@ -19,7 +19,7 @@ struct CommitPlan {
         var kind: ResourceKind
         var namespace: String
         var name: String
-        var display: String { EtcdValues.displayName(kind, namespace, name) }
+        var display: String { StoredObjectRules.displayName(kind, namespace, name) }
     }
 
     /// Every key touched, once each, in first-touched order.
@@ -49,7 +49,7 @@ struct CommitPlan {
                 var meta = object.metadata
                 guard !meta.name.isEmpty else { throw StoreError(.invalid, "\(object.kind.shortName): name required") }
                 // Everything the store owns is assigned here, whatever the caller sent.
-                let ns = EtcdValues.storedNamespace(object.kind, meta.namespace)
+                let ns = StoredObjectRules.storedNamespace(object.kind, meta.namespace)
                 meta.namespace = ns.isEmpty ? nil : ns
                 meta.uid = UUID().uuidString.lowercased()
                 meta.resourceVersion = nil
@@ -61,13 +61,13 @@ struct CommitPlan {
                 planned.append(Write(slot: s, operation: .create(object), kind: object.kind, namespace: ns, name: meta.name))
             case .update(let o):
                 var object = EtcdValues.withTypeMeta(o)
-                let ns = EtcdValues.storedNamespace(object.kind, object.metadata.namespace)
+                let ns = StoredObjectRules.storedNamespace(object.kind, object.metadata.namespace)
                 object.metadata.namespace = ns.isEmpty ? nil : ns
                 let name = object.metadata.name
                 let s = slot(layout.object(object.kind, namespace: ns, name: name), object.kind)
                 planned.append(Write(slot: s, operation: .update(object), kind: object.kind, namespace: ns, name: name))
             case .delete(let kind, let namespace, let name, let uid):
-                let ns = EtcdValues.storedNamespace(kind, namespace)
+                let ns = StoredObjectRules.storedNamespace(kind, namespace)
                 let s = slot(layout.object(kind, namespace: ns, name: name), kind)
                 planned.append(Write(slot: s, operation: .delete(uid: uid), kind: kind, namespace: ns, name: name))
             }

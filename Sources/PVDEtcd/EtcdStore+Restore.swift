@@ -20,7 +20,7 @@ extension EtcdStore {
             var object = EtcdValues.withTypeMeta(o)
             var meta = object.metadata
             guard !meta.name.isEmpty else { throw StoreError(.invalid, "\(object.kind.shortName): name required") }
-            let ns = EtcdValues.storedNamespace(object.kind, meta.namespace)
+            let ns = StoredObjectRules.storedNamespace(object.kind, meta.namespace)
             meta.namespace = ns.isEmpty ? nil : ns
             if (meta.uid ?? "").isEmpty { meta.uid = UUID().uuidString.lowercased() }
             if meta.creationTimestamp == nil { meta.creationTimestamp = now }
@@ -29,7 +29,7 @@ extension EtcdStore {
             let key = keys.object(object.kind, namespace: ns, name: meta.name)
             guard seen.insert(key).inserted else { throw StoreError(.invalid, "\(object.displayName): appears twice in one restore") }
             objectKeys.append(key)
-            names.append(EtcdValues.displayName(object.kind, ns, meta.name))
+            names.append(StoredObjectRules.displayName(object.kind, ns, meta.name))
             values.append(try EtcdValues.encode(object))
         }
         let txn = TxnRequest(

@@ -122,16 +122,16 @@ public final class EtcdStore: ObjectStore, RestorableStore {
     }
 
     public func get<R: Resource>(_ type: R.Type, namespace: String?, name: String) async throws(StoreError) -> R {
-        let ns = EtcdValues.storedNamespace(R.kind, namespace)
+        let ns = StoredObjectRules.storedNamespace(R.kind, namespace)
         let answer = try await range(RangeRequest(key: keys.object(R.kind, namespace: ns, name: name)))
         guard let kv = answer.kvs?.first else {
-            throw StoreError(.notFound, "\(EtcdValues.displayName(R.kind, ns, name)): not found")
+            throw StoreError(.notFound, "\(StoredObjectRules.displayName(R.kind, ns, name)): not found")
         }
         return try EtcdValues.decode(R.self, kv, store: url.text)
     }
 
     public func list<R: Resource>(_ type: R.Type, namespace: String?, selector: LabelSelector?) async throws(StoreError) -> ObjectList<R> {
-        let start = keys.kind(R.kind, namespace: namespace.map { EtcdValues.storedNamespace(R.kind, $0) })
+        let start = keys.kind(R.kind, namespace: namespace.map { StoredObjectRules.storedNamespace(R.kind, $0) })
         // A page's revision can be compacted away before the next page is read: the list is
         // then read again from its first page, at a new revision, as a relist would.
         var attempts = 0

@@ -9,18 +9,7 @@ enum EtcdValues {
     static func encode(_ object: AnyResource) throws(StoreError) -> Data {
         var object = withTypeMeta(object)
         object.metadata.resourceVersion = nil
-        do {
-            switch object {
-            case .storageClass(let x): return try JSONCoding.shared.encode(x)
-            case .persistentVolume(let x): return try JSONCoding.shared.encode(x)
-            case .persistentVolumeClaim(let x): return try JSONCoding.shared.encode(x)
-            case .pod(let x): return try JSONCoding.shared.encode(x)
-            case .node(let x): return try JSONCoding.shared.encode(x)
-            case .event(let x): return try JSONCoding.shared.encode(x)
-            }
-        } catch {
-            throw StoreError(.invalid, "\(object.displayName): cannot be encoded: \(error)")
-        }
+        return try StoredObjectRules.encode(object)
     }
 
     /// The object stored at `key`, with its resourceVersion. A value that is not a pvd object of
@@ -58,18 +47,6 @@ enum EtcdValues {
 
     static func foreign(_ key: String, store: String, _ why: String) -> StoreError {
         StoreError(.unavailable, "store \(store): key \(key) does not hold a pvd object (\(why)); is another program using this prefix?")
-    }
-
-    /// "" for cluster-scoped kinds; the namespace, or "default", for namespaced ones.
-    static func storedNamespace(_ kind: ResourceKind, _ namespace: String?) -> String {
-        guard kind.isNamespaced else { return "" }
-        if let namespace, !namespace.isEmpty { return namespace }
-        return "default"
-    }
-
-    /// "pvc default/data", "pv pv-1".
-    static func displayName(_ kind: ResourceKind, _ namespace: String, _ name: String) -> String {
-        namespace.isEmpty ? "\(kind.shortName) \(name)" : "\(kind.shortName) \(namespace)/\(name)"
     }
 
     /// The object with apiVersion and kind filled in, as every stored object has them.

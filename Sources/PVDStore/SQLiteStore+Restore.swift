@@ -15,7 +15,7 @@ extension SQLiteStore: RestorableStore {
             var object = o.withTypeMeta()
             var meta = object.metadata
             guard !meta.name.isEmpty else { throw StoreError(.invalid, "\(object.kind.shortName): name required") }
-            let ns = Self.storedNamespace(object.kind, meta.namespace)
+            let ns = StoredObjectRules.storedNamespace(object.kind, meta.namespace)
             meta.namespace = ns.isEmpty ? nil : ns
             if (meta.uid ?? "").isEmpty { meta.uid = UUID().uuidString.lowercased() }
             if meta.creationTimestamp == nil { meta.creationTimestamp = now }
@@ -54,11 +54,11 @@ extension SQLiteStore: RestorableStore {
             let ns = meta.namespace ?? ""
             let present = try Bool.fetchOne(exists, arguments: [kind.rawValue, ns, meta.name]) ?? false
             if present && !replacing {
-                throw StoreError(.alreadyExists, "\(displayName(kind, ns, meta.name)): already exists")
+                throw StoreError(.alreadyExists, "\(StoredObjectRules.displayName(kind, ns, meta.name)): already exists")
             }
             revision += 1
             object.metadata.resourceVersion = String(revision)
-            let data = try encode(object)
+            let data = try StoredObjectRules.encode(object)
             try write.execute(arguments: [
                 kind.rawValue, ns, meta.name, meta.uid ?? "", revision, meta.generation ?? 1,
                 meta.creationTimestamp?.seconds ?? 0, meta.deletionTimestamp?.seconds, data,

@@ -37,7 +37,7 @@ extension SQLiteStore {
                 guard !meta.name.isEmpty else { throw StoreError(.invalid, "\(object.kind.shortName): name required") }
                 // Everything the store owns is assigned here, whatever the caller sent; only the
                 // revision is left for the transaction to patch in.
-                let ns = storedNamespace(object.kind, meta.namespace)
+                let ns = StoredObjectRules.storedNamespace(object.kind, meta.namespace)
                 meta.namespace = ns.isEmpty ? nil : ns
                 meta.uid = UUID().uuidString.lowercased()
                 meta.resourceVersion = "0"
@@ -45,18 +45,18 @@ extension SQLiteStore {
                 meta.creationTimestamp = now
                 meta.deletionTimestamp = nil
                 object.metadata = meta
-                let body = try encode(object)
+                let body = try StoredObjectRules.encode(object)
                 return PreparedWrite(operation: .create, object: object, body: body, points: JSONMembers.patchPoints(in: body))
             case .update(let o):
                 var object = o.withTypeMeta()
                 // Encoded with the caller's metadata, which for an object read from the store is
                 // what the transaction will find; it patches the revision and generation in, and
                 // re-encodes the metadata only when something else differs.
-                let ns = storedNamespace(object.kind, object.metadata.namespace)
+                let ns = StoredObjectRules.storedNamespace(object.kind, object.metadata.namespace)
                 // Set only when it differs: setting any metadata copies the whole object.
                 if object.metadata.namespace != (ns.isEmpty ? nil : ns) { object.metadata.namespace = ns.isEmpty ? nil : ns }
                 // The scans of the body the transaction needs run here too, outside the write lock.
-                let body = try encode(object)
+                let body = try StoredObjectRules.encode(object)
                 return PreparedWrite(
                     operation: .update, object: object, body: body, spec: JSONMembers.specBytes(body),
                     points: JSONMembers.patchPoints(in: body))
@@ -150,7 +150,7 @@ extension SQLiteStore {
             insert.bind(6, meta.creationTimestamp?.seconds ?? 0)
             try insert.execute(binding: data, at: 7)
         } catch let e as DatabaseError where e.resultCode == .SQLITE_CONSTRAINT {
-            throw StoreError(.alreadyExists, "\(displayName(kind, ns, meta.name)): already exists")
+            throw StoreError(.alreadyExists, "\(StoredObjectRules.displayName(kind, ns, meta.name)): already exists")
         }
         try recordChange(db, revision, kind, ns, meta.name, .added, data)
         return object
@@ -162,8 +162,8 @@ extension SQLiteStore {
         var object = object
         let kind = object.kind
         var meta = object.metadata
-        let ns = storedNamespace(kind, meta.namespace)
-        let name = displayName(kind, ns, meta.name)
+        let ns = StoredObjectRules.storedNamespace(kind, meta.namespace)
+        let name = StoredObjectRules.displayName(kind, ns, meta.name)
         guard let given = meta.resourceVersion, !given.isEmpty else {
             throw StoreError(.invalid, "\(name): resourceVersion required for update")
         }
@@ -216,8 +216,8 @@ extension SQLiteStore {
         _ kind: ResourceKind, namespace: String?, name objectName: String, uid: String?, db: Statements,
         revision: inout Int64, now: Time
     ) throws -> AnyResource? {
-        let ns = storedNamespace(kind, namespace)
-        let name = displayName(kind, ns, objectName)
+        let ns = StoredObjectRules.storedNamespace(kind, namespace)
+        let name = StoredObjectRules.displayName(kind, ns, objectName)
         let stored = try fetchStored(db, kind, ns, objectName, name) { Data($0) }
         if let uid, uid != stored.uid {
             throw StoreError(.conflict, "\(name): conflict: uid precondition \(uid) does not match stored uid \(stored.uid)")
@@ -262,7 +262,7 @@ extension SQLiteStore {
             throw StoreError(.invalid, "\(object.displayName): metadata cannot be encoded: \(error)")
         }
         // A body without a metadata member cannot come from our encoder; encode it whole then.
-        return try JSONMembers.replacingMetadata(in: body, with: meta) ?? encode(object)
+        return try JSONMembers.replacingMetadata(in: body, with: meta) ?? StoredObjectRules.encode(object)
     }
 
     /// The statements a batch runs for every write, looked up in the statement cache once per
@@ -334,21 +334,6 @@ extension SQLiteStore {
         insert.bind(4, name)
         insert.bind(5, type.rawValue)
         try insert.execute(binding: data, at: 6)
-    }
-
-    static func encode(_ object: AnyResource) throws(StoreError) -> Data {
-        do {
-            switch object {
-            case .storageClass(let x): return try JSONCoding.shared.encode(x)
-            case .persistentVolume(let x): return try JSONCoding.shared.encode(x)
-            case .persistentVolumeClaim(let x): return try JSONCoding.shared.encode(x)
-            case .pod(let x): return try JSONCoding.shared.encode(x)
-            case .node(let x): return try JSONCoding.shared.encode(x)
-            case .event(let x): return try JSONCoding.shared.encode(x)
-            }
-        } catch {
-            throw StoreError(.invalid, "\(object.displayName): cannot be encoded: \(error)")
-        }
     }
 }
 

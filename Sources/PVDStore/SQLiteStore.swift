@@ -121,15 +121,15 @@ public final class SQLiteStore: ObjectStore {
 
     public func get<R: Resource>(_ type: R.Type, namespace: String?, name: String) async throws(StoreError) -> R {
         let kind = R.kind
-        let ns = Self.storedNamespace(kind, namespace)
+        let ns = StoredObjectRules.storedNamespace(kind, namespace)
         let path = self.path
         do {
             return try await pool.read { db in
                 let statement = try db.cachedStatement(sql: "SELECT data FROM objects WHERE kind = ? AND namespace = ? AND name = ?")
                 guard let data = try Data.fetchOne(statement, arguments: [kind.rawValue, ns, name]) else {
-                    throw StoreError(.notFound, "\(Self.displayName(kind, ns, name)): not found")
+                    throw StoreError(.notFound, "\(StoredObjectRules.displayName(kind, ns, name)): not found")
                 }
-                return try Self.decode(R.self, data, path: path, Self.displayName(kind, ns, name))
+                return try Self.decode(R.self, data, path: path, StoredObjectRules.displayName(kind, ns, name))
             }
         } catch {
             throw Self.storeError(error, path: path)
@@ -138,7 +138,7 @@ public final class SQLiteStore: ObjectStore {
 
     public func list<R: Resource>(_ type: R.Type, namespace: String?, selector: LabelSelector?) async throws(StoreError) -> ObjectList<R> {
         let kind = R.kind
-        let ns = namespace.map { Self.storedNamespace(kind, $0) }
+        let ns = namespace.map { StoredObjectRules.storedNamespace(kind, $0) }
         let path = self.path
         let raw: (revision: Int64, rows: [Data])
         do {
@@ -276,19 +276,6 @@ public final class SQLiteStore: ObjectStore {
     }
 
     // MARK: - Helpers
-
-    /// The namespace column value: "" for cluster-scoped kinds (NULL would defeat the primary key's
-    /// uniqueness), the given namespace or "default" for namespaced ones.
-    static func storedNamespace(_ kind: ResourceKind, _ namespace: String?) -> String {
-        guard kind.isNamespaced else { return "" }
-        if let namespace, !namespace.isEmpty { return namespace }
-        return "default"
-    }
-
-    /// "pvc default/data", "pv pv-1": how errors name an object that may not exist.
-    static func displayName(_ kind: ResourceKind, _ namespace: String, _ name: String) -> String {
-        namespace.isEmpty ? "\(kind.shortName) \(name)" : "\(kind.shortName) \(namespace)/\(name)"
-    }
 
     static func decode<R: Resource>(_ type: R.Type, _ data: Data, path: String, _ name: @autoclosure () -> String) throws -> R {
         do {

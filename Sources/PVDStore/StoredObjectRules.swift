@@ -1,4 +1,5 @@
 import Foundation
+import PVDModel
 
 /// The rules of the SQLite backend that another backend must apply the same way, exposed so
 /// that `EtcdStore` (in its own module) decides them byte for byte as this one does.
@@ -7,5 +8,34 @@ public enum StoredObjectRules {
     /// `metadata.generation` on update. Undecidable input counts as a change.
     public static func specChanged(from old: Data, to new: Data) -> Bool {
         JSONMembers.specChanged(old, new)
+    }
+
+    /// The object's JSON as every backend stores it.
+    public static func encode(_ object: AnyResource) throws(StoreError) -> Data {
+        do {
+            switch object {
+            case .storageClass(let x): return try JSONCoding.shared.encode(x)
+            case .persistentVolume(let x): return try JSONCoding.shared.encode(x)
+            case .persistentVolumeClaim(let x): return try JSONCoding.shared.encode(x)
+            case .pod(let x): return try JSONCoding.shared.encode(x)
+            case .node(let x): return try JSONCoding.shared.encode(x)
+            case .event(let x): return try JSONCoding.shared.encode(x)
+            }
+        } catch {
+            throw StoreError(.invalid, "\(object.displayName): cannot be encoded: \(error)")
+        }
+    }
+
+    /// The namespace an object is stored under: "" for cluster-scoped kinds (SQLite's primary
+    /// key needs a value, not NULL, to stay unique), the given namespace or "default".
+    public static func storedNamespace(_ kind: ResourceKind, _ namespace: String?) -> String {
+        guard kind.isNamespaced else { return "" }
+        if let namespace, !namespace.isEmpty { return namespace }
+        return "default"
+    }
+
+    /// "pvc default/data", "pv pv-1": how errors name an object that may not exist.
+    public static func displayName(_ kind: ResourceKind, _ namespace: String, _ name: String) -> String {
+        namespace.isEmpty ? "\(kind.shortName) \(name)" : "\(kind.shortName) \(namespace)/\(name)"
     }
 }
