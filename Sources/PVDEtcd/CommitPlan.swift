@@ -45,7 +45,7 @@ struct CommitPlan {
         for w in writes {
             switch w {
             case .create(let o):
-                var object = EtcdValues.withTypeMeta(o)
+                var object = o.withTypeMeta()
                 var meta = object.metadata
                 guard !meta.name.isEmpty else { throw StoreError(.invalid, "\(object.kind.shortName): name required") }
                 // Everything the store owns is assigned here, whatever the caller sent.
@@ -60,7 +60,7 @@ struct CommitPlan {
                 let s = slot(layout.object(object.kind, namespace: ns, name: meta.name), object.kind)
                 planned.append(Write(slot: s, operation: .create(object), kind: object.kind, namespace: ns, name: meta.name))
             case .update(let o):
-                var object = EtcdValues.withTypeMeta(o)
+                var object = o.withTypeMeta()
                 let ns = StoredObjectRules.storedNamespace(object.kind, object.metadata.namespace)
                 object.metadata.namespace = ns.isEmpty ? nil : ns
                 let name = object.metadata.name

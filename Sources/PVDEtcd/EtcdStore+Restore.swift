@@ -17,15 +17,8 @@ extension EtcdStore {
         var values: [Data] = []
         var seen = Set<Data>()
         for o in objects {
-            var object = EtcdValues.withTypeMeta(o)
-            var meta = object.metadata
-            guard !meta.name.isEmpty else { throw StoreError(.invalid, "\(object.kind.shortName): name required") }
-            let ns = StoredObjectRules.storedNamespace(object.kind, meta.namespace)
-            meta.namespace = ns.isEmpty ? nil : ns
-            if (meta.uid ?? "").isEmpty { meta.uid = UUID().uuidString.lowercased() }
-            if meta.creationTimestamp == nil { meta.creationTimestamp = now }
-            if meta.generation == nil { meta.generation = 1 }
-            object.metadata = meta
+            let (object, ns) = try StoredObjectRules.restored(o, now: now)
+            let meta = object.metadata
             let key = keys.object(object.kind, namespace: ns, name: meta.name)
             guard seen.insert(key).inserted else { throw StoreError(.invalid, "\(object.displayName): appears twice in one restore") }
             objectKeys.append(key)

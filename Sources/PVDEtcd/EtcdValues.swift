@@ -7,7 +7,7 @@ import PVDStore
 /// a value cannot name the revision its own write will get).
 enum EtcdValues {
     static func encode(_ object: AnyResource) throws(StoreError) -> Data {
-        var object = withTypeMeta(object)
+        var object = object.withTypeMeta()
         object.metadata.resourceVersion = nil
         return try StoredObjectRules.encode(object)
     }
@@ -47,17 +47,5 @@ enum EtcdValues {
 
     static func foreign(_ key: String, store: String, _ why: String) -> StoreError {
         StoreError(.unavailable, "store \(store): key \(key) does not hold a pvd object (\(why)); is another program using this prefix?")
-    }
-
-    /// The object with apiVersion and kind filled in, as every stored object has them.
-    static func withTypeMeta(_ object: AnyResource) -> AnyResource {
-        switch object {
-        case .storageClass(var x): x.setTypeMeta(); return .storageClass(x)
-        case .persistentVolume(var x): x.setTypeMeta(); return .persistentVolume(x)
-        case .persistentVolumeClaim(var x): x.setTypeMeta(); return .persistentVolumeClaim(x)
-        case .pod(var x): x.setTypeMeta(); return .pod(x)
-        case .node(var x): x.setTypeMeta(); return .node(x)
-        case .event(var x): x.setTypeMeta(); return .event(x)
-        }
     }
 }

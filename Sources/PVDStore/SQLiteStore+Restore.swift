@@ -12,16 +12,7 @@ extension SQLiteStore: RestorableStore {
         var prepared: [AnyResource] = []
         prepared.reserveCapacity(objects.count)
         for o in objects {
-            var object = o.withTypeMeta()
-            var meta = object.metadata
-            guard !meta.name.isEmpty else { throw StoreError(.invalid, "\(object.kind.shortName): name required") }
-            let ns = StoredObjectRules.storedNamespace(object.kind, meta.namespace)
-            meta.namespace = ns.isEmpty ? nil : ns
-            if (meta.uid ?? "").isEmpty { meta.uid = UUID().uuidString.lowercased() }
-            if meta.creationTimestamp == nil { meta.creationTimestamp = now }
-            if meta.generation == nil { meta.generation = 1 }
-            object.metadata = meta
-            prepared.append(object)
+            prepared.append(try StoredObjectRules.restored(o, now: now).object)
         }
         let path = self.path
         let rows = prepared

@@ -338,8 +338,9 @@ extension SQLiteStore {
 }
 
 extension AnyResource {
-    /// The object with apiVersion and kind filled in, as every stored and returned object has them.
-    func withTypeMeta() -> AnyResource {
+    /// The object with apiVersion and kind filled in, as every stored and returned object has
+    /// them (in every backend).
+    public func withTypeMeta() -> AnyResource {
         // An object read from the store already has both: no copy of it to make.
         let meta = typeMeta
         if meta.apiVersion == kind.apiVersion && meta.kind == kind.rawValue { return self }

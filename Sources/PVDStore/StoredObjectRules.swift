@@ -38,4 +38,20 @@ public enum StoredObjectRules {
     public static func displayName(_ kind: ResourceKind, _ namespace: String, _ name: String) -> String {
         namespace.isEmpty ? "\(kind.shortName) \(name)" : "\(kind.shortName) \(namespace)/\(name)"
     }
+
+    /// An object as a restore (`RestorableStore.restore`) writes it: apiVersion and kind set,
+    /// the namespace settled, and what the source store had kept (uid, creation time,
+    /// generation), the missing ones made as a create would; with the namespace it is stored under.
+    public static func restored(_ object: AnyResource, now: Time) throws(StoreError) -> (object: AnyResource, namespace: String) {
+        var object = object.withTypeMeta()
+        var meta = object.metadata
+        guard !meta.name.isEmpty else { throw StoreError(.invalid, "\(object.kind.shortName): name required") }
+        let ns = storedNamespace(object.kind, meta.namespace)
+        meta.namespace = ns.isEmpty ? nil : ns
+        if (meta.uid ?? "").isEmpty { meta.uid = UUID().uuidString.lowercased() }
+        if meta.creationTimestamp == nil { meta.creationTimestamp = now }
+        if meta.generation == nil { meta.generation = 1 }
+        object.metadata = meta
+        return (object, ns)
+    }
 }
