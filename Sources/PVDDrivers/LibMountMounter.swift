@@ -51,15 +51,27 @@ public struct LibMountMounter: Mounter {
         guard let canonical = try Self.canonicalPath(target),
               try LibMountTable(file: mountInfoPath).entry(mountedAt: canonical) != nil
         else { return }
-        let context = try LibMountContext()
-        try check(context.setTarget(canonical), what, "mnt_context_set_target")
-        let rc = context.umount()
-        if rc == 0 { return }
-        let error = Self.failure(what, rc: rc, syscallErrno: context.syscallErrno, explanation: context.explanation(returnCode: rc))
-        // Unmounted by someone else between the lookup and the call.
-        if error.errno == EINVAL || error.errno == ENOENT { return }
-        throw error
+        // EBUSY is retried for a moment: a process that holds a file on the volume only briefly
+        // (a child that inherited a descriptor while it was open, a scan) lets go within it; a
+        // volume really in use is still busy at the end, and that is thrown.
+        var attempt = 0
+        while true {
+            attempt += 1
+            let context = try LibMountContext()
+            try check(context.setTarget(canonical), what, "mnt_context_set_target")
+            let rc = context.umount()
+            if rc == 0 { return }
+            let error = Self.failure(what, rc: rc, syscallErrno: context.syscallErrno, explanation: context.explanation(returnCode: rc))
+            // Unmounted by someone else between the lookup and the call.
+            if error.errno == EINVAL || error.errno == ENOENT { return }
+            guard error.errno == EBUSY, attempt < Self.busyAttempts else { throw error }
+            usleep(Self.busyPause)
+        }
     }
+
+    /// How often, and how far apart (microseconds), a busy unmount is tried: about a second.
+    static let busyAttempts = 20
+    static let busyPause: useconds_t = 50_000
 
     public func mountedSource(at target: String) throws(DriverError) -> MountInfo? {
         guard let canonical = try Self.canonicalPath(target) else { return nil }
