@@ -45,20 +45,11 @@ struct CommitPlan {
         for w in writes {
             switch w {
             case .create(let o):
-                var object = o.withTypeMeta()
-                var meta = object.metadata
-                guard !meta.name.isEmpty else { throw StoreError(.invalid, "\(object.kind.shortName): name required") }
-                // Everything the store owns is assigned here, whatever the caller sent.
-                let ns = StoredObjectRules.storedNamespace(object.kind, meta.namespace)
-                meta.namespace = ns.isEmpty ? nil : ns
-                meta.uid = UUID().uuidString.lowercased()
-                meta.resourceVersion = nil
-                meta.generation = 1
-                meta.creationTimestamp = now
-                meta.deletionTimestamp = nil
-                object.metadata = meta
-                let s = slot(layout.object(object.kind, namespace: ns, name: meta.name), object.kind)
-                planned.append(Write(slot: s, operation: .create(object), kind: object.kind, namespace: ns, name: meta.name))
+                // An etcd value carries no resourceVersion: it is the key's mod_revision.
+                let (object, ns) = try StoredObjectRules.created(o, now: now, resourceVersion: nil)
+                let name = object.metadata.name
+                let s = slot(layout.object(object.kind, namespace: ns, name: name), object.kind)
+                planned.append(Write(slot: s, operation: .create(object), kind: object.kind, namespace: ns, name: name))
             case .update(let o):
                 var object = o.withTypeMeta()
                 let ns = StoredObjectRules.storedNamespace(object.kind, object.metadata.namespace)

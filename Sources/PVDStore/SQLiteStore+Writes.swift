@@ -32,19 +32,8 @@ extension SQLiteStore {
         @Sendable func prepareOne(_ w: StoreWrite) throws(StoreError) -> PreparedWrite {
             switch w {
             case .create(let o):
-                var object = o.withTypeMeta()
-                var meta = object.metadata
-                guard !meta.name.isEmpty else { throw StoreError(.invalid, "\(object.kind.shortName): name required") }
-                // Everything the store owns is assigned here, whatever the caller sent; only the
-                // revision is left for the transaction to patch in.
-                let ns = StoredObjectRules.storedNamespace(object.kind, meta.namespace)
-                meta.namespace = ns.isEmpty ? nil : ns
-                meta.uid = UUID().uuidString.lowercased()
-                meta.resourceVersion = "0"
-                meta.generation = 1
-                meta.creationTimestamp = now
-                meta.deletionTimestamp = nil
-                object.metadata = meta
+                // Only the revision is left for the transaction to patch in (over the "0").
+                let object = try StoredObjectRules.created(o, now: now, resourceVersion: "0").object
                 let body = try StoredObjectRules.encode(object)
                 return PreparedWrite(operation: .create, object: object, body: body, points: JSONMembers.patchPoints(in: body))
             case .update(let o):

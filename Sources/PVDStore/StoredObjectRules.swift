@@ -54,4 +54,25 @@ public enum StoredObjectRules {
         object.metadata = meta
         return (object, ns)
     }
+
+    /// An object as a create stores it: apiVersion and kind set, the namespace settled, and
+    /// everything the store owns assigned whatever the caller sent (a new uid, generation 1,
+    /// `now` as creation time, no deletion time, `resourceVersion` as the backend stores it
+    /// before the transaction's revision is known); with the namespace it is stored under.
+    public static func created(
+        _ object: AnyResource, now: Time, resourceVersion: String?
+    ) throws(StoreError) -> (object: AnyResource, namespace: String) {
+        var object = object.withTypeMeta()
+        var meta = object.metadata
+        guard !meta.name.isEmpty else { throw StoreError(.invalid, "\(object.kind.shortName): name required") }
+        let ns = storedNamespace(object.kind, meta.namespace)
+        meta.namespace = ns.isEmpty ? nil : ns
+        meta.uid = UUID().uuidString.lowercased()
+        meta.resourceVersion = resourceVersion
+        meta.generation = 1
+        meta.creationTimestamp = now
+        meta.deletionTimestamp = nil
+        object.metadata = meta
+        return (object, ns)
+    }
 }
