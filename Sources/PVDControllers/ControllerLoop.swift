@@ -4,6 +4,8 @@ import PVDStore
 
 /// What one run of the controller loop did: for metrics and logs.
 public struct ControllerRun: Sendable {
+    /// The controllers the run ran.
+    public var roles: ControllerRoles
     /// Queue keys that triggered the run.
     public var keys: [String]
     public var summary: ReconcileSummary
@@ -39,6 +41,8 @@ public struct ControllerLoop: Sendable {
     /// Why the controllers must not run now (the store's writes are stopped), or nil. While it
     /// says something, queued keys are taken and dropped: no volume is made, nothing is written.
     public var blocked: @Sendable () -> String? = { nil }
+    /// Whether runs report how long claims took to become Bound. One loop per daemon should.
+    public var measuresBinding = true
 
     public init(reconciler: Reconciler, informer: Informer, queue: WorkQueue<String>) {
         self.reconciler = reconciler
@@ -90,8 +94,8 @@ public struct ControllerLoop: Sendable {
         var snapshot = await informer.snapshot()
         var recorder = EventRecorder(existing: await informer.events())
         do {
-            let (informer, store, limit, changes) = (self.informer, reconciler.store, catchUpLimit, self.changes)
-            let settled = try await reconciler.runPasses(
+            let (informer, store, limit, changes, measures) = (self.informer, reconciler.store, catchUpLimit, self.changes, measuresBinding)
+            let handledThrough = try await reconciler.runPasses(
                 &summary, snapshot: &snapshot, recorder: &recorder, attempted: &attempted,
                 refresh: { revision in
                     // Someone else wrote: decide again over the cache once it has their writes,
@@ -99,7 +103,7 @@ public struct ControllerLoop: Sendable {
                     if await informer.waitForRevision(revision, limit: limit) { return await informer.snapshot() }
                     return try await Snapshot.read(from: store)
                 },
-                afterPass: { s in latencies += changes.newlyBound(in: s.claims) })
+                afterPass: { s in if measures { latencies += changes.newlyBound(in: s.claims) } })
             // Provisioning this run tried and that made no volume failed: back off.
             let tried = attempted.subtracting(holding)
             if !tried.isEmpty {
@@ -115,8 +119,9 @@ public struct ControllerLoop: Sendable {
                     }
                 }
             }
-            if settled {
-                changes.handled(through: snapshot.revision)
+            let settled = handledThrough != nil
+            if let handledThrough {
+                changes.handled(through: handledThrough)
                 await queue.forget(Informer.resyncKey)
             } else {
                 reconciler.logger.warning("controllers did not settle", metadata: ["pvd.passes": "\(summary.passes)"])
@@ -124,13 +129,13 @@ public struct ControllerLoop: Sendable {
                 retried.append(Informer.resyncKey)
             }
             return ControllerRun(
-                keys: keys, summary: summary, settled: settled, bindingLatencies: latencies, retried: retried, error: nil,
+                roles: reconciler.roles, keys: keys, summary: summary, settled: settled, bindingLatencies: latencies, retried: retried, error: nil,
                 duration: clock.now - started)
         } catch {
             reconciler.logger.error("controller run failed", metadata: ["pvd.error": "\(error)"])
             await queue.retry(Informer.resyncKey)
             return ControllerRun(
-                keys: keys, summary: summary, settled: false, bindingLatencies: latencies, retried: [Informer.resyncKey],
+                roles: reconciler.roles, keys: keys, summary: summary, settled: false, bindingLatencies: latencies, retried: [Informer.resyncKey],
                 error: "\(error)", duration: clock.now - started)
         }
     }

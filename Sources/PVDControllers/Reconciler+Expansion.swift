@@ -137,6 +137,7 @@ extension Reconciler {
                 // A lost race (someone changed either object meanwhile) is picked up by the next
                 // run, whose driver call finds the volume grown already.
                 guard let results = try await tryCommit([write]) else {
+                    summary.conflicts += 1
                     written = false
                     break
                 }
@@ -174,7 +175,10 @@ extension Reconciler {
         guard let request = claim.request, let updated = ExpansionWork.pending(claim, request: request, now: Time.now()) else { return }
         let write = StoreWrite.update(.persistentVolumeClaim(updated))
         // A lost race is tried again by the next run.
-        guard let results = try await tryCommit([write]) else { return }
+        guard let results = try await tryCommit([write]) else {
+            summary.conflicts += 1
+            return
+        }
         snapshot.apply([write], results: results)
         summary.writes += 1
         var events = events

@@ -18,22 +18,30 @@ extension Reconciler {
         var driver: any VolumeDriver
     }
 
-    /// The claims the binder left to provisioning whose provisioner is one of this node's drivers
-    /// and whose class lets this node do it: Immediate classes here, WaitForFirstConsumer classes
-    /// only when this node is the claim's selected node.
-    func provisioningWork(_ actions: [ClaimAction], context: BinderContext) -> [ProvisionWork] {
+    /// The claims this node should make a volume for, taken from the store as the binder left
+    /// them, the way Kubernetes' external provisioner takes its work: Pending, naming no volume,
+    /// not being deleted, annotated `volume.kubernetes.io/storage-provisioner` with one of this
+    /// node's drivers (and of a class with that provisioner), and selected for this node; an
+    /// Immediate claim no node has taken yet is open to every node that serves it (the first
+    /// whose compare-and-swap records it as the selected node provisions).
+    func provisioningWork(_ snapshot: Snapshot) -> [ProvisionWork] {
+        var classes: [String: StorageClass] = [:]
+        for c in snapshot.classes { classes[c.metadata.name] = c }
         var work: [ProvisionWork] = []
-        for action in actions {
-            guard case .provision(let provisioner) = action.outcome, let driver = agent.driver(for: provisioner) else { continue }
-            guard let claim = action.claim ?? context.claim(key: action.claimKey),
-                  let sc = context.storageClass(named: claim.className) else { continue }
+        for (key, claim) in snapshot.claims {
+            guard let provisioner = claim.metadata.annotation(Annotations.storageProvisioner),
+                  let driver = agent.driver(for: provisioner),
+                  claim.phase == .pending || claim.phase == nil,
+                  claim.spec.volumeName == nil || claim.spec.volumeName == "",
+                  claim.metadata.deletionTimestamp == nil,
+                  let sc = classes[claim.className], sc.provisioner == provisioner else { continue }
             let selected = claim.metadata.annotation(Annotations.selectedNode)
-            if sc.effectiveBindingMode == .waitForFirstConsumer, selected != agent.nodeName { continue }
-            // An Immediate claim another node has taken is that node's to provision.
             if let selected, selected != agent.nodeName { continue }
-            work.append(ProvisionWork(claimKey: action.claimKey, storageClass: sc, driver: driver))
+            if selected == nil, sc.effectiveBindingMode == .waitForFirstConsumer { continue }
+            work.append(ProvisionWork(claimKey: key, storageClass: sc, driver: driver))
         }
-        return work
+        // In claim order, so a run provisions the same way each time (and logs read in order).
+        return work.sorted { $0.claimKey < $1.claimKey }
     }
 
     /// Makes each volume and records its PV, pre-bound to the claim; the binder binds it on the
@@ -76,7 +84,10 @@ extension Reconciler {
                 var taken = claim
                 taken.metadata.setAnnotation(Annotations.selectedNode, agent.nodeName)
                 let write = StoreWrite.update(.persistentVolumeClaim(taken))
-                guard let results = try await tryCommit([write]) else { continue }
+                guard let results = try await tryCommit([write]) else {
+                    summary.conflicts += 1
+                    continue
+                }
                 snapshot.apply([write], results: results)
                 summary.writes += 1
             }
@@ -133,6 +144,10 @@ extension Reconciler {
                 } catch {
                     logger.warning("volume not marked as recorded", metadata: ["pvd.pv": "\(name)", "pvd.error": "\(error.message)"])
                 }
+            } else {
+                // The claim changed meanwhile: the next run provisions again (the driver finds
+                // the volume it made for this PV and reuses it) or the sweep removes it.
+                summary.conflicts += 1
             }
             _ = try await record(events, recorder: &recorder, now: Time.now(), summary: &summary)
         }
@@ -171,6 +186,8 @@ extension Reconciler {
                 snapshot.apply([write], results: results)
                 summary.writes += 1
                 logger.info("claim scheduled", metadata: ["pvd.pvc": "\(claim.key)", "pvd.node": "\(claim.metadata.annotation(Annotations.selectedNode) ?? "")"])
+            } else {
+                summary.conflicts += 1
             }
         }
     }

@@ -19,7 +19,10 @@ extension Reconciler {
     ) async throws {
         let provisioners = Set(agent.drivers.keys)
         let nodes = snapshot.nodes.map(\.metadata.name)
-        try await keepProvisionerFinalizers(provisioners, snapshot: &snapshot, summary: &summary)
+        // Marking a volume Failed is a cluster-wide decision; deleting or emptying its data, and
+        // the provisioner's finalizer upkeep, are the work of the node that holds it.
+        let decides = roles.contains(.cluster), acts = roles.contains(.node)
+        if acts { try await keepProvisionerFinalizers(provisioners, snapshot: &snapshot, summary: &summary) }
         let candidates = snapshot.volumes.values.filter {
             $0.phase == .released || $0.phase == .failed || $0.metadata.deletionTimestamp != nil
         }.sorted { $0.metadata.name < $1.metadata.name }
@@ -30,12 +33,12 @@ extension Reconciler {
             case .none:
                 continue
             case .fail(let reason, let message):
-                if try await markFailed(pv, message: message, snapshot: &snapshot, summary: &summary) {
+                if decides, try await markFailed(pv, message: message, snapshot: &snapshot, summary: &summary) {
                     try await report(pv, .warning, reason, message, recorder: &recorder, summary: &summary)
                 }
                 continue
             case .delete, .recycleProvisioned, .recycleHostPath:
-                break
+                guard acts else { continue }
             }
             guard attempted.insert("reclaim/\(pv.metadata.name)").inserted else { continue }
             // Decide on the volume as stored now, not as the snapshot saw it: someone may have
@@ -138,6 +141,7 @@ extension Reconciler {
             summary.deleted += 1
             summary.writes += writes.count
         } else {
+            summary.conflicts += 1
             return
         }
         logger.info("volume deleted", metadata: ["pvd.pv": "\(pv.metadata.name)"])
@@ -183,6 +187,8 @@ extension Reconciler {
             summary.recycled += 1
             summary.writes += 1
             logger.info("volume recycled", metadata: ["pvd.pv": "\(pv.metadata.name)"])
+        } else {
+            summary.conflicts += 1
         }
     }
 
@@ -195,7 +201,10 @@ extension Reconciler {
         failed.status = PersistentVolumeStatus(phase: .failed, message: message)
         failed.status?.lastPhaseTransitionTime = Time.now()
         let write = StoreWrite.update(.persistentVolume(failed))
-        guard let results = try await tryCommit([write]) else { return false }
+        guard let results = try await tryCommit([write]) else {
+            summary.conflicts += 1
+            return false
+        }
         snapshot.apply([write], results: results)
         summary.writes += 1
         logger.info("volume failed", metadata: ["pvd.pv": "\(pv.metadata.name)", "pvd.message": "\(message)"])

@@ -75,13 +75,20 @@ public struct PassTimings: Sendable {
     public init() {}
 }
 
-/// Runs the controllers over snapshots of the store until a pass finds nothing to change:
-/// what `pvd reconcile --once` does, and what scripts and tests use instead of a daemon.
+/// Runs the controllers of its `roles` over snapshots of the store until a pass finds nothing to
+/// change: what `pvd reconcile --once` does (every role), what scripts and tests use instead of a
+/// daemon, and what each of the daemon's runners does with one role.
 ///
 /// Each pass reads every PV, claim, class and node once, decides with the pure `Binder`
 /// (volumes first, so new volumes are Available before claims are matched), and commits the
 /// writes in batches, each batch one transaction with compare-and-swap on every object. A write
-/// that lost a race is skipped and decided again from fresh state in the next pass.
+/// that lost a race is skipped and decided again from fresh state in the next pass. The node
+/// controllers then take their work from the snapshot as committed: the claims the binder
+/// annotated for one of this node's provisioners, the Pods that name this node.
+///
+/// A pass that writes nothing and loses no race is the fixed point, whether or not someone else
+/// wrote meanwhile: other writers' changes reach a daemon's runners through the informer and
+/// start a run of their own, so a runner never waits for the store to fall silent.
 public struct Reconciler: Sendable {
     public let store: any ObjectStore
     public let agent: NodeAgent
@@ -93,6 +100,8 @@ public struct Reconciler: Sendable {
     /// How long a backing with no PV and no claim waiting for it must have been left unchanged
     /// before recovery removes it: long enough that nothing is still being made there.
     public var orphanGrace: Duration = .seconds(300)
+    /// The controllers this reconciler runs.
+    public var roles: ControllerRoles = .all
 
     public init(store: any ObjectStore, agent: NodeAgent, logger: Logger) {
         self.store = store
@@ -114,12 +123,9 @@ public struct Reconciler: Sendable {
         }
         var snapshot = try await timed(\.read, &summary) { try await Snapshot.read(from: store) }
         var attempted: Set<String> = []
-        while summary.passes < maxPasses {
-            summary.passes += 1
-            let (wrote, consistent) = try await pass(&summary, snapshot: &snapshot, recorder: &recorder, attempted: &attempted)
-            if wrote == 0 && consistent { break }
-            if !consistent { snapshot = try await timed(\.read, &summary) { try await Snapshot.read(from: store) } }
-        }
+        _ = try await runPasses(
+            &summary, snapshot: &snapshot, recorder: &recorder, attempted: &attempted,
+            refresh: { [store] _ in try await Snapshot.read(from: store) }, afterPass: { _ in })
         return summary
     }
 
@@ -133,23 +139,54 @@ public struct Reconciler: Sendable {
         return try await body()
     }
 
-    /// One pass over the snapshot. Returns how many object writes it committed, and whether the
-    /// snapshot still matches the store (no lost race, no writer but us).
+    /// One pass over the snapshot, running the controllers of `roles`.
     func pass(
         _ summary: inout ReconcileSummary, snapshot: inout Snapshot, recorder: inout EventRecorder, attempted: inout Set<String>
-    ) async throws -> (Int, Bool) {
+    ) async throws -> PassOutcome {
         let clock = ContinuousClock()
         let t1 = clock.now
         let now = Time.now()
         let revisionBefore = snapshot.revision
         let writesBefore = summary.writes + summary.events
         let objectWritesBefore = summary.writes
+        let conflictsBefore = summary.conflicts
+        var lost = false
+        if roles.contains(.cluster) {
+            lost = try await decideAndCommit(&summary, snapshot: &snapshot, recorder: &recorder, now: now)
+        }
+        let t2 = clock.now
+        if roles.contains(.node) {
+            try await provision(provisioningWork(snapshot), snapshot: &snapshot, recorder: &recorder, summary: &summary, attempted: &attempted)
+            try await publishPods(snapshot: snapshot, recorder: &recorder, summary: &summary)
+        }
+        try await reclaim(snapshot: &snapshot, recorder: &recorder, summary: &summary, attempted: &attempted)
+        if roles.contains(.node) {
+            try await expand(snapshot: &snapshot, recorder: &recorder, summary: &summary, attempted: &attempted)
+        }
+        summary.timings.node += clock.now - t2
+        let expected = revisionBefore + Int64(summary.writes + summary.events - writesBefore)
+        let actual = try await store.currentRevision()
+        snapshot.revision = actual
+        logger.debug("pass timings", metadata: [
+            "pvd.roles": "\(roles)", "pvd.cluster": "\(t2 - t1)", "pvd.node": "\(clock.now - t2)",
+        ])
+        return PassOutcome(
+            wrote: summary.writes - objectWritesBefore, lost: lost || summary.conflicts > conflictsBefore,
+            foreign: actual != expected, seenThrough: revisionBefore)
+    }
+
+    /// The cluster-wide controllers' part of a pass: consumer scheduling and protection, then
+    /// the binder's decisions committed alongside their events. Returns whether a write lost a race.
+    private func decideAndCommit(
+        _ summary: inout ReconcileSummary, snapshot: inout Snapshot, recorder: inout EventRecorder, now: Time
+    ) async throws -> Bool {
+        let clock = ContinuousClock()
+        let t1 = clock.now
         try await scheduleConsumers(snapshot: &snapshot, summary: &summary)
         try await protect(snapshot: &snapshot, summary: &summary)
         // Decided in a function of its own, so the claims, the index and the actions it works
-        // with are freed before the writes start: only the writes, the events and the
-        // provisioning work live on.
-        let (decided, events, work) = await decide(snapshot: snapshot, summary: &summary, now: now)
+        // with are freed before the writes start: only the writes and the events live on.
+        let (decided, events) = await decide(snapshot: snapshot, summary: &summary, now: now)
         var ordered = consume decided
         WritePlan.sortInStoreOrder(&ordered)
         let t2 = clock.now
@@ -162,29 +199,16 @@ public struct Reconciler: Sendable {
         summary.writes += committed
         let t3 = clock.now
         summary.events += try await eventsCommitted
-        let t4 = clock.now
-        try await provision(work, snapshot: &snapshot, recorder: &recorder, summary: &summary, attempted: &attempted)
-        try await publishPods(snapshot: snapshot, recorder: &recorder, summary: &summary)
-        try await reclaim(snapshot: &snapshot, recorder: &recorder, summary: &summary, attempted: &attempted)
-        try await expand(snapshot: &snapshot, recorder: &recorder, summary: &summary, attempted: &attempted)
         summary.timings.decide += t2 - t1
         summary.timings.commit += t3 - t2
-        summary.timings.events += t4 - t3
-        summary.timings.node += clock.now - t4
-        let expected = revisionBefore + Int64(summary.writes + summary.events - writesBefore)
-        let actual = try await store.currentRevision()
-        snapshot.revision = actual
-        logger.debug("pass timings", metadata: [
-            "pvd.decide": "\(t2 - t1)", "pvd.commit": "\(t3 - t2)", "pvd.events": "\(t4 - t3)", "pvd.node": "\(clock.now - t4)",
-        ])
-        return (summary.writes - objectWritesBefore, !lost && actual == expected)
+        summary.timings.events += clock.now - t3
+        return lost
     }
 
-    /// The decisions of one pass over the snapshot: the object writes, the events
-    /// to record, and the claims this node should provision for.
+    /// The binder's decisions of one pass over the snapshot: the object writes and the events to record.
     func decide(
         snapshot: Snapshot, summary: inout ReconcileSummary, now: Time
-    ) async -> (writes: [StoreWrite], events: [BinderEvent], work: [ProvisionWork]) {
+    ) async -> (writes: [StoreWrite], events: [BinderEvent]) {
         let claims = Array(snapshot.claims.values)
         let context = BinderContext(storageClasses: snapshot.classes, nodes: snapshot.nodes, claimsByKey: snapshot.claims, now: now)
         let binder = Binder()
@@ -228,8 +252,7 @@ public struct Reconciler: Sendable {
                 break
             }
         }
-        let work = provisioningWork(claimActions, context: context)
-        return (plan.take(), events, work)
+        return (plan.take(), events)
     }
 
     /// Commits object writes in batches; a batch that fails on a conflict is retried write by

@@ -9,9 +9,15 @@ import PVDStore
 import ServiceLifecycle
 import UnixSignals
 
-/// `pvd serve`: the informer, the controller loop over the `Reconciler`, a resync timer, the
-/// HTTP endpoint and systemd readiness, as services of one `ServiceGroup` that shuts down
-/// gracefully on SIGTERM or SIGINT (the controller run in hand is finished first).
+/// `pvd serve`: the informer, one controller loop per role (this node's controllers, and the
+/// cluster-wide ones), a resync timer, the HTTP endpoint and systemd readiness, as services of
+/// one `ServiceGroup` that shuts down gracefully on SIGTERM or SIGINT (the controller runs in
+/// hand are finished first).
+///
+/// Both loops are fed by the one informer and decide over its cache; neither hands the other
+/// work in memory. The node loop takes what is this node's from the store (claims annotated for
+/// its provisioners and selected for it, Pods naming it), so it works the same whether the
+/// cluster-wide loop runs in this daemon or another's.
 public struct Daemon: Sendable {
     public let config: ServerConfig
     public let store: any ObjectStore
@@ -19,7 +25,11 @@ public struct Daemon: Sendable {
     let sqlite: SQLiteStore?
     public let metrics = DaemonMetrics()
     let logger: Logger
-    let loop: ControllerLoop
+    let informer: Informer
+    /// This node's controllers: provisioner, publisher, node-side reclaim, expansion, recovery.
+    let nodeLoop: ControllerLoop
+    /// The cluster-wide controllers: consumer scheduling, protection, the binder, reclaim decisions.
+    let clusterLoop: ControllerLoop
 
     /// Opens the store (creating it and its directory if missing) and makes this node's drivers.
     public init(config: ServerConfig, logger: Logger) throws(DaemonError) {
@@ -49,10 +59,27 @@ public struct Daemon: Sendable {
         }
         var reconciler = Reconciler(store: store, agent: agent, logger: logger)
         if let grace = config.orphanGrace { reconciler.orphanGrace = grace }
-        var loop = ControllerLoop(reconciler: reconciler, informer: Informer(store: store, logger: logger), queue: WorkQueue())
-        loop.blocked = { [sqlite] in sqlite?.fault.map { "\($0.message); writes stopped" } }
-        self.loop = loop
+        let informer = Informer(store: store, logger: logger)
+        self.informer = informer
+        let blocked: @Sendable () -> String? = { [sqlite] in sqlite?.fault.map { "\($0.message); writes stopped" } }
+        func loop(_ roles: ControllerRoles, _ label: String) -> ControllerLoop {
+            var r = reconciler
+            r.roles = roles
+            r.logger[metadataKey: "pvd.controllers"] = "\(label)"
+            var loop = ControllerLoop(reconciler: r, informer: informer, queue: WorkQueue())
+            loop.blocked = blocked
+            return loop
+        }
+        nodeLoop = loop(.node, "node")
+        var cluster = loop(.cluster, "cluster")
+        // A claim's time to Bound is measured once, by the node loop, which sees every bind
+        // (its own, and the binder's through the informer).
+        cluster.measuresBinding = false
+        clusterLoop = cluster
     }
+
+    /// Both loops, node first.
+    var loops: [ControllerLoop] { [nodeLoop, clusterLoop] }
 
     /// `PRAGMA quick_check` before anything reads or writes: a damaged page the daemon would
     /// never read at start (old history, say) would otherwise go unnoticed while it writes on.
@@ -77,7 +104,7 @@ public struct Daemon: Sendable {
     public func run() async throws {
         let listening = StartSignal()
         let http = HealthEndpoint.application(
-            listen: config.listen, store: store, storeFault: { [sqlite] in sqlite?.fault }, informer: loop.informer, queue: loop.queue,
+            listen: config.listen, store: store, storeFault: { [sqlite] in sqlite?.fault }, informer: informer, queues: loops.map(\.queue),
             metrics: metrics, listening: listening, logger: logger)
         // Graceful shutdown stops them in reverse order, each after the one below it has ended:
         // readiness (STOPPING=1) first, the informer last, so the controller run in hand still
@@ -95,11 +122,16 @@ public struct Daemon: Sendable {
         }
         typealias Configured = ServiceGroupConfiguration.ServiceConfiguration
         var services: [Configured] = [
-            Configured(service: InformerService(informer: loop.informer, loop: loop), successTerminationBehavior: .gracefullyShutdownGroup),
-            Configured(service: ControllerService(loop: loop, metrics: metrics, logger: logger), successTerminationBehavior: .gracefullyShutdownGroup),
-            Configured(service: ResyncService(interval: config.resyncInterval, loop: loop, logger: logger), successTerminationBehavior: .ignore),
+            Configured(service: InformerService(informer: informer, loops: loops), successTerminationBehavior: .gracefullyShutdownGroup),
+            Configured(
+                service: ControllerService(loop: nodeLoop, startsUp: true, metrics: metrics, logger: logger),
+                successTerminationBehavior: .gracefullyShutdownGroup),
+            Configured(
+                service: ControllerService(loop: clusterLoop, startsUp: false, metrics: metrics, logger: logger),
+                successTerminationBehavior: .gracefullyShutdownGroup),
+            Configured(service: ResyncService(interval: config.resyncInterval, loops: loops, logger: logger), successTerminationBehavior: .ignore),
             Configured(service: http, successTerminationBehavior: .gracefullyShutdownGroup),
-            Configured(service: ReadinessService(informer: loop.informer, listening: listening, listen: config.listen, logger: logger), successTerminationBehavior: .ignore),
+            Configured(service: ReadinessService(informer: informer, listening: listening, listen: config.listen, logger: logger), successTerminationBehavior: .ignore),
         ]
         if let sqlite {
             // The SQLite file's own watch: a log or file taken away, a damaged page.
@@ -107,14 +139,14 @@ public struct Daemon: Sendable {
                 service: StoreGuardService(
                     store: sqlite, fileCheckInterval: config.fileCheckInterval, integrityInterval: config.integrityInterval,
                     metrics: metrics, logger: logger),
-                successTerminationBehavior: .ignore), at: 3)
+                successTerminationBehavior: .ignore), at: 4)
         }
         if let etcd {
             // Listed first, so it is the last service told to stop.
             services.insert(Configured(service: EtcdCompactorService(store: etcd), successTerminationBehavior: .ignore), at: 0)
         }
         logger.info("starting", metadata: [
-            "pvd.store": "\(config.environment.store)", "pvd.root": "\(config.environment.root)", "pvd.node": "\(loop.reconciler.agent.nodeName)",
+            "pvd.store": "\(config.environment.store)", "pvd.root": "\(config.environment.root)", "pvd.node": "\(nodeLoop.reconciler.agent.nodeName)",
             "pvd.listen": "\(config.listen)",
         ])
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(

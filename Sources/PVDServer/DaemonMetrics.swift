@@ -94,12 +94,17 @@ public final class DaemonMetrics: Sendable {
         storeWritable.set(Double(0))
     }
 
-    /// Reads the gauges from the informer and the queue, then renders the text format.
-    public func render(informer: Informer, queue: WorkQueue<String>) async -> [UInt8] {
+    /// Reads the gauges from the informer and the queues (summed over the loops), then renders the text format.
+    public func render(informer: Informer, queues: [WorkQueue<String>]) async -> [UInt8] {
         let counts = await informer.phaseCounts()
         revision.set(Double(await informer.revision))
-        depth.set(Double(await queue.depth))
-        delayed.set(Double(await queue.delayedCount))
+        var depthSum = 0, delayedSum = 0
+        for queue in queues {
+            depthSum += await queue.depth
+            delayedSum += await queue.delayedCount
+        }
+        depth.set(Double(depthSum))
+        delayed.set(Double(delayedSum))
         var current: Set<[String]> = []
         for (kind, phases) in counts {
             for (phase, n) in phases {

@@ -4,37 +4,43 @@ import PVDModel
 import PVDStore
 import ServiceLifecycle
 
-/// Runs the informer: list, then watch, until graceful shutdown.
+/// Runs the informer: list, then watch, until graceful shutdown; every change goes to every loop.
 struct InformerService: Service, CustomStringConvertible {
     var description: String { "InformerService" }
 
     let informer: Informer
-    let loop: ControllerLoop
+    let loops: [ControllerLoop]
 
     func run() async throws {
-        let loop = self.loop
+        let loops = self.loops
         await cancelWhenGracefulShutdown {
-            await informer.run(onChange: { change in await loop.enqueue(change) })
+            await informer.run(onChange: { change in
+                for loop in loops { await loop.enqueue(change) }
+            })
         }
     }
 }
 
-/// Runs start-up work, then the controller loop; on graceful shutdown the run in hand is
-/// finished and no new one starts.
+/// Runs one controller loop, after start-up work (node registration and recovery) for the node
+/// loop; on graceful shutdown the run in hand is finished and no new one starts.
 struct ControllerService: Service, CustomStringConvertible {
-    var description: String { "ControllerService" }
+    var description: String { "ControllerService(\(loop.reconciler.roles))" }
 
     let loop: ControllerLoop
+    /// Whether this loop registers the node and runs start-up recovery first (the node loop's part).
+    let startsUp: Bool
     let metrics: DaemonMetrics
     let logger: Logger
 
     func run() async throws {
-        let recovered = try await loop.reconciler.startUp()
-        logger.info("start-up recovery done", metadata: [
-            "pvd.recovered": "\(recovered.recovered)", "pvd.missing": "\(recovered.missing)",
-            "pvd.failed": "\(recovered.failed)", "pvd.orphans": "\(recovered.orphansRemoved)",
-            "pvd.without-pv": "\(recovered.withoutPV.count)",
-        ])
+        if startsUp {
+            let recovered = try await loop.reconciler.startUp()
+            logger.info("start-up recovery done", metadata: [
+                "pvd.recovered": "\(recovered.recovered)", "pvd.missing": "\(recovered.missing)",
+                "pvd.failed": "\(recovered.failed)", "pvd.orphans": "\(recovered.orphansRemoved)",
+                "pvd.without-pv": "\(recovered.withoutPV.count)",
+            ])
+        }
         let (queue, metrics, logger) = (loop.queue, self.metrics, self.logger)
         await withTaskCancellationHandler {
             await withGracefulShutdownHandler {
@@ -46,7 +52,7 @@ struct ControllerService: Service, CustomStringConvertible {
                     if s.writes + s.events >= 1000 || run.keys.contains(Informer.resyncKey) { MemoryTrim.run() }
                     if s.writes > 0 || s.provisioningFailures > 0 || run.error != nil {
                         logger.debug("controller run", metadata: [
-                            "pvd.keys": "\(run.keys.count)", "pvd.writes": "\(s.writes)", "pvd.passes": "\(s.passes)",
+                            "pvd.controllers": "\(run.roles)", "pvd.keys": "\(run.keys.count)", "pvd.writes": "\(s.writes)", "pvd.passes": "\(s.passes)",
                             "pvd.duration": "\(run.duration)",
                         ])
                     }
@@ -66,11 +72,12 @@ struct ResyncService: Service, CustomStringConvertible {
     var description: String { "ResyncService" }
 
     let interval: Duration
-    let loop: ControllerLoop
+    /// The node loop first: its reconciler registers the node.
+    let loops: [ControllerLoop]
     let logger: Logger
 
     func run() async throws {
-        let reconciler = loop.reconciler
+        guard let reconciler = loops.first?.reconciler else { return }
         while !Task.isCancelled {
             do {
                 let interval = self.interval
@@ -85,7 +92,7 @@ struct ResyncService: Service, CustomStringConvertible {
                     logger.warning("node heartbeat failed", metadata: ["pvd.node": "\(reconciler.agent.nodeName)", "pvd.error": "\(error)"])
                 }
             }
-            await loop.queue.add(Informer.resyncKey)
+            for loop in loops { await loop.queue.add(Informer.resyncKey) }
         }
     }
 }

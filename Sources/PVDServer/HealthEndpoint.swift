@@ -10,7 +10,7 @@ import ServiceLifecycle
 enum HealthEndpoint {
     static func application(
         listen: ListenAddress, store: any ObjectStore, storeFault: @escaping @Sendable () -> StoreFault?, informer: Informer,
-        queue: WorkQueue<String>, metrics: DaemonMetrics, listening: StartSignal, logger: Logger
+        queues: [WorkQueue<String>], metrics: DaemonMetrics, listening: StartSignal, logger: Logger
     ) -> some Service {
         let router = Router()
         router.get("healthz") { _, _ in "ok\n" }
@@ -30,7 +30,7 @@ enum HealthEndpoint {
                 body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
         }
         router.get("metrics") { _, _ -> Response in
-            let bytes = await metrics.render(informer: informer, queue: queue)
+            let bytes = await metrics.render(informer: informer, queues: queues)
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
