@@ -151,7 +151,10 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "PVDControllersTests",
-            dependencies: ["PVDControllers", "PVDStore", "PVDModel"],
+            dependencies: [
+                "PVDControllers", "PVDStore", "PVDModel", "PVDDrivers",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(
