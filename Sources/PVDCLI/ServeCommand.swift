@@ -40,6 +40,15 @@ extension PVD {
         @Option(name: .customLong("integrity-interval"), help: ArgumentHelp("How often the whole store is checked with PRAGMA integrity_check (default 1h; 0s: never).", valueName: "duration"))
         var integrityInterval: String?
 
+        @Option(name: .customLong("heartbeat-interval"), help: ArgumentHelp("How often this node's Ready heartbeat is renewed (default 10s).", valueName: "duration"))
+        var heartbeatInterval: String?
+
+        @Option(name: .customLong("node-grace"), help: ArgumentHelp("How old a node's heartbeat may be before it counts as not Ready (default 40s).", valueName: "duration"))
+        var nodeGrace: String?
+
+        @Option(name: .customLong("leader-lease"), help: ArgumentHelp("The leader's lease on an etcd store; a dead leader is replaced within about this long (default 10s).", valueName: "duration"))
+        var leaderLease: String?
+
         func run() async throws {
             try await runReportingErrors {
                 let settings = try resolvedConfig()
@@ -65,7 +74,8 @@ extension PVD {
         func resolvedConfig() throws -> ServerConfig {
             var flags = ServerSettings(
                 environment: global.settings, listen: listen, logLevel: logLevel, resyncInterval: resyncInterval,
-                pollInterval: pollInterval, orphanGrace: orphanGrace, integrityInterval: integrityInterval)
+                pollInterval: pollInterval, orphanGrace: orphanGrace, integrityInterval: integrityInterval,
+                heartbeatInterval: heartbeatInterval, nodeGrace: nodeGrace, leaderLease: leaderLease)
             flags.environment.allowedRoots = allowedRoots.map { $0.split(separator: ":").map(String.init) }
             do {
                 let path = config ?? ServerConfig.defaultPath

@@ -44,6 +44,9 @@ public struct ControllerLoop: Sendable {
     /// Whether runs report how long claims took to become Bound. One loop per daemon should.
     public var measuresBinding = true
 
+    /// The key the cluster loop queues itself, delayed, to look at heartbeats going stale.
+    public static let nodeCheckKey = "node-lifecycle"
+
     public init(reconciler: Reconciler, informer: Informer, queue: WorkQueue<String>) {
         self.reconciler = reconciler
         self.informer = informer
@@ -120,6 +123,11 @@ public struct ControllerLoop: Sendable {
                 }
             }
             let settled = handledThrough != nil
+            // Nothing writes when a heartbeat goes stale: look again when the first one will.
+            if reconciler.roles.contains(.cluster),
+               let next = NodeHealth.nextCheck(snapshot.nodes, now: Time.now(), grace: reconciler.nodeGrace) {
+                await queue.add(Self.nodeCheckKey, after: next)
+            }
             if let handledThrough {
                 changes.handled(through: handledThrough)
                 await queue.forget(Informer.resyncKey)

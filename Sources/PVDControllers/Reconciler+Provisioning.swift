@@ -81,6 +81,16 @@ extension Reconciler {
             // Several nodes may share the store and all see an Immediate claim: the one whose
             // compare-and-swap records it as the selected node provisions; the others skip it.
             if claim.metadata.annotation(Annotations.selectedNode) == nil {
+                let room = item.driver.classDirectory(parameters: params, owner: sc.metadata.name)
+                    .flatMap { FreeSpace.availableBytes(under: $0.path) }
+                let placement = ImmediatePlacement.decide(
+                    claim: claim, storageClass: sc, nodeName: agent.nodeName,
+                    node: snapshot.nodes.first { $0.metadata.name == agent.nodeName }, others: snapshot.nodes,
+                    availableBytes: room, now: Time.now(), grace: nodeGrace, patience: placementPatience)
+                if case .leave(let why) = placement {
+                    logger.debug("claim left to another node", metadata: ["pvd.pvc": "\(claim.key)", "pvd.reason": "\(why)"])
+                    continue
+                }
                 var taken = claim
                 taken.metadata.setAnnotation(Annotations.selectedNode, agent.nodeName)
                 let write = StoreWrite.update(.persistentVolumeClaim(taken))

@@ -102,6 +102,10 @@ public struct Reconciler: Sendable {
     public var orphanGrace: Duration = .seconds(300)
     /// The controllers this reconciler runs.
     public var roles: ControllerRoles = .all
+    /// How old a node's heartbeat may be before the node counts as not Ready (see `NodeHealth`).
+    public var nodeGrace: Duration = NodeHealth.defaultGrace
+    /// How long a node without room for a new Immediate claim leaves it to the others (see `ImmediatePlacement`).
+    public var placementPatience: Duration = ImmediatePlacement.defaultPatience
 
     public init(store: any ObjectStore, agent: NodeAgent, logger: Logger) {
         self.store = store
@@ -182,6 +186,7 @@ public struct Reconciler: Sendable {
     ) async throws -> Bool {
         let clock = ContinuousClock()
         let t1 = clock.now
+        try await markStaleNodes(snapshot: &snapshot, summary: &summary, now: now)
         try await scheduleConsumers(snapshot: &snapshot, summary: &summary)
         try await protect(snapshot: &snapshot, summary: &summary)
         // Decided in a function of its own, so the claims, the index and the actions it works

@@ -14,10 +14,16 @@ struct Snapshot {
     /// The store revision the snapshot reflects.
     var revision: Int64 = 0
 
-    /// Reads every kind the controllers use, retrying until no write slipped in between the
-    /// lists, so the snapshot is consistent.
-    static func read(from store: any ObjectStore) async throws -> Snapshot {
+    /// Reads every kind the controllers use, retrying while a write slipped in between the
+    /// lists, so the snapshot is consistent. A store that never falls silent long enough (other
+    /// daemons' heartbeats, a bulk apply) must not hold the read off for ever: after a few tries
+    /// the lists are taken as they are, at the revision read before them, which the snapshot
+    /// reflects at least. Every write decided from it is compare-and-swap, so a decision on an
+    /// object that had moved on loses its race and is made again.
+    static func read(from store: any ObjectStore, attempts: Int = 3) async throws -> Snapshot {
+        var attempt = 0
         while true {
+            attempt += 1
             let before = try await store.currentRevision()
             var s = Snapshot()
             s.classes = try await store.list(StorageClass.self, namespace: nil, selector: nil).items
@@ -31,6 +37,10 @@ struct Snapshot {
             for c in claims { s.claims[c.key] = c }
             s.revision = try await store.currentRevision()
             if s.revision == before { return s }
+            if attempt >= attempts {
+                s.revision = before
+                return s
+            }
         }
     }
 

@@ -59,6 +59,7 @@ public struct Daemon: Sendable {
         }
         var reconciler = Reconciler(store: store, agent: agent, logger: logger)
         if let grace = config.orphanGrace { reconciler.orphanGrace = grace }
+        reconciler.nodeGrace = config.nodeGrace
         let informer = Informer(store: store, logger: logger)
         self.informer = informer
         let blocked: @Sendable () -> String? = { [sqlite] in sqlite?.fault.map { "\($0.message); writes stopped" } }
@@ -129,7 +130,10 @@ public struct Daemon: Sendable {
             Configured(
                 service: ControllerService(loop: clusterLoop, startsUp: false, metrics: metrics, logger: logger),
                 successTerminationBehavior: .gracefullyShutdownGroup),
-            Configured(service: ResyncService(interval: config.resyncInterval, loops: loops, logger: logger), successTerminationBehavior: .ignore),
+            Configured(service: ResyncService(interval: config.resyncInterval, loops: loops), successTerminationBehavior: .ignore),
+            Configured(
+                service: HeartbeatService(interval: config.heartbeatInterval, reconciler: nodeLoop.reconciler, logger: logger),
+                successTerminationBehavior: .ignore),
             Configured(service: http, successTerminationBehavior: .gracefullyShutdownGroup),
             Configured(service: ReadinessService(informer: informer, listening: listening, listen: config.listen, logger: logger), successTerminationBehavior: .ignore),
         ]
@@ -139,7 +143,7 @@ public struct Daemon: Sendable {
                 service: StoreGuardService(
                     store: sqlite, fileCheckInterval: config.fileCheckInterval, integrityInterval: config.integrityInterval,
                     metrics: metrics, logger: logger),
-                successTerminationBehavior: .ignore), at: 4)
+                successTerminationBehavior: .ignore), at: 5)
         }
         if let etcd {
             // Listed first, so it is the last service told to stop.

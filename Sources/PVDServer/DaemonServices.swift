@@ -66,33 +66,57 @@ struct ControllerService: Service, CustomStringConvertible {
     }
 }
 
-/// Every `interval`: refreshes this node's heartbeat and queues a full resync, so work that
-/// nothing re-triggers (a failed deletion, a lost wake-up) is looked at again.
+/// Every `interval`: queues a full resync, so work that nothing re-triggers (a failed
+/// deletion, a lost wake-up) is looked at again.
 struct ResyncService: Service, CustomStringConvertible {
     var description: String { "ResyncService" }
 
     let interval: Duration
-    /// The node loop first: its reconciler registers the node.
     let loops: [ControllerLoop]
+
+    func run() async throws {
+        while await Ticker.wait(interval) {
+            for loop in loops { await loop.queue.add(Informer.resyncKey) }
+        }
+    }
+}
+
+/// Every `interval`: renews this node's Ready heartbeat (a node with drivers only), which the
+/// leader's node lifecycle reads to tell a live node from a dead one.
+struct HeartbeatService: Service, CustomStringConvertible {
+    var description: String { "HeartbeatService" }
+
+    let interval: Duration
+    let reconciler: Reconciler
     let logger: Logger
 
     func run() async throws {
-        guard let reconciler = loops.first?.reconciler else { return }
-        while !Task.isCancelled {
+        guard !reconciler.agent.drivers.isEmpty else { return }
+        let node = reconciler.agent.nodeName
+        var failing = false
+        while await Ticker.wait(interval) {
             do {
-                let interval = self.interval
-                try await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+                try await NodeRegistration.register(node, in: reconciler.store)
+                if failing { logger.info("node heartbeat renewed", metadata: ["pvd.node": "\(node)"]) }
+                failing = false
             } catch {
-                return
+                if !failing { logger.warning("node heartbeat failed", metadata: ["pvd.node": "\(node)", "pvd.error": "\(error)"]) }
+                failing = true
             }
-            if !reconciler.agent.drivers.isEmpty {
-                do {
-                    try await NodeRegistration.register(reconciler.agent.nodeName, in: reconciler.store)
-                } catch {
-                    logger.warning("node heartbeat failed", metadata: ["pvd.node": "\(reconciler.agent.nodeName)", "pvd.error": "\(error)"])
-                }
-            }
-            for loop in loops { await loop.queue.add(Informer.resyncKey) }
+        }
+    }
+}
+
+/// Sleeps between a periodic service's rounds.
+enum Ticker {
+    /// Waits `interval`; false once graceful shutdown or cancellation ends the wait.
+    static func wait(_ interval: Duration) async -> Bool {
+        guard !Task.isCancelled else { return false }
+        do {
+            try await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+            return !Task.isCancelled
+        } catch {
+            return false
         }
     }
 }

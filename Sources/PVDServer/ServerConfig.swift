@@ -24,6 +24,12 @@ public struct ServerConfig: Sendable, Equatable {
     public var integrityInterval: Duration = .seconds(3600)
     /// How often the daemon checks that the store's files are still the ones it opened.
     public var fileCheckInterval: Duration = .seconds(1)
+    /// How often this node's Ready heartbeat is renewed (Kubernetes' node status update frequency).
+    public var heartbeatInterval: Duration = .seconds(10)
+    /// How old a heartbeat may be before the leader marks its node not Ready.
+    public var nodeGrace: Duration = .seconds(40)
+    /// The leader's lease on an etcd store: a dead leader's successor takes over within about this long.
+    public var leaderLease: Duration = .seconds(10)
 
     public init(environment: NodeEnvironment) {
         self.environment = environment

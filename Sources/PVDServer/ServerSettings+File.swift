@@ -48,6 +48,9 @@ extension ServerSettings {
         s.pollInterval = try scalar("pollInterval")
         s.orphanGrace = try scalar("orphanGrace")
         s.integrityInterval = try scalar("integrityInterval")
+        s.heartbeatInterval = try scalar("heartbeatInterval")
+        s.nodeGrace = try scalar("nodeGrace")
+        s.leaderLease = try scalar("leaderLease")
         if let v = map["allowedRoots"], !(v is NSNull) {
             guard let list = v as? [Any], list.allSatisfy({ $0 is String }) else {
                 throw ConfigError("\(place): field allowedRoots", "want a list of directories")

@@ -13,10 +13,14 @@ public struct ServerSettings: Sendable, Equatable {
     public var pollInterval: String?
     public var orphanGrace: String?
     public var integrityInterval: String?
+    public var heartbeatInterval: String?
+    public var nodeGrace: String?
+    public var leaderLease: String?
 
     public init(
         environment: NodeSettings = NodeSettings(), listen: String? = nil, logLevel: String? = nil,
-        resyncInterval: String? = nil, pollInterval: String? = nil, orphanGrace: String? = nil, integrityInterval: String? = nil
+        resyncInterval: String? = nil, pollInterval: String? = nil, orphanGrace: String? = nil, integrityInterval: String? = nil,
+        heartbeatInterval: String? = nil, nodeGrace: String? = nil, leaderLease: String? = nil
     ) {
         self.environment = environment
         self.listen = listen
@@ -25,10 +29,16 @@ public struct ServerSettings: Sendable, Equatable {
         self.pollInterval = pollInterval
         self.orphanGrace = orphanGrace
         self.integrityInterval = integrityInterval
+        self.heartbeatInterval = heartbeatInterval
+        self.nodeGrace = nodeGrace
+        self.leaderLease = leaderLease
     }
 
     /// The daemon's own fields, as the config file spells them.
-    static let daemonFieldNames = ["listen", "logLevel", "resyncInterval", "pollInterval", "orphanGrace", "integrityInterval"]
+    static let daemonFieldNames = [
+        "listen", "logLevel", "resyncInterval", "pollInterval", "orphanGrace", "integrityInterval", "heartbeatInterval", "nodeGrace",
+        "leaderLease",
+    ]
 
     /// Every field name, as the config file spells them.
     public static let fieldNames = Set(NodeField.allCases.map(\.rawValue) + daemonFieldNames)
@@ -72,6 +82,15 @@ public struct ServerSettings: Sendable, Equatable {
         if let d = try duration(\.pollInterval, "pollInterval", minimum: .milliseconds(10)) { c.pollInterval = d }
         c.orphanGrace = try duration(\.orphanGrace, "orphanGrace", minimum: .zero)
         if let d = try duration(\.integrityInterval, "integrityInterval", minimum: .zero) { c.integrityInterval = d }
+        if let d = try duration(\.heartbeatInterval, "heartbeatInterval", minimum: .seconds(1)) { c.heartbeatInterval = d }
+        if let d = try duration(\.nodeGrace, "nodeGrace", minimum: .seconds(2)) { c.nodeGrace = d }
+        if let d = try duration(\.leaderLease, "leaderLease", minimum: .seconds(2)) { c.leaderLease = d }
+        // A grace no longer than the heartbeat would call every node not Ready between beats.
+        if c.nodeGrace <= c.heartbeatInterval {
+            throw SettingError(
+                layers.first { $0.0.nodeGrace != nil }.map { $0.1.origin(daemonField: "nodeGrace") } ?? .flag("--node-grace"),
+                value: "\(c.nodeGrace)", problem: "must be longer than the heartbeat interval (\(c.heartbeatInterval))")
+        }
         return c
     }
 }

@@ -173,3 +173,55 @@ struct ControllerRolesTests {
         for i in 0..<20 { #expect(try await c.claim("data-\(i)").phase == .bound) }
     }
 }
+
+/// Which node takes an Immediate claim when one of them has no room: node a's volumes live on a
+/// 16 MiB tmpfs the test mounts under its own directory (and unmounts by that path).
+@Suite("Immediate placement by room", .serialized)
+struct PlacementByRoomTests {
+    @Test("an Immediate claim goes to the Ready node with room")
+    func claimGoesToTheNodeWithRoom() async throws {
+        guard getuid() == 0 else {
+            print("skipped: mounting a small tmpfs for node a needs root")
+            return
+        }
+        let c = try ControllerRolesTests.Cluster()
+        let small = c.root("a")
+        try FileManager.default.createDirectory(atPath: small, withIntermediateDirectories: true)
+        try Self.run("/bin/mount", ["-t", "tmpfs", "-o", "size=16m", "tmpfs", small])
+        defer {
+            try? Self.run("/bin/umount", [small])
+            // The directory goes only once nothing is mounted on it.
+            withExtendedLifetime(c) {}
+        }
+
+        _ = try await c.store.create(ControllerRolesTests.storageClass(.immediate))
+        var claim = ControllerRolesTests.claim("big")
+        claim.spec.resources?.requests?["storage"] = Quantity(64 << 20)
+        _ = try await c.store.create(claim)
+        for node in ["a", "b"] { try await NodeRegistration.register(node, in: c.store) }
+        _ = try await c.reconciler("a", .cluster).runOnce()
+
+        // Node a looks first, and leaves it; node b has room and takes it. (The patience is long
+        // so that a slow machine does not see the claim wait out a's turn.)
+        var nodeA = try c.reconciler("a", .node)
+        nodeA.placementPatience = .seconds(3600)
+        let a = try await nodeA.runOnce()
+        #expect(a.provisioned == 0)
+        #expect(try await c.claim("big").metadata.annotation(Annotations.selectedNode) == nil)
+        let b = try await c.reconciler("b", .node).runOnce()
+        #expect(b.provisioned == 1)
+        let taken = try await c.claim("big")
+        #expect(taken.metadata.annotation(Annotations.selectedNode) == "b")
+        #expect(taken.phase == .bound)
+        #expect(c.volumes(on: "a").isEmpty)
+    }
+
+    static func run(_ tool: String, _ args: [String]) throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: tool)
+        p.arguments = args
+        try p.run()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else { throw CocoaError(.executableLoad, userInfo: ["tool": "\(tool) \(args)"]) }
+    }
+}
