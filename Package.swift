@@ -151,7 +151,7 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "PVDControllersTests",
-            dependencies: ["PVDControllers", "PVDStore", "PVDModel"],
+            dependencies: ["PVDControllers", "PVDStore", "PVDModel", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         .testTarget(
