@@ -30,13 +30,20 @@ struct InformerTimingTests {
         }
     }
 
+    /// An informer running over `store`, past its first list, and a `waitForRevision(target)`
+    /// with a 10 s limit already waiting on its timer.
+    func waiter(over store: SQLiteStore, for target: Int64) async -> (RunningInformer, answer: Task<Bool, Never>) {
+        var run = RunningInformer(store: store, clock: clock)
+        _ = await run.next()
+        let informer = run.informer
+        let answer = Task { await informer.waitForRevision(target, limit: .seconds(10)) }
+        await clock.waitForSleepers(1)
+        return (run, answer)
+    }
+
     @Test func waitForRevisionIsTrueWhenTheWriteArrivesBeforeTheLimitAndStopsItsTimer() async throws {
         try await withSQLiteStore { store, _ in
-            var run = RunningInformer(store: store, clock: clock)
-            _ = await run.next()
-            let informer = run.informer
-            let answer = Task { await informer.waitForRevision(1, limit: .seconds(10)) }
-            await clock.waitForSleepers(1)
+            let (run, answer) = await waiter(over: store, for: 1)
             _ = try await store.create(makePV("pv-1", 1))
             #expect(await answer.value == true)
             #expect(clock.sleeperCount == 0)
@@ -46,11 +53,7 @@ struct InformerTimingTests {
 
     @Test func waitForRevisionIsFalseOnceTheInformerStops() async throws {
         try await withSQLiteStore { store, _ in
-            var run = RunningInformer(store: store, clock: clock)
-            _ = await run.next()
-            let informer = run.informer
-            let answer = Task { await informer.waitForRevision(100, limit: .seconds(10)) }
-            await clock.waitForSleepers(1)
+            let (run, answer) = await waiter(over: store, for: 100)
             await run.stop()
             #expect(await answer.value == false)
         }
