@@ -17,15 +17,10 @@ public struct FieldSelectorError: Error, Sendable, Hashable, CustomStringConvert
         case notKept(ResourceKind)
     }
 
+    // Made only by the parser and `check(for:)`: the memberwise init stays internal.
     public var selector: String
     public var term: String
     public var problem: Problem
-
-    public init(selector: String, term: String, problem: Problem) {
-        self.selector = selector
-        self.term = term
-        self.problem = problem
-    }
 
     public var description: String {
         let at = "field selector \"\(selector)\": term \"\(term)\""
