@@ -1,6 +1,7 @@
 /// A field selector that cannot be used: the selector text, the term (or, for a field the
 /// kind lacks, the field) at fault, and what is wrong with it.
 public struct FieldSelectorError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// What is wrong with the term.
     public enum Problem: Sendable, Hashable {
         /// The term has no `=`, `==` or `!=`.
         case noOperator
