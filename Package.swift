@@ -141,11 +141,12 @@ let package = Package(
             name: "PVDStoreTests",
             dependencies: ["PVDStore", "PVDModel", .product(name: "GRDBSQLite", package: "GRDB.swift")],
             swiftSettings: strict),
-        // The store conformance suite, run against SQLite and a real 3-member etcd started by the tests.
+        // The store conformance suite, run against SQLite and a real 3-member etcd started by the
+        // tests, and the informer over etcd.
         .testTarget(
             name: "PVDEtcdTests",
             dependencies: [
-                "PVDEtcd", "PVDStore", "PVDModel",
+                "PVDEtcd", "PVDStore", "PVDModel", "PVDControllers",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),

@@ -28,6 +28,11 @@ extension PVD {
         @Option(name: [.customShort("l"), .long], help: "A label selector, e.g. tier=gold,env in (a,b).")
         var selector: String?
 
+        @Option(
+            name: .customLong("field-selector"),
+            help: "A field selector, e.g. spec.nodeName=node-a,status.phase!=Failed (=, == and !=; fields by kind as Kubernetes).")
+        var fieldSelector: String?
+
         @Flag(name: [.customShort("w"), .long], help: "After listing, print changes as they happen.")
         var watch = false
 
@@ -38,12 +43,26 @@ extension PVD {
                 do { sel = try selector.map { try LabelSelector(parsing: $0) } } catch {
                     throw CLIError("-l \(selector ?? ""): \(error)")
                 }
+                let fields = try fieldSelector.map { text throws(CLIError) in
+                    do {
+                        let parsed = try FieldSelector(parsing: text)
+                        try parsed.check(for: kind)
+                        return parsed
+                    } catch {
+                        throw CLIError("\(error)")
+                    }
+                }
+                // kubectl refuses this too: a name already selects, and silently ignoring the
+                // selector (or the name) would show something other than asked for.
+                if let fields, !fields.isEmpty, !names.isEmpty {
+                    throw CLIError("name cannot be provided when a field selector is specified")
+                }
                 let store = try await global.openStore(create: false)
                 let ns = allNamespaces ? nil : (namespace ?? "default")
                 var objects: [AnyResource] = []
                 var revision: Int64 = 0
                 if names.isEmpty {
-                    (objects, revision) = try await store.list(kind: kind, namespace: ns, selector: sel)
+                    (objects, revision) = try await store.list(kind: kind, namespace: ns, selector: sel, fields: fields)
                 } else {
                     var missing: [String] = []
                     for name in names {
@@ -60,7 +79,7 @@ extension PVD {
                     }
                 }
                 try printObjects(objects, kind: kind, ns: ns, listRequested: names.count != 1)
-                if watch { try await watchChanges(store: store, kind: kind, ns: ns, selector: sel, after: revision) }
+                if watch { try await watchChanges(store: store, kind: kind, ns: ns, selector: sel, fields: fields, after: revision) }
             }
         }
 
@@ -81,13 +100,16 @@ extension PVD {
             }
         }
 
-        private func watchChanges(store: any ObjectStore, kind: ResourceKind, ns: String?, selector: LabelSelector?, after revision: Int64) async throws {
+        private func watchChanges(
+            store: any ObjectStore, kind: ResourceKind, ns: String?, selector: LabelSelector?, fields: FieldSelector?, after revision: Int64
+        ) async throws {
             let printer = TablePrinter(wide: output == .wide, withNamespace: allNamespaces)
             for try await event in store.watch([kind], after: revision) {
                 let o = event.object
                 if let ns, kind.isNamespaced, o.metadata.namespace != ns { continue }
                 if !names.isEmpty && !names.contains(o.metadata.name) { continue }
                 if let selector, !selector.matches(o.metadata.labels) { continue }
+                if let fields, !fields.matches(o) { continue }
                 switch output {
                 case .table, .wide:
                     printOut(printer.table(kind: kind, objects: [o]).render(includeHeaders: false))

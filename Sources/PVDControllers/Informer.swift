@@ -28,11 +28,18 @@ public actor Informer {
     private var nextWaiter = 0
     /// How long to wait before listing again after the store failed.
     private let retryDelay: Duration
+    /// What `retryDelay` and `waitForRevision`'s limits are measured on.
+    private let clock: ElapsedClock
 
-    public init(store: any ObjectStore, logger: Logger, retryDelay: Duration = .seconds(1)) {
+    /// An informer over `store`; `clock` measures its waits (a test passes one it moves by hand).
+    public init(
+        store: any ObjectStore, logger: Logger, retryDelay: Duration = .seconds(1),
+        clock: any Clock<Duration> = ContinuousClock()
+    ) {
         self.store = store
         self.logger = logger
         self.retryDelay = retryDelay
+        self.clock = ElapsedClock(clock)
     }
 
     /// The queue key of an object.
@@ -64,7 +71,7 @@ public actor Informer {
                     logger.info("watch fell behind compaction, listing again", metadata: ["pvd.revision": "\(revision)"])
                 } else {
                     logger.warning("watch failed, listing again", metadata: ["pvd.error": "\(error)"])
-                    try? await Task.sleep(for: retryDelay)
+                    try? await clock.sleep(for: retryDelay)
                 }
                 needList = true
             }
@@ -133,8 +140,12 @@ public actor Informer {
         if revision >= target { return true }
         nextWaiter += 1
         let id = nextWaiter
+        // The deadline is taken now, not when the timer task first runs, so the limit counts
+        // from the call.
+        let deadline = clock.now() + limit
+        let sleepUntil = clock.sleepUntil
         let timer = Task { [weak self] in
-            do { try await Task.sleep(for: limit) } catch { return }
+            do { try await sleepUntil(deadline) } catch { return }
             await self?.expire(id)
         }
         defer { timer.cancel() }

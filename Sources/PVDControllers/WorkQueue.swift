@@ -7,6 +7,9 @@
 ///   concurrently.
 /// - **Backoff**: `retry` re-adds a key after `RetryBackoff`'s delay for its failures in a row;
 ///   `forget` clears the count once it succeeds.
+///
+/// Delays are measured on the clock given at `init` (the continuous clock unless a test hands
+/// in one it moves by hand).
 public actor WorkQueue<Key: Hashable & Sendable> {
     private var queue: [Key] = []
     private var head = 0
@@ -14,18 +17,21 @@ public actor WorkQueue<Key: Hashable & Sendable> {
     private var dirty: Set<Key> = []
     private var processing: Set<Key> = []
     private var failures: [Key: Int] = [:]
-    /// Keys waiting out a backoff, with when they are due.
-    private var delayed: [Key: (due: ContinuousClock.Instant, task: Task<Void, Never>)] = [:]
+    /// Keys waiting out a backoff, with when they are due (on `clock`'s scale).
+    private var delayed: [Key: (due: Duration, task: Task<Void, Never>)] = [:]
     private var waiters: [CheckedContinuation<Void, Never>] = []
     private var shuttingDown = false
     private let backoff: RetryBackoff
+    private let clock: ElapsedClock
 
     /// Keys added in total (duplicates included) and retries scheduled in total.
     public private(set) var addCount = 0
     public private(set) var retryCount = 0
 
-    public init(backoff: RetryBackoff = RetryBackoff()) {
+    /// A queue retrying with `backoff`, its delays measured on `clock`.
+    public init(backoff: RetryBackoff = RetryBackoff(), clock: any Clock<Duration> = ContinuousClock()) {
         self.backoff = backoff
+        self.clock = ElapsedClock(clock)
     }
 
     /// Keys waiting to be handed out (not those in hand, nor those waiting out a backoff).
@@ -62,19 +68,22 @@ public actor WorkQueue<Key: Hashable & Sendable> {
     public func add(_ key: Key, after delay: Duration) {
         guard !shuttingDown else { return }
         if delay <= .zero { return add(key) }
-        let due = ContinuousClock.now + delay
+        let due = clock.now() + delay
         if let pending = delayed[key] {
             if pending.due <= due { return }
             pending.task.cancel()
         }
+        // The due time is fixed here, not when the task first runs, so a delay is measured from
+        // the add however late the task gets going.
+        let sleepUntil = clock.sleepUntil
         let task = Task { [weak self] in
-            do { try await Task.sleep(until: due, clock: .continuous) } catch { return }
+            do { try await sleepUntil(due) } catch { return }
             await self?.fire(key, due: due)
         }
         delayed[key] = (due, task)
     }
 
-    private func fire(_ key: Key, due: ContinuousClock.Instant) {
+    private func fire(_ key: Key, due: Duration) {
         guard let pending = delayed[key], pending.due == due else { return }
         delayed[key] = nil
         add(key)

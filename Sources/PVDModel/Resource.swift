@@ -74,6 +74,8 @@ public protocol Resource: Codable, Sendable, Equatable {
     var apiVersion: String? { get set }
     var kindName: String? { get set }
     var metadata: ObjectMeta { get set }
+    /// The fields a field selector may name for this kind (see `SelectableField`).
+    static var selectableFields: [SelectableField<Self>] { get }
 }
 
 extension Resource {

@@ -16,10 +16,13 @@ extension ObjectStore {
         }
     }
 
-    /// Lists objects of `kind` (namespace ignored for cluster-scoped kinds), with the revision read at.
-    public func list(kind: ResourceKind, namespace: String?, selector: LabelSelector?) async throws(StoreError) -> ([AnyResource], Int64) {
+    /// Lists objects of `kind` (namespace ignored for cluster-scoped kinds) matching both selectors,
+    /// with the revision read at; see `list(_:namespace:selector:fields:)`.
+    public func list(
+        kind: ResourceKind, namespace: String?, selector: LabelSelector?, fields: FieldSelector? = nil
+    ) async throws(StoreError) -> ([AnyResource], Int64) {
         func wrap<R: Resource>(_ t: R.Type) async throws(StoreError) -> ([AnyResource], Int64) {
-            let l = try await list(t, namespace: kind.isNamespaced ? namespace : nil, selector: selector)
+            let l = try await list(t, namespace: kind.isNamespaced ? namespace : nil, selector: selector, fields: fields)
             return (l.items.map { AnyResource($0) }, l.revision)
         }
         switch kind {
