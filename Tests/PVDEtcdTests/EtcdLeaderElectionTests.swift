@@ -263,15 +263,3 @@ final class Flag: Sendable {
     func set() { value.withLock { $0 = true } }
     var isSet: Bool { value.withLock { $0 } }
 }
-
-/// Deletes a raw key through the gateway, as an operator with etcdctl would.
-func rawDelete(port: Int, key: String) throws {
-    let body = #"{"key":"\#(Data(key.utf8).base64EncodedString())"}"#
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-    p.arguments = ["-sf", "-m", "5", "-X", "POST", "-d", body, "http://127.0.0.1:\(port)/v3/kv/deleterange"]
-    p.standardOutput = FileHandle.nullDevice
-    try p.run()
-    p.waitUntilExit()
-    if p.terminationStatus != 0 { throw ClusterError("curl delete \(key): exit \(p.terminationStatus)") }
-}
