@@ -220,14 +220,20 @@ struct EtcdLeaderElectionTests {
         await term.resign()
     }
 
-    @Test func aTTLUnderTwoSecondsIsRefused() async throws {
-        let store = try EtcdStore(try freshURL())
+    @Test func theStoreHandsOutTheElectionAndRefusesATTLUnderTwoSeconds() async throws {
+        // As the daemon holds it: any ObjectStore.
+        let store: any ObjectStore = try EtcdStore(try freshURL())
         let e = await storeError { () async throws(StoreError) in
             _ = try store.leaderElection(LeaderElectionConfig(identity: "node-a", ttl: .seconds(1)), logger: logger)
         }
         #expect(e?.code == .invalid)
         #expect(e?.message.contains("at least 2s") == true, "\(e?.message ?? "")")
-        #expect(try store.leaderElection(LeaderElectionConfig(identity: "node-a"), logger: logger) is EtcdLeaderElection)
+        let election = try #require(try store.leaderElection(LeaderElectionConfig(identity: "node-a", ttl: Self.ttl), logger: logger))
+        #expect(election is EtcdLeaderElection)
+        let term = try await election.campaign()
+        // A term's store is already one term's: it has no election of its own.
+        #expect(try term.store.leaderElection(LeaderElectionConfig(identity: "node-b"), logger: logger) == nil)
+        await term.resign()
     }
 }
 

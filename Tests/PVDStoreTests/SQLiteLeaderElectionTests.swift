@@ -74,8 +74,12 @@ struct SQLiteLeaderElectionTests {
         }
     }
 
-    @Test func aConfigTheEtcdBackendWouldRefuseIsRefusedHereToo() async throws {
-        try await withStore { store, _ in
+    @Test func theStoreHandsOutTheElectionAndRefusesWhatEtcdWouldRefuse() async throws {
+        try await withStore { sqlite, _ in
+            // As the daemon holds it: any ObjectStore.
+            let store: any ObjectStore = sqlite
+            let election = try store.leaderElection(LeaderElectionConfig(identity: "node-a"), logger: logger)
+            #expect(election is SQLiteLeaderElection)
             for ttl: Duration in [.seconds(1), .milliseconds(2500)] {
                 let e = await storeError { () async throws(StoreError) in
                     _ = try store.leaderElection(LeaderElectionConfig(identity: "node-a", ttl: ttl), logger: logger)
