@@ -139,7 +139,9 @@ let package = Package(
         .testTarget(name: "PVDDriversTests", dependencies: ["PVDDrivers", "PVDModel", "CLinux"], swiftSettings: strict),
         .testTarget(
             name: "PVDStoreTests",
-            dependencies: ["PVDStore", "PVDModel", .product(name: "GRDBSQLite", package: "GRDB.swift")],
+            dependencies: [
+                "PVDStore", "PVDModel", .product(name: "GRDBSQLite", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict),
         // The store conformance suite, run against SQLite and a real 3-member etcd started by the
         // tests, and the informer over etcd.

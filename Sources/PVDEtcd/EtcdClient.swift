@@ -42,9 +42,10 @@ final class EtcdClient: Sendable {
     func base(_ e: EtcdStoreURL.Endpoint) -> String { "\(url.tls == nil ? "http" : "https")://\(e)" }
 
     /// A unary call: POST `path` with `body` as JSON, decoded as `Response`. `idempotent` calls
-    /// (reads) are retried on another endpoint whatever broke.
+    /// (reads) are retried on another endpoint whatever broke. It gives up at `deadline`
+    /// (default: the URL's request timeout from now).
     func call<Body: Encodable & Sendable, Response: Decodable>(
-        _ path: String, _ body: Body, as: Response.Type, idempotent: Bool
+        _ path: String, _ body: Body, as: Response.Type, idempotent: Bool, deadline: ContinuousClock.Instant? = nil
     ) async throws(CallError) -> Response {
         let payload: Data
         do {
@@ -53,7 +54,7 @@ final class EtcdClient: Sendable {
             throw .failed(StoreError(.invalid, "store \(url.text): cannot encode \(path) request: \(error)"))
         }
         let clock = ContinuousClock()
-        let deadline = clock.now + url.requestTimeout
+        let deadline = deadline ?? clock.now + url.requestTimeout
         var lastErrors: [String] = Array(repeating: "", count: url.endpoints.count)
         var pass = 0
         var refusedPasses = 0
@@ -130,7 +131,17 @@ final class EtcdClient: Sendable {
             if Self.mayHaveBeenSent(error) { return .brokenAfterSend(Self.describe(error)) }
             return .tryElsewhere(Self.describe(error))
         }
-        if response.status == .ok { return .answered(bytes) }
+        if response.status == .ok {
+            // A streaming call answered once (a lease keepalive) reports errors inside its 200
+            // body; a unary call's answer never starts so.
+            if bytes.readableBytesView.starts(with: Self.streamErrorStart),
+               let failure = (try? JSONDecoder().decode(StreamFailure.self, from: bytes))?.error {
+                let message = failure.message ?? "stream error \(failure.grpc_code ?? 0)"
+                if failure.grpc_code == 14 { return .tryElsewhere("\(message)") }
+                return .refused(Self.storeError(message: message, grpcCode: failure.grpc_code, endpoint: endpoint, path: path, url: url))
+            }
+            return .answered(bytes)
+        }
         let answer = try? JSONDecoder().decode(GatewayError.self, from: bytes)
         let message = answer?.message ?? answer?.error ?? String(buffer: bytes)
         // gRPC code 14 (Unavailable): no leader, or the member is stopping. Nothing was applied.
@@ -138,6 +149,12 @@ final class EtcdClient: Sendable {
             return .tryElsewhere("\(response.status.code): \(message)")
         }
         return .refused(Self.storeError(message: message, grpcCode: answer?.code, endpoint: endpoint, path: path, url: url))
+    }
+
+    static let streamErrorStart = Array(#"{"error":{"#.utf8)
+
+    private struct StreamFailure: Decodable {
+        var error: StreamError?
     }
 
     /// etcd's answers as store errors, the common limits named in words.

@@ -13,6 +13,10 @@ struct EtcdKeys: Sendable {
     var marker: Data { Data("\(prefix)/pvd-store".utf8) }
     /// The key the compactors of every daemon take turns through, as Kubernetes' compact_rev_key.
     var compactRevision: Data { Data("\(prefix)/compact_rev_key".utf8) }
+    /// Names the daemon that runs the cluster-wide controllers, attached to its lease (see
+    /// `EtcdLeaderElection`). Like the marker, not under any kind's keys, so lists, watches and
+    /// `pvd store copy` never meet it.
+    var leader: Data { Data("\(prefix)/pvd-leader".utf8) }
     /// Everything under the prefix.
     var all: Data { Data("\(prefix)/".utf8) }
 

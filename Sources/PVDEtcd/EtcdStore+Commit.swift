@@ -38,6 +38,7 @@ extension EtcdStore {
     /// commit is refused whole with `.invalid` before anything is sent (see docs/DESIGN.md).
     public func commit(_ writes: [StoreWrite]) async throws(StoreError) -> [AnyResource?] {
         if writes.isEmpty { return [] }
+        try refuseIfTermEnded()
         let plan = try CommitPlan(writes, keys: keys, now: Time.now(), store: url.text)
         if plan.keys.count > url.maxTxnOps {
             throw StoreError(.invalid, """
@@ -57,7 +58,7 @@ extension EtcdStore {
             try checkSize(txn, writes: writes.count)
             let answer: TxnResponse
             do {
-                answer = try await client.call("/v3/kv/txn", txn, as: TxnResponse.self, idempotent: false)
+                answer = try await sendWrite(txn)
             } catch {
                 switch error {
                 case .failed(let e):

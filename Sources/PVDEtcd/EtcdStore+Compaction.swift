@@ -30,6 +30,7 @@ extension EtcdStore {
     /// interval of history always stays for watchers that fell behind.
     /// Returns the state for the next round and whether this round compacted.
     public func compactionRound(_ state: CompactorState) async throws(StoreError) -> (CompactorState, compacted: Bool) {
+        try refuseIfTermEnded()
         var guardCompare = Compare(target: .VERSION, key: keys.compactRevision)
         guardCompare.version = WireInt(state.keyVersion)
         let txn = TxnRequest(
@@ -37,7 +38,7 @@ extension EtcdStore {
             failure: [.get(keys.compactRevision)])
         let answer: TxnResponse
         do {
-            answer = try await client.call("/v3/kv/txn", txn, as: TxnResponse.self, idempotent: false)
+            answer = try await sendWrite(txn)
         } catch {
             throw error.storeError
         }

@@ -7,6 +7,7 @@ extension EtcdStore {
     /// status kept), in one txn: all or none. See `RestorableStore`.
     public func restore(_ objects: [AnyResource], replacing: Bool) async throws(StoreError) {
         if objects.isEmpty { return }
+        try refuseIfTermEnded()
         guard objects.count <= url.maxTxnOps else {
             throw StoreError(.invalid, "store \(url.text): a restore of \(objects.count) objects is more than the \(url.maxTxnOps) one etcd transaction takes (--max-txn-ops)")
         }
@@ -31,7 +32,7 @@ extension EtcdStore {
             failure: objectKeys.map { .get($0) })
         let answer: TxnResponse
         do {
-            answer = try await client.call("/v3/kv/txn", txn, as: TxnResponse.self, idempotent: false)
+            answer = try await sendWrite(txn)
         } catch {
             throw error.storeError
         }

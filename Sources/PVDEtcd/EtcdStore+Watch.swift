@@ -28,11 +28,6 @@ extension EtcdStore {
         return stream
     }
 
-    /// Why one stream ended early; the watch goes on elsewhere unless it was compaction.
-    private struct StreamEnded: Error {
-        var why: String
-    }
-
     private func runWatch(
         _ kinds: Set<ResourceKind>, after revision: Int64, _ continuation: AsyncThrowingStream<WatchEvent, any Error>.Continuation
     ) async throws(StoreError) {
@@ -51,7 +46,7 @@ extension EtcdStore {
             } catch let e as StoreError {
                 if e.code == .compacted { throw e }
                 lastFailure = e.message
-            } catch let e as StreamEnded {
+            } catch let e as EtcdStream.Ended {
                 lastFailure = e.why
             } catch {
                 if Task.isCancelled { return }
@@ -70,33 +65,14 @@ extension EtcdStore {
         }
     }
 
-    /// Reads one stream to its end: one JSON message per line.
+    /// Reads one stream to its end.
     private func follow(
         _ response: HTTPClientResponse, endpoint: EtcdStoreURL.Endpoint, kinds: Set<ResourceKind>, last: inout Int64,
         _ continuation: AsyncThrowingStream<WatchEvent, any Error>.Continuation
     ) async throws {
-        var buffer: [UInt8] = []
-        var start = 0
-        let decoder = JSONDecoder()
-        for try await chunk in response.body {
-            buffer.append(contentsOf: chunk.readableBytesView)
-            while let newline = buffer[start...].firstIndex(of: UInt8(ascii: "\n")) {
-                let line = buffer[start..<newline]
-                start = newline + 1
-                if line.allSatisfy({ $0 == 0x20 || $0 == 0x0d }) { continue }
-                let message: WatchMessage
-                do {
-                    message = try decoder.decode(WatchMessage.self, from: Data(line))
-                } catch {
-                    throw StreamEnded(why: "\(endpoint): unreadable watch message: \(error)")
-                }
-                try handle(message, endpoint: endpoint, kinds: kinds, last: &last, continuation)
-            }
-            // Drop what was read once it is most of the buffer, not on every line.
-            if start > 0 && start * 2 >= buffer.count {
-                buffer.removeFirst(start)
-                start = 0
-            }
+        try await EtcdStream.read(response, endpoint: endpoint, as: WatchMessage.self) { message in
+            try handle(message, endpoint: endpoint, kinds: kinds, last: &last, continuation)
+            return true
         }
     }
 
@@ -105,7 +81,7 @@ extension EtcdStore {
         _ continuation: AsyncThrowingStream<WatchEvent, any Error>.Continuation
     ) throws {
         if let error = message.error {
-            throw StreamEnded(why: "\(endpoint): \(error.message ?? "watch error \(error.grpc_code ?? 0)")")
+            throw EtcdStream.Ended(why: "\(endpoint): \(error.message ?? "watch error \(error.grpc_code ?? 0)")")
         }
         guard let result = message.result else { return }
         if let compacted = result.compact_revision?.value, compacted > 0 {
@@ -113,7 +89,7 @@ extension EtcdStore {
             throw StoreError(.compacted, "store \(url.text): revision \(last) has been compacted; the oldest revision held is \(compacted)")
         }
         if result.canceled == true {
-            throw StreamEnded(why: "\(endpoint): watch cancelled: \(result.cancel_reason ?? "no reason given")")
+            throw EtcdStream.Ended(why: "\(endpoint): watch cancelled: \(result.cancel_reason ?? "no reason given")")
         }
         guard let events = result.events, !events.isEmpty else {
             // A progress notification: every write up to its revision has been sent. (Not the

@@ -21,7 +21,10 @@ public final class EtcdStore: ObjectStore, RestorableStore {
     /// Objects per list page: big enough that a 10,000-object list is a few dozen round trips,
     /// small enough that no answer gets big (150,000 objects are 300 pages).
     let listPageSize: Int
-    private let prefixChecked = Mutex<PrefixState>(.unchecked)
+    /// Set on a leader's store (`EtcdLeaderTerm.store`): every write it sends carries the
+    /// term's compare (see `sendWrite`).
+    let fence: LeaderFence?
+    private let prefixChecked: Mutex<PrefixState>
 
     enum PrefixState { case unchecked, emptyAndUnclaimed, owned }
 
@@ -33,6 +36,20 @@ public final class EtcdStore: ObjectStore, RestorableStore {
         self.logger = logger
         self.listPageSize = max(1, listPageSize)
         self.client = try EtcdClient(url: url, logger: logger)
+        self.fence = nil
+        self.prefixChecked = Mutex(.unchecked)
+    }
+
+    /// `base`'s store, its writes fenced by a term: same client, same keys. The prefix was
+    /// claimed before the campaign that won the term.
+    init(fencing base: EtcdStore, with fence: LeaderFence) {
+        url = base.url
+        keys = base.keys
+        logger = base.logger
+        listPageSize = base.listPageSize
+        client = base.client
+        self.fence = fence
+        prefixChecked = Mutex(.owned)
     }
 
     /// A store on the URL `text` (see `EtcdStoreURL`).

@@ -34,6 +34,8 @@ struct KeyValue: Decodable, Sendable {
     var mod_revision: WireInt?
     var version: WireInt?
     var value: Data?
+    /// The lease the key is attached to; missing for none.
+    var lease: WireInt?
     var modRevision: Int64 { mod_revision?.value ?? 0 }
     var createRevision: Int64 { create_revision?.value ?? 0 }
 }
@@ -57,6 +59,8 @@ struct RangeResponse: Decodable, Sendable {
 struct PutRequest: Encodable, Sendable {
     var key: Data
     var value: Data
+    /// The key goes when the lease does.
+    var lease: WireInt?
 }
 
 struct DeleteRangeRequest: Encodable, Sendable {
@@ -86,7 +90,9 @@ struct RequestOp: Encodable, Sendable {
     var request_delete_range: DeleteRangeRequest?
 
     static func get(_ key: Data) -> RequestOp { RequestOp(request_range: RangeRequest(key: key)) }
-    static func put(_ key: Data, _ value: Data) -> RequestOp { RequestOp(request_put: PutRequest(key: key, value: value)) }
+    static func put(_ key: Data, _ value: Data, lease: Int64? = nil) -> RequestOp {
+        RequestOp(request_put: PutRequest(key: key, value: value, lease: lease.map(WireInt.init)))
+    }
     static func delete(_ key: Data) -> RequestOp { RequestOp(request_delete_range: DeleteRangeRequest(key: key)) }
 }
 
@@ -113,7 +119,8 @@ struct CompactionRequest: Encodable, Sendable {
 
 struct WatchCreateRequest: Encodable, Sendable {
     var key: Data
-    var range_end: Data
+    /// nil: the one key.
+    var range_end: Data?
     var start_revision: WireInt
     var prev_kv = true
     var progress_notify = true
@@ -149,6 +156,31 @@ struct StreamError: Decodable, Sendable {
     var grpc_code: Int?
     var http_code: Int?
     var message: String?
+}
+
+/// `/v3/lease/grant`'s request and answer; the gateway spells these names in capitals.
+struct LeaseGrantRequest: Encodable, Sendable {
+    var TTL: WireInt
+}
+
+struct LeaseGrantResponse: Decodable, Sendable {
+    var ID: WireInt?
+    var TTL: WireInt?
+}
+
+/// The lease named in `/v3/lease/keepalive` and `/v3/lease/revoke`.
+struct LeaseRequest: Encodable, Sendable {
+    var ID: WireInt
+}
+
+/// The one answer of a keepalive stream that sent one request: the lease's new TTL, missing
+/// (zero) when the lease is gone. (Errors inside the stream, `EtcdClient` turns into failures.)
+struct LeaseKeepAliveMessage: Decodable, Sendable {
+    struct Result: Decodable, Sendable {
+        var ID: WireInt?
+        var TTL: WireInt?
+    }
+    var result: Result?
 }
 
 /// The body of a unary call's error answer.

@@ -1,8 +1,9 @@
 import Synchronization
 
 /// Wakes this process's watchers when a commit of this process lands: a counter that `notify`
-/// bumps, and the continuations of tasks waiting for it to move.
-final class ChangeSignal: Sendable {
+/// bumps, and the continuations of tasks waiting for it to move. Leader terms of both backends
+/// use one too, notified once when the term ends (hence `package`).
+package final class ChangeSignal: Sendable {
     private struct State {
         var tick: UInt64 = 0
         var nextID = 0
@@ -11,10 +12,12 @@ final class ChangeSignal: Sendable {
 
     private let state = Mutex(State())
 
-    /// The number of notifications so far; read it before looking at the store, wait on it after.
-    var tick: UInt64 { state.withLock { $0.tick } }
+    package init() {}
 
-    func notify() {
+    /// The number of notifications so far; read it before looking at the store, wait on it after.
+    package var tick: UInt64 { state.withLock { $0.tick } }
+
+    package func notify() {
         let waiters = state.withLock { s in
             s.tick &+= 1
             let w = s.waiters
@@ -25,7 +28,7 @@ final class ChangeSignal: Sendable {
     }
 
     /// Returns when `tick` has moved past `seen`, or when the task is cancelled.
-    func wait(since seen: UInt64) async {
+    package func wait(since seen: UInt64) async {
         let id = state.withLock { s in
             s.nextID += 1
             return s.nextID

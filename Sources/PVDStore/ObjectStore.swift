@@ -1,3 +1,4 @@
+import Logging
 import PVDModel
 
 /// Where pvd keeps its objects, with Kubernetes' optimistic-concurrency semantics.
@@ -41,10 +42,17 @@ public protocol ObjectStore: Sendable {
     /// happen, until the task is cancelled. Fails with `.compacted` when `revision` is older than
     /// the history the store still holds.
     func watch(_ kinds: Set<ResourceKind>, after revision: Int64) -> AsyncThrowingStream<WatchEvent, any Error>
+
+    /// The election for this store's cluster-wide controllers; nil where the backend has none
+    /// (a leader's fenced store has none of its own). Fails with `.invalid` for a config the
+    /// backend cannot honour (a TTL that is too short).
+    func leaderElection(_ config: LeaderElectionConfig, logger: Logger) throws(StoreError) -> (any LeaderElection)?
 }
 
 extension ObjectStore {
     public var maxWritesPerCommit: Int? { nil }
+
+    public func leaderElection(_ config: LeaderElectionConfig, logger: Logger) throws(StoreError) -> (any LeaderElection)? { nil }
 }
 
 /// One write of a `commit`.
@@ -84,6 +92,9 @@ public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         case notFound, alreadyExists, conflict, invalid, compacted
         /// The store cannot be opened or used: missing, corrupt, locked, unreadable.
         case unavailable
+        /// A write through a leader's store after its term ended (another daemon may lead
+        /// now): nothing was written. Not a lost race to retry: the writer must stop leading.
+        case fenced
     }
     public var code: Code
     public var message: String

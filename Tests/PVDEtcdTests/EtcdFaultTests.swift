@@ -143,14 +143,23 @@ struct EtcdFaultTests {
 
 /// Puts a raw key through the gateway, as another program sharing the cluster would.
 func rawPut(port: Int, key: String, value: String) throws {
-    let body = #"{"key":"\#(Data(key.utf8).base64EncodedString())","value":"\#(Data(value.utf8).base64EncodedString())"}"#
+    try rawCall(port: port, "/v3/kv/put", #"{"key":"\#(Data(key.utf8).base64EncodedString())","value":"\#(Data(value.utf8).base64EncodedString())"}"#)
+}
+
+/// Deletes a raw key through the gateway, as an operator with etcdctl would.
+func rawDelete(port: Int, key: String) throws {
+    try rawCall(port: port, "/v3/kv/deleterange", #"{"key":"\#(Data(key.utf8).base64EncodedString())"}"#)
+}
+
+/// POSTs `body` to the gateway of the member on `port` with curl, not through pvd's client.
+func rawCall(port: Int, _ path: String, _ body: String) throws {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-    p.arguments = ["-sf", "-m", "5", "-X", "POST", "-d", body, "http://127.0.0.1:\(port)/v3/kv/put"]
+    p.arguments = ["-sf", "-m", "5", "-X", "POST", "-d", body, "http://127.0.0.1:\(port)\(path)"]
     p.standardOutput = FileHandle.nullDevice
     try p.run()
     p.waitUntilExit()
-    if p.terminationStatus != 0 { throw ClusterError("curl put \(key): exit \(p.terminationStatus)") }
+    if p.terminationStatus != 0 { throw ClusterError("curl \(path) \(body): exit \(p.terminationStatus)") }
 }
 
 extension EtcdFaultTests {
