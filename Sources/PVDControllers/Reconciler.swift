@@ -90,7 +90,7 @@ public struct PassTimings: Sendable {
 /// wrote meanwhile: other writers' changes reach a daemon's runners through the informer and
 /// start a run of their own, so a runner never waits for the store to fall silent.
 public struct Reconciler: Sendable {
-    public let store: any ObjectStore
+    public private(set) var store: any ObjectStore
     public let agent: NodeAgent
     public var logger: Logger
     /// Objects per transaction.
@@ -111,6 +111,14 @@ public struct Reconciler: Sendable {
         self.store = store
         self.agent = agent
         self.logger = logger
+    }
+
+    /// This reconciler with its writes (and reads) going through `store` instead: a leader's
+    /// term runs the cluster-wide controllers through the term's fenced store.
+    public func using(_ store: any ObjectStore) -> Reconciler {
+        var r = self
+        r.store = store
+        return r
     }
 
     /// A reconciler for a node with no drivers: binding only.

@@ -17,7 +17,9 @@ import UnixSignals
 /// Both loops are fed by the one informer and decide over its cache; neither hands the other
 /// work in memory. The node loop takes what is this node's from the store (claims annotated for
 /// its provisioners and selected for it, Pods naming it), so it works the same whether the
-/// cluster-wide loop runs in this daemon or another's.
+/// cluster-wide loop runs in this daemon or another's. The cluster loop runs only while this
+/// daemon leads (`LeaderService`: an etcd lease, or a lock beside the SQLite file), writing
+/// through its term's fenced store, so of all the daemons on one store exactly one runs it.
 public struct Daemon: Sendable {
     public let config: ServerConfig
     public let store: any ObjectStore
@@ -28,8 +30,13 @@ public struct Daemon: Sendable {
     let informer: Informer
     /// This node's controllers: provisioner, publisher, node-side reclaim, expansion, recovery.
     let nodeLoop: ControllerLoop
-    /// The cluster-wide controllers: consumer scheduling, protection, the binder, reclaim decisions.
-    let clusterLoop: ControllerLoop
+    /// The reconciler of the cluster-wide controllers (consumer scheduling, protection, the
+    /// binder, reclaim decisions); each term of leadership runs it through the term's store.
+    let clusterReconciler: Reconciler
+    /// The campaign for the cluster-wide controllers; nil for a store without elections (then
+    /// this daemon runs them unconditionally).
+    let election: (any LeaderElection)?
+    let loops: LoopSet
 
     /// Opens the store (creating it and its directory if missing) and makes this node's drivers.
     public init(config: ServerConfig, logger: Logger) throws(DaemonError) {
@@ -72,15 +79,27 @@ public struct Daemon: Sendable {
             return loop
         }
         nodeLoop = loop(.node, "node")
-        var cluster = loop(.cluster, "cluster")
-        // A claim's time to Bound is measured once, by the node loop, which sees every bind
-        // (its own, and the binder's through the informer).
-        cluster.measuresBinding = false
-        clusterLoop = cluster
+        var cluster = reconciler
+        cluster.roles = .cluster
+        cluster.logger[metadataKey: "pvd.controllers"] = "cluster"
+        clusterReconciler = cluster
+        loops = LoopSet(node: nodeLoop)
+        do {
+            election = try store.leaderElection(LeaderElectionConfig(identity: agent.nodeName, ttl: config.leaderLease), logger: logger)
+        } catch {
+            throw DaemonError("--leader-lease: \(error.message)")
+        }
     }
 
-    /// Both loops, node first.
-    var loops: [ControllerLoop] { [nodeLoop, clusterLoop] }
+    /// A cluster loop writing through `store` (a term's fenced store, or the store itself).
+    func clusterLoop(on store: any ObjectStore) -> ControllerLoop {
+        var loop = ControllerLoop(reconciler: clusterReconciler.using(store), informer: informer, queue: WorkQueue())
+        loop.blocked = nodeLoop.blocked
+        // A claim's time to Bound is measured once, by the node loop, which sees every bind
+        // (its own, and the binder's through the informer).
+        loop.measuresBinding = false
+        return loop
+    }
 
     /// `PRAGMA quick_check` before anything reads or writes: a damaged page the daemon would
     /// never read at start (old history, say) would otherwise go unnoticed while it writes on.
@@ -100,12 +119,30 @@ public struct Daemon: Sendable {
         logger.debug("store checked", metadata: ["pvd.store": "\(path)", "pvd.duration": "\(ContinuousClock.now - started)"])
     }
 
+    /// The cluster-wide controllers' service: the campaign, or (a store without elections) the
+    /// cluster loop itself.
+    private func clusterService() async -> ServiceGroupConfiguration.ServiceConfiguration {
+        guard let election else {
+            let loop = clusterLoop(on: store)
+            await loops.lead(with: loop, identity: nodeLoop.reconciler.agent.nodeName)
+            return .init(service: ControllerService(loop: loop, startsUp: false, metrics: metrics, logger: logger), successTerminationBehavior: .gracefullyShutdownGroup)
+        }
+        let makeLoop: @Sendable (any ObjectStore) -> ControllerLoop = { [self] store in clusterLoop(on: store) }
+        return .init(
+            service: LeaderService(election: election, makeLoop: makeLoop, loops: loops, metrics: metrics, logger: logger),
+            successTerminationBehavior: .gracefullyShutdownGroup)
+    }
+
     /// Runs until SIGTERM or SIGINT; returns once every service has stopped. Throws when a
     /// service fails (the store becomes unusable at start, the address is taken).
     public func run() async throws {
         let listening = StartSignal()
         let http = HealthEndpoint.application(
-            listen: config.listen, store: store, storeFault: { [sqlite] in sqlite?.fault }, informer: informer, queues: loops.map(\.queue),
+            listen: config.listen, store: store, storeFault: { [sqlite] in sqlite?.fault }, informer: informer, loops: loops,
+            leader: { [election, nodeLoop] in
+                guard let election else { return nodeLoop.reconciler.agent.nodeName }
+                return try? await election.currentLeader()
+            },
             metrics: metrics, listening: listening, logger: logger)
         // Graceful shutdown stops them in reverse order, each after the one below it has ended:
         // readiness (STOPPING=1) first, the informer last, so the controller run in hand still
@@ -127,9 +164,7 @@ public struct Daemon: Sendable {
             Configured(
                 service: ControllerService(loop: nodeLoop, startsUp: true, metrics: metrics, logger: logger),
                 successTerminationBehavior: .gracefullyShutdownGroup),
-            Configured(
-                service: ControllerService(loop: clusterLoop, startsUp: false, metrics: metrics, logger: logger),
-                successTerminationBehavior: .gracefullyShutdownGroup),
+            await clusterService(),
             Configured(service: ResyncService(interval: config.resyncInterval, loops: loops), successTerminationBehavior: .ignore),
             Configured(
                 service: HeartbeatService(interval: config.heartbeatInterval, reconciler: nodeLoop.reconciler, logger: logger),

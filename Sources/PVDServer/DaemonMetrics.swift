@@ -27,6 +27,10 @@ public final class DaemonMetrics: Sendable {
     let revision: Gauge
     /// 1 while the store takes writes, 0 once a fault stopped them.
     let storeWritable: Gauge
+    /// 1 while this daemon leads the cluster-wide controllers.
+    let leading: Gauge
+    /// Terms this daemon has led.
+    let terms: Counter
     /// Wall time of each periodic `integrity_check`.
     let integrityDuration: DurationHistogram
     /// Faults that stopped the store's writes, by reason; every reason is emitted from the start.
@@ -62,6 +66,9 @@ public final class DaemonMetrics: Sendable {
         revision = registry.makeGauge(descriptor: name("informer_revision", "", "The store revision the informer's cache reflects."))
         storeWritable = registry.makeGauge(descriptor: name("store_writable", "", "1 while the store takes writes; 0 once a fault stopped them."))
         storeWritable.set(Double(1))
+        leading = registry.makeGauge(descriptor: name("leader", "", "1 while this daemon leads the cluster-wide controllers (binder, protection, reclaim decisions)."))
+        leading.set(Double(0))
+        terms = registry.makeCounter(descriptor: name("leader_terms", "total", "Times this daemon became the leader."))
         integrityDuration = registry.makeDurationHistogram(
             descriptor: name("store_integrity_check_duration", "seconds", "Time of one PRAGMA integrity_check over the whole store."),
             buckets: Self.latencyBuckets)
@@ -72,6 +79,12 @@ public final class DaemonMetrics: Sendable {
                 labels: [("reason", reason.rawValue)])
         }
         storeFaults = faults
+    }
+
+    /// This daemon became the leader (true) or stopped leading (false).
+    func recordLeadership(_ leads: Bool) {
+        leading.set(Double(leads ? 1 : 0))
+        if leads { terms.increment() }
     }
 
     /// Folds in one controller run.

@@ -9,14 +9,12 @@ struct InformerService: Service, CustomStringConvertible {
     var description: String { "InformerService" }
 
     let informer: Informer
-    let loops: [ControllerLoop]
+    let loops: LoopSet
 
     func run() async throws {
         let loops = self.loops
         await cancelWhenGracefulShutdown {
-            await informer.run(onChange: { change in
-                for loop in loops { await loop.enqueue(change) }
-            })
+            await informer.run(onChange: { change in await loops.enqueue(change) })
         }
     }
 }
@@ -72,12 +70,10 @@ struct ResyncService: Service, CustomStringConvertible {
     var description: String { "ResyncService" }
 
     let interval: Duration
-    let loops: [ControllerLoop]
+    let loops: LoopSet
 
     func run() async throws {
-        while await Ticker.wait(interval) {
-            for loop in loops { await loop.queue.add(Informer.resyncKey) }
-        }
+        while await Ticker.wait(interval) { await loops.resync() }
     }
 }
 

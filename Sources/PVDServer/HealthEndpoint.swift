@@ -5,12 +5,12 @@ import PVDStore
 import ServiceLifecycle
 
 /// The daemon's HTTP endpoint (hummingbird): `/healthz` (the process is up), `/readyz` (the
-/// store answers, takes writes, and the informer has synced; 503 otherwise) and `/metrics`
-/// (Prometheus text).
+/// store answers, takes writes, and the informer has synced; 503 otherwise; a second line names
+/// the leader) and `/metrics` (Prometheus text).
 enum HealthEndpoint {
     static func application(
         listen: ListenAddress, store: any ObjectStore, storeFault: @escaping @Sendable () -> StoreFault?, informer: Informer,
-        queues: [WorkQueue<String>], metrics: DaemonMetrics, listening: StartSignal, logger: Logger
+        loops: LoopSet, leader: @escaping @Sendable () async -> String?, metrics: DaemonMetrics, listening: StartSignal, logger: Logger
     ) -> some Service {
         let router = Router()
         router.get("healthz") { _, _ in "ok\n" }
@@ -24,13 +24,19 @@ enum HealthEndpoint {
                 problems.append("store: \(error)")
             }
             if !(await informer.hasSynced) { problems.append("informer: not synced yet") }
-            let body = problems.isEmpty ? "ok\n" : problems.joined(separator: "\n") + "\n"
+            var body = problems.isEmpty ? "ok\n" : problems.joined(separator: "\n") + "\n"
+            let leading = await loops.leading
+            if let name = await leader() {
+                body += "leader: \(name)\(leading ? " (this daemon)" : "")\n"
+            } else {
+                body += "leader: none\n"
+            }
             return Response(
                 status: problems.isEmpty ? .ok : .serviceUnavailable, headers: [.contentType: "text/plain; charset=utf-8"],
                 body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
         }
         router.get("metrics") { _, _ -> Response in
-            let bytes = await metrics.render(informer: informer, queues: queues)
+            let bytes = await metrics.render(informer: informer, queues: await loops.queues())
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
