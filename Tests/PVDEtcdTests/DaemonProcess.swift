@@ -1,0 +1,98 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One `pvd serve` for the multi-daemon tests: its own root, node name and port, on a shared
+/// store, logging to a file under its root; stopped by its PID (SIGKILL if still running) when
+/// the test is done with it.
+final class DaemonProcess: @unchecked Sendable {
+    let node: String
+    let root: String
+    let port: Int
+    let store: String
+    private var process: Process?
+    private let lock = NSLock()
+
+    init(node: String, root: String, store: String, port: Int) {
+        self.node = node
+        self.root = root
+        self.store = store
+        self.port = port
+    }
+
+    deinit { kill(hard: true) }
+
+    var log: String { root + "/serve.log" }
+
+    /// Starts the daemon (again, after a kill: the same root and node).
+    func start(extra: [String] = []) throws {
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        try "logLevel: info\n".write(toFile: root + "/config.yaml", atomically: true, encoding: .utf8)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: pvdBinary)
+        p.arguments = [
+            "serve", "--root", root, "--node", node, "--store", store, "--listen", "127.0.0.1:\(port)", "--config", root + "/config.yaml",
+        ] + extra
+        var env = ProcessInfo.processInfo.environment
+        env.removeValue(forKey: "PVD_STORE")
+        p.environment = env
+        if !FileManager.default.fileExists(atPath: log) { FileManager.default.createFile(atPath: log, contents: nil) }
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        handle.seekToEndOfFile()
+        p.standardOutput = handle
+        p.standardError = handle
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        lock.withLock { process = p }
+    }
+
+    /// SIGKILL (a crash) or SIGTERM (graceful), then waits for the exit.
+    func kill(hard: Bool) {
+        guard let p = lock.withLock({ process }) else { return }
+        if p.isRunning {
+            Glibc.kill(p.processIdentifier, hard ? SIGKILL : SIGTERM)
+            p.waitUntilExit()
+        }
+        lock.withLock { process = nil }
+    }
+
+    var isRunning: Bool { lock.withLock { process?.isRunning ?? false } }
+
+    /// `GET path` on the daemon's endpoint: status and body, nil when it does not answer.
+    func get(_ path: String) -> (status: Int, body: String)? {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        p.arguments = ["-s", "-m", "2", "-w", "\n%{http_code}", "http://127.0.0.1:\(port)\(path)"]
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        guard (try? p.run()) != nil else { return nil }
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        var lines = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        guard let code = lines.popLast().flatMap({ Int($0) }), code > 0 else { return nil }
+        return (code, lines.joined(separator: "\n"))
+    }
+
+    /// The leader /readyz names ("node-a"), and whether it says this daemon is it.
+    func leader() -> (name: String, isThis: Bool)? {
+        guard let r = get("/readyz"), r.status == 200,
+              let line = r.body.split(separator: "\n").first(where: { $0.hasPrefix("leader: ") }) else { return nil }
+        let rest = line.dropFirst("leader: ".count)
+        let name = rest.split(separator: " ").first.map(String.init) ?? ""
+        return name == "none" ? nil : (name, rest.contains("(this daemon)"))
+    }
+
+    /// Waits until `condition` holds, polling every 50 ms, at most `limit`; false at the limit.
+    static func waitUntil(_ limit: Duration, _ condition: () -> Bool) async -> Bool {
+        let deadline = ContinuousClock.now + limit
+        while ContinuousClock.now < deadline {
+            if condition() { return true }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        return condition()
+    }
+
+    var logText: String { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
+}
