@@ -172,3 +172,48 @@ struct TwoDaemonsTests {
         #expect(made.sorted() == volumes.map(\.metadata.name).sorted())
     }
 }
+
+extension TwoDaemonsTests {
+    @Test(.enabled(if: geteuid() == 0, "provisions hostPath directories as root"))
+    func aDaemonKilledMidProvisioningFinishesOnRestartWithNothingDoubled() async throws {
+        let cluster = try #require(EtcdCluster.current)
+        let pair = try Pair(cluster: cluster)
+        // One daemon: the claims are all its to provision.
+        try pair.a.start(extra: ["--leader-lease", "\(Self.lease)s"])
+        #expect(await DaemonProcess.waitUntil(.seconds(30)) { pair.a.leader() != nil }, "\(pair.a.logText)")
+        try pair.apply(Self.classes + "\n---\n" + (0..<20).map { Self.claim("c-\($0)") }.joined(separator: "\n---\n"))
+        // Killed as soon as the first volume is there, with the others in flight.
+        #expect(await DaemonProcess.waitUntil(.seconds(30)) { !pair.volumes(on: pair.a).isEmpty })
+        pair.a.kill(hard: true)
+        try pair.a.start(extra: ["--leader-lease", "\(Self.lease)s"])
+        for i in 0..<20 { #expect(try pair.waitBound("c-\(i)"), "\(pair.a.logText)") }
+
+        let store = try EtcdStore(pair.store)
+        let volumes = try await store.list(PersistentVolume.self, namespace: nil, selector: nil).items
+        #expect(volumes.count == 20)
+        #expect(pair.volumes(on: pair.a) == volumes.map(\.metadata.name).sorted())
+        // No half-made directory left beside them.
+        let all = (try? FileManager.default.contentsOfDirectory(atPath: pair.a.root + "/hostpath")) ?? []
+        #expect(all.filter { !$0.hasPrefix("pvc-") }.isEmpty, "\(all)")
+    }
+
+    @Test(.enabled(if: geteuid() == 0, "provisions hostPath directories as root"))
+    func claimsBindWhileAnEtcdMemberIsDown() async throws {
+        let cluster = try #require(EtcdCluster.current)
+        let pair = try Pair(cluster: cluster)
+        try await pair.start()
+        try pair.apply(Self.classes)
+        cluster.stopMember(0, hard: true)
+        defer {
+            try? cluster.restartMember(0)
+        }
+        try pair.apply((0..<5).map { Self.claim("down-\($0)") }.joined(separator: "\n---\n"))
+        for i in 0..<5 { #expect(try pair.waitBound("down-\(i)"), "\(pair.a.logText)\n---\n\(pair.b.logText)") }
+        try cluster.restartMember(0)
+        try await cluster.waitHealthy(timeout: .seconds(20))
+        try pair.apply((0..<5).map { Self.claim("up-\($0)") }.joined(separator: "\n---\n"))
+        for i in 0..<5 { #expect(try pair.waitBound("up-\(i)")) }
+        let volumes = try await EtcdStore(pair.store).list(PersistentVolume.self, namespace: nil, selector: nil).items
+        #expect(volumes.count == 10)
+    }
+}
