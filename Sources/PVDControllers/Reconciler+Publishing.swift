@@ -29,15 +29,17 @@ extension Reconciler {
         defer { withExtendedLifetime(held) {} }
         // The Pods as stored now, not as the pass's snapshot (read before the lock) saw them:
         // another process may have published a Pod created since, which is not an orphan.
+        // This node's Pods only, selected as a kubelet selects its own (`spec.nodeName=<node>`).
+        let node = agent.nodeName
         let allPods: [Pod]
         do {
-            allPods = try await store.list(Pod.self, namespace: nil, selector: nil).items
+            let mine = FieldSelector([.init(field: "spec.nodeName", operator: .equals, value: node)])
+            allPods = try await store.list(Pod.self, namespace: nil, selector: nil, fields: mine).items
         } catch {
             logger.warning("pods not listed", metadata: ["pvd.error": "\(error.message)"])
             return
         }
-        let node = agent.nodeName
-        let live = Set(allPods.filter { PodPublishing.isLive($0) && $0.spec.nodeName == node }.compactMap(\.metadata.uid))
+        let live = Set(allPods.filter { PodPublishing.isLive($0) }.compactMap(\.metadata.uid))
 
         // 1. Orphans: every pod directory whose uid is no live Pod of this node.
         do {
