@@ -104,7 +104,9 @@ public actor Informer {
 
     private func apply(_ event: WatchEvent) {
         cache.apply(event)
-        advance(to: event.revision)
+        // Not the last write of its revision (one etcd commit): the cache reflects the revision
+        // only once the rest are in, or a run over it would count them handled unseen.
+        advance(to: event.completesRevision ? event.revision : event.revision - 1)
     }
 
     private func advance(to r: Int64) {

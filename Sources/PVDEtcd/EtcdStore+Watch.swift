@@ -97,6 +97,8 @@ extension EtcdStore {
             if result.created != true, let r = result.header?.revision?.value { last = max(last, r) }
             return
         }
+        var decoded: [WatchEvent] = []
+        decoded.reserveCapacity(events.count)
         for e in events {
             guard let kv = e.kv else { continue }
             last = max(last, kv.modRevision)
@@ -113,6 +115,12 @@ extension EtcdStore {
                 let type: WatchEvent.EventType = kv.createRevision == kv.modRevision ? .added : .modified
                 event = WatchEvent(type: type, object: object, revision: kv.modRevision)
             }
+            decoded.append(event)
+        }
+        // etcd sends every event of one revision in one message: the last of each revision in
+        // it completes that revision.
+        for (i, var event) in decoded.enumerated() {
+            event.completesRevision = i == decoded.count - 1 || decoded[i + 1].revision != event.revision
             continuation.yield(event)
         }
     }

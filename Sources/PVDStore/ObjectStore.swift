@@ -79,10 +79,15 @@ public struct WatchEvent: Sendable, Equatable {
     /// The object after the write; for DELETED, as it was when removed.
     public var object: AnyResource
     public var revision: Int64
-    public init(type: EventType, object: AnyResource, revision: Int64) {
+    /// Whether this is the last event of its revision. One etcd commit gives all its writes one
+    /// revision, and their events come one by one: a cache that counted the revision as reached
+    /// at the first of them would let a reader see "revision R" without R's other writes.
+    public var completesRevision: Bool
+    public init(type: EventType, object: AnyResource, revision: Int64, completesRevision: Bool = true) {
         self.type = type
         self.object = object
         self.revision = revision
+        self.completesRevision = completesRevision
     }
 }
 

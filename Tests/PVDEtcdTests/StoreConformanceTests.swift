@@ -10,6 +10,30 @@ import Testing
 /// so the cases run one at a time (another case's writes would move it).
 @Suite(.serialized, .etcdCluster, .enabled(if: EtcdCluster.available, "needs Debian's etcd-server"))
 struct StoreConformanceTests {
+    /// A commit's events say which of them completes its revision: on etcd the writes of one
+    /// commit share one revision, and a cache must not call that revision reached before its
+    /// last event (a controller run would count the others handled unseen).
+    @Test(arguments: Backend.allCases)
+    func theLastEventOfARevisionCompletesIt(_ backend: Backend) async throws {
+        try await withBackend(backend) { t in
+            let collector = EventCollector()
+            let task = collect(t.store.watch([.persistentVolume, .persistentVolumeClaim], after: t.base), into: collector)
+            _ = try await t.store.commit([
+                .create(.persistentVolume(volume("pv-a"))), .create(.persistentVolumeClaim(claim("c-a"))),
+                .create(.persistentVolume(volume("pv-b"))),
+            ])
+            _ = try await t.store.create(volume("pv-c"))
+            let events = await collector.waitFor(count: 4)
+            #expect(events.count == 4)
+            for (i, e) in events.enumerated() {
+                let laterSameRevision = events[(i + 1)...].contains { $0.revision == e.revision }
+                #expect(e.completesRevision == !laterSameRevision, "event \(i) at \(e.revision): \(e.object.metadata.name)")
+            }
+            #expect(events.last?.completesRevision == true)
+            task.cancel()
+        }
+    }
+
     @Test(arguments: Backend.allCases)
     func createAssignsStoreFieldsAndGetReturnsIt(_ backend: Backend) async throws {
         try await withBackend(backend) { t in
