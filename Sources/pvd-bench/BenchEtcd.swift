@@ -89,17 +89,27 @@ final class BenchEtcd {
         }
     }
 
-    /// Each member's resident and peak resident memory (MiB) and the size of its backend
-    /// database file (MiB), read before `stop()`.
-    func members() -> [[String: Any]] {
-        pids.enumerated().map { i, pid in
+    /// Each member's resident and peak resident memory (MiB), the size of its backend database
+    /// file (MiB), the CPU seconds it spent, and from its own metrics the seconds its WAL fsyncs
+    /// and backend commits took (and how many): where a run's time went inside etcd. Read
+    /// before `stop()`.
+    func members() async -> [[String: Any]] {
+        var all: [[String: Any]] = []
+        for (i, pid) in pids.enumerated() {
             let mem = ProcessStats.memoryMiB(pid)
             let db = (try? FileManager.default.attributesOfItem(atPath: "\(dir)/n\(i)/member/snap/db")[.size] as? Int) ?? 0
-            return [
+            // etcd sends its metrics in many chunks, which AsyncHTTPClient reads whole.
+            let metrics = (try? await EtcdGateway.get("http://127.0.0.1:\(clientPorts[i])/metrics")) ?? ""
+            func metric(_ name: String) -> Double { ((LoopbackHTTPClient.metricValue(metrics, name) ?? 0) * 100).rounded() / 100 }
+            all.append([
                 "member": "n\(i)", "rss_mib": (mem.rss * 10).rounded() / 10, "peak_rss_mib": (mem.peak * 10).rounded() / 10,
-                "db_mib": (Double(db) / 1_048_576 * 10).rounded() / 10,
-            ]
+                "db_mib": (Double(db) / 1_048_576 * 10).rounded() / 10, "cpu_seconds": (ProcessStats.cpuSeconds(pid) * 100).rounded() / 100,
+                "wal_fsync_seconds": metric("etcd_disk_wal_fsync_duration_seconds_sum"),
+                "wal_fsyncs": metric("etcd_disk_wal_fsync_duration_seconds_count"),
+                "backend_commit_seconds": metric("etcd_disk_backend_commit_duration_seconds_sum"),
+            ])
         }
+        return all
     }
 
     /// Stops the watchdog, then every member by its PID (SIGTERM, SIGKILL after 10 s), and

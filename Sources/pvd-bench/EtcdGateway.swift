@@ -50,6 +50,12 @@ struct EtcdGateway {
         try await post("/v3/kv/deleterange", #"{"key":"\#(Data(prefix.utf8).base64EncodedString())","range_end":"\#(Data(end).base64EncodedString())"}"#)
     }
 
+    /// The body of a GET of `url` (a member's /metrics).
+    static func get(_ url: String) async throws -> String {
+        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(10))
+        return String(buffer: try await response.body.collect(upTo: 16 << 20))
+    }
+
     private func post(_ path: String, _ body: String) async throws {
         guard let endpoint = url.endpoints.first else { throw BenchError("\(url.text): no endpoint") }
         var request = HTTPClientRequest(url: "http://\(endpoint)\(path)")

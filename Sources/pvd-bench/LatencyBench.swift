@@ -160,6 +160,8 @@ struct LatencyBench: AsyncParsableCommand {
         }
         daemonStatus = status
         let loadAfter = ProcessStats.loadAverage()
+        // A cluster this run did not start keeps nothing of it.
+        if let url = storeChoice.etcdURL { try await EtcdGateway(url).deleteStore() }
 
         let result: [String: Any] = [
             "benchmark": "latency", "count": count, "pvd": binary, "store": storeChoice.etcdURL ?? "sqlite",

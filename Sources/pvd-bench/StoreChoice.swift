@@ -75,7 +75,7 @@ struct StoreChoice: ParsableArguments {
         }
         let sqlite = try runChild(arguments("sqlite", scratch + "/sqlite.json") + ["--alone"], json: scratch + "/sqlite.json")
         let onEtcd = try runChild(arguments(url, scratch + "/etcd.json") + ["--alone"], json: scratch + "/etcd.json")
-        return Comparison(sqlite: sqlite, etcd: onEtcd, etcdURL: url, members: cluster?.members())
+        return Comparison(sqlite: sqlite, etcd: onEtcd, etcdURL: url, members: await cluster?.members())
     }
 
     /// `text` with `sub` appended to its prefix: `etcd://h:1/pvd?x=1` and `/run-1` give
@@ -131,7 +131,9 @@ struct Comparison {
     /// The members' memory, one line each.
     var memberLines: [String] {
         (members ?? []).map { m in
-            "etcd \(m["member"] ?? "?"): RSS \(m["rss_mib"] ?? 0) MiB (peak \(m["peak_rss_mib"] ?? 0) MiB), backend db \(m["db_mib"] ?? 0) MiB"
+            "etcd \(m["member"] ?? "?"): RSS \(m["rss_mib"] ?? 0) MiB (peak \(m["peak_rss_mib"] ?? 0) MiB), backend db \(m["db_mib"] ?? 0) MiB, "
+                + "CPU \(m["cpu_seconds"] ?? 0) s, \(m["wal_fsyncs"] ?? 0) WAL fsyncs \(m["wal_fsync_seconds"] ?? 0) s, "
+                + "backend commits \(m["backend_commit_seconds"] ?? 0) s"
         }
     }
 
