@@ -110,24 +110,13 @@ struct ClusterScriptTests {
         return nil
     }
 
-    /// Runs a script of deploy/cluster with the binary under test; its status and its output.
+    /// Runs a script of deploy/cluster with the binary under test; its status, and its output
+    /// and errors together.
     static func run(_ script: String, _ args: [String], environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/bash")
-        p.arguments = [cluster.appendingPathComponent(script).path] + args
-        var env = ProcessInfo.processInfo.environment
-        env.removeValue(forKey: "PVD_STORE")
+        var env = environment
         env["PVD"] = pvdBinary
-        for (k, v) in environment { env[k] = v }
-        p.environment = env
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = out
-        p.standardInput = FileHandle.nullDevice
-        try p.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        return (p.terminationStatus, text)
+        let out = try runProgram("/bin/bash", [cluster.appendingPathComponent(script).path] + args, environment: env)
+        return (out.status, out.stdout + out.stderr)
     }
 
     /// The mount points under `dir`, from this process's mountinfo.
