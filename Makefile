@@ -7,7 +7,7 @@
 SWIFT      ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
 RUN_ROOT   ?= $(CURDIR)/.pvd
 RUN_LISTEN ?= 127.0.0.1:9108
-DEB_PACKAGES := libsqlite3-dev sqlite3 pkg-config libmount-dev libblkid-dev e2fsprogs xfsprogs btrfs-progs quota util-linux curl etcd-server
+DEB_PACKAGES := libsqlite3-dev sqlite3 pkg-config libmount-dev libblkid-dev e2fsprogs xfsprogs btrfs-progs quota util-linux curl etcd-server jq
 # Debian packages are installed only when missing, and only as root (CI and these VMs run as root).
 APT_GET    := DEBIAN_FRONTEND=noninteractive apt-get
 

@@ -128,10 +128,14 @@ let package = Package(
         .executableTarget(
             name: "pvd-bench",
             dependencies: [
-                "PVDModel", "PVDStore", "PVDControllers", "PVDDrivers", "PVDServer",
+                "PVDModel", "PVDStore", "PVDEtcd", "PVDControllers", "PVDDrivers", "PVDServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // etcd's JSON gateway spoken directly, for the bind benchmark's etcd floor.
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),

@@ -3,11 +3,13 @@ import Foundation
 import GRDB
 import Logging
 import PVDControllers
+import PVDEtcd
 import PVDModel
 import PVDStore
 
 /// `pvd-bench bind --count N`: N PVs and N claims of mixed sizes, access modes and classes,
-/// loaded into a fresh store, then bound by one `reconcile --once`.
+/// loaded into a fresh store, then bound by one `reconcile --once`. With an etcd store
+/// (`--store etcd://…` or `--etcd 3`), the same on SQLite and on etcd, side by side.
 struct BindBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bind",
@@ -28,10 +30,13 @@ struct BindBench: AsyncParsableCommand {
     @Option(help: "How many times (c) runs the matcher over the same objects; the median is reported.")
     var matcherRuns = 3
 
-    @Option(help: "Directory for the temporary store (default: the system temp dir).")
+    @Option(help: "Directory for the temporary store, and an etcd --etcd starts (default: the system temp dir).")
     var workDir: String?
 
+    @OptionGroup var storeChoice: StoreChoice
+
     func run() async throws {
+        if storeChoice.compares && !matcherOnly { return try await compare() }
         let dir = URL(fileURLWithPath: workDir ?? NSTemporaryDirectory()).appendingPathComponent("pvd-bench-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -46,18 +51,18 @@ struct BindBench: AsyncParsableCommand {
 
         // (a) Load into a fresh store. The generated objects are dropped once loaded, and (c)'s
         // lists once matched, so the reconcile's peak memory is its own.
-        let store = try SQLiteStore(path: dir.appendingPathComponent("state.db").path)
+        let store: any ObjectStore
+        if let url = storeChoice.etcdURL {
+            store = try await StoreChoice.openEtcd(url)
+        } else {
+            store = try SQLiteStore(path: dir.appendingPathComponent("state.db").path)
+        }
         var (classes, objects) = makeObjects()
         let objectCount = objects.count
         let (_, loadSeconds, loadCPU) = try await Measure.timed {
-            var i = 0
-            while i < objects.count {
-                let batch = objects[i..<min(i + 1000, objects.count)].map { StoreWrite.create($0) }
-                _ = try await store.commit(batch)
-                i += batch.count
-            }
+            try await BindWorkload.load(objects, into: store)
             // The load's log is the load's work: flushed here, not left to run under (c) and (b).
-            try await store.checkpoint()
+            if let sqlite = store as? SQLiteStore { try await sqlite.checkpoint() }
         }
         objects = []
 
@@ -74,25 +79,39 @@ struct BindBench: AsyncParsableCommand {
             try await Reconciler(store: store, node: "bench", logger: logger).runOnce()
         }
 
-        // The floor: the same number of rows of the same size written straight to SQLite.
+        // The floor: the same number of rows of the same size written straight to SQLite, or
+        // straight to etcd (raw puts, as many per transaction as pvd's batches hold).
         let rows = objectCount + summary.writes + summary.events
-        let avgBytes = try averageRowBytes(store: store)
-        let floorSeconds = try rawInsertSeconds(rows: rows, bytes: avgBytes, path: dir.appendingPathComponent("floor.db").path)
+        let avgBytes = try averageRowBytes()
+        let floorSeconds: Double
+        let floorText: String
+        if let url = storeChoice.etcdURL {
+            let gateway = try EtcdGateway(url)
+            floorSeconds = try await gateway.putSeconds(rows: rows, bytes: avgBytes)
+            floorText = "floor: raw etcd puts       \(f(floorSeconds))   \(rows) rows of \(avgBytes) B, \(gateway.url.maxTxnOps) per transaction"
+            // A cluster this run did not start keeps nothing of it.
+            try await gateway.deleteStore()
+        } else {
+            floorSeconds = try rawInsertSeconds(rows: rows, bytes: avgBytes, path: dir.appendingPathComponent("floor.db").path)
+            floorText = "floor: raw SQLite rows     \(f(floorSeconds))   \(rows) rows of \(avgBytes) B, 1000 per transaction"
+        }
 
         let rss = Measure.peakRSSMiB()
         let result: [String: Any] = [
-            "benchmark": "bind", "count": count, "seed": seed,
+            "benchmark": "bind", "count": count, "seed": seed, "store": storeChoice.etcdURL ?? "sqlite",
             "load_seconds": loadSeconds, "reconcile_seconds": reconcileSeconds, "matcher_seconds": matcherSeconds,
             "matcher_run_seconds": matcherRuns.map(\.seconds),
             "load_cpu_seconds": loadCPU, "reconcile_cpu_seconds": reconcileCPU, "matcher_cpu_seconds": matcherCPU,
             "matcher_bound": matched, "reconcile_bound": summary.bound, "reconcile_writes": summary.writes,
             "reconcile_events": summary.events, "reconcile_passes": summary.passes,
+            "reconcile_read_seconds": Measure.seconds(summary.timings.read), "reconcile_decide_seconds": Measure.seconds(summary.timings.decide),
+            "reconcile_commit_seconds": Measure.seconds(summary.timings.commit), "reconcile_events_seconds": Measure.seconds(summary.timings.events),
             "floor_rows": rows, "floor_row_bytes": avgBytes, "floor_seconds": floorSeconds,
             "reconcile_over_floor": reconcileSeconds / max(floorSeconds, 1e-9),
             "peak_rss_mib": rss,
         ]
         print("""
-            pvd-bench bind  N=\(count) (\(count) PVs, \(count) claims, seed \(seed))
+            pvd-bench bind  N=\(count) (\(count) PVs, \(count) claims, seed \(seed))  store=\(storeChoice.etcdURL ?? "sqlite")
             step                       seconds   cpu s     notes
             (a) load                   \(f(loadSeconds)) \(f(loadCPU))   \(objectCount) creates
             (b) reconcile --once       \(f(reconcileSeconds)) \(f(reconcileCPU))   \(summary.bound) bound, \(summary.writes) writes, \(summary.events) events, \(summary.passes) passes
@@ -101,7 +120,7 @@ struct BindBench: AsyncParsableCommand {
                 commit                 \(f(Measure.seconds(summary.timings.commit)))             object writes (events alongside)
                 events                 \(f(Measure.seconds(summary.timings.events)))             events still unwritten after them
             (c) matcher alone          \(f(matcherSeconds)) \(f(matcherCPU))   \(matched) bound; median of \(Self.list(matcherRuns.map(\.seconds)))
-            floor: raw SQLite rows     \(f(floorSeconds))   \(rows) rows of \(avgBytes) B, 1000 per transaction
+            \(floorText)
             (a+b) / floor              \(String(format: "%.2fx", (loadSeconds + reconcileSeconds) / max(floorSeconds, 1e-9)))
             peak RSS                   \(String(format: "%.0f MiB", rss))
             """)
@@ -111,6 +130,38 @@ struct BindBench: AsyncParsableCommand {
         if matched != summary.bound {
             throw ValidationError("the matcher bound \(matched) claims but reconcile bound \(summary.bound)")
         }
+    }
+
+    /// The benchmark on SQLite and on etcd, each in a process of its own, side by side.
+    private func compare() async throws {
+        let work = workDir ?? NSTemporaryDirectory()
+        let c = try await storeChoice.compare(workDir: work, label: "bind") { store, json in
+            ["bind", "--count", "\(count)", "--seed", "\(seed)", "--matcher-runs", "\(matcherRuns)", "--work-dir", work, "--json", json, "--store", store]
+        }
+        let ratio = c.number(c.etcd, "reconcile_seconds") / max(c.number(c.sqlite, "reconcile_seconds"), 1e-9)
+        let rss = c.number(c.etcd, "peak_rss_mib")
+        print("""
+
+            pvd-bench bind  N=\(count)  SQLite beside etcd (\(c.etcdURL))
+            what                                         sqlite       etcd      etcd/sqlite
+            \(c.row("(a) load", "load_seconds", unit: "s"))
+            \(c.row("(b) reconcile --once", "reconcile_seconds", unit: "s"))
+            \(c.row("    read", "reconcile_read_seconds", unit: "s"))
+            \(c.row("    decide", "reconcile_decide_seconds", unit: "s"))
+            \(c.row("    commit", "reconcile_commit_seconds", unit: "s"))
+            \(c.row("    events", "reconcile_events_seconds", unit: "s"))
+            \(c.row("(b) cpu seconds of this process", "reconcile_cpu_seconds", unit: "s"))
+            \(c.row("(c) matcher alone", "matcher_seconds", unit: "s"))
+            \(c.row("floor (each store's raw writes)", "floor_seconds", unit: "s"))
+            \(c.row("(b) / floor", "reconcile_over_floor", unit: "x", digits: 2))
+            \(c.row("peak RSS", "peak_rss_mib", unit: "MiB", digits: 0))
+            target: reconcile on etcd ≤ 3× SQLite's \(ratio <= 3 ? "met" : "MISSED") (\(String(format: "%.2f", ratio))×)\
+            \(count >= 50_000 ? ", peak RSS ≤ 1.5 GiB \(rss <= 1536 ? "met" : "MISSED") (\(String(format: "%.0f", rss)) MiB)" : "")
+            """)
+        for line in c.memberLines { print(line) }
+        let path = json ?? "bench-results/bind-\(count)-etcd.json"
+        try ResultFile.write(c.json(benchmark: "bind-compare", extra: ["count": count, "reconcile_etcd_over_sqlite": ratio]), to: path)
+        print("wrote \(path)")
     }
 
     /// The generated objects as a store would hand them back (defaulted, with uid,
@@ -151,7 +202,7 @@ struct BindBench: AsyncParsableCommand {
         return (classes, objects)
     }
 
-    private func matchStored(store: SQLiteStore, classes: [StorageClass]) async throws -> (Int, [MatcherRun]) {
+    private func matchStored(store: any ObjectStore, classes: [StorageClass]) async throws -> (Int, [MatcherRun]) {
         let storedVolumes = try await store.list(PersistentVolume.self, namespace: nil, selector: nil).items.map { pv -> PersistentVolume in
             var v = pv
             v.status = PersistentVolumeStatus(phase: .available)
@@ -204,7 +255,7 @@ struct BindBench: AsyncParsableCommand {
 
     private func f(_ s: Double) -> String { String(format: "%9.3f", s) }
 
-    private func averageRowBytes(store: SQLiteStore) throws -> Int {
+    private func averageRowBytes() throws -> Int {
         // Mean encoded size of the objects, from a sample.
         let sample = try JSONCoding.shared.encode(PersistentVolumeClaim(name: "sample", spec: PersistentVolumeClaimSpec(
             accessModes: [.readWriteOnce], request: Quantity(1 << 30), storageClassName: "gold")))

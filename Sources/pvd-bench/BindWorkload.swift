@@ -1,4 +1,5 @@
 import PVDModel
+import PVDStore
 
 /// Generates the bind benchmark's objects: mixed sizes, access modes and classes, from a seed.
 struct BindWorkload {
@@ -37,6 +38,18 @@ struct BindWorkload {
             claims.append(PersistentVolumeClaim(name: "claim-\(i)", namespace: "ns-\(i % 10)", spec: spec))
         }
         return (classes, volumes, claims)
+    }
+
+    /// Creates `objects` in `store`, 1000 per commit or as many as one of its commits holds
+    /// (etcd: the URL's max-txn-ops).
+    static func load(_ objects: [AnyResource], into store: any ObjectStore) async throws {
+        let size = min(1000, store.maxWritesPerCommit ?? 1000)
+        var i = 0
+        while i < objects.count {
+            let batch = objects[i..<min(i + size, objects.count)].map { StoreWrite.create($0) }
+            _ = try await store.commit(batch)
+            i += batch.count
+        }
     }
 
     private mutating func pick<T>(_ xs: [T]) -> T { xs[Int(rng.next() % UInt64(xs.count))] }

@@ -7,14 +7,15 @@ import Glibc
 /// Runs programs with posix_spawn directly, so what the benchmark times is the program, not a
 /// process library's bookkeeping.
 enum ChildProcess {
-    /// Starts `argv` with stdout to /dev/null and stderr to `stderrPath`; returns its pid.
-    static func spawn(_ argv: [String], stderrPath: String = "/dev/null") throws -> pid_t {
+    /// Starts `argv` with stdout to `stdoutPath` and stderr to `stderrPath` (appended; nil
+    /// leaves this process's own) and stdin from /dev/null; returns its pid.
+    static func spawn(_ argv: [String], stdoutPath: String? = "/dev/null", stderrPath: String? = "/dev/null") throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 2, stderrPath, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        if let stdoutPath { posix_spawn_file_actions_addopen(&actions, 1, stdoutPath, O_WRONLY | O_CREAT | O_APPEND, 0o644) }
+        if let stderrPath { posix_spawn_file_actions_addopen(&actions, 2, stderrPath, O_WRONLY | O_CREAT | O_APPEND, 0o644) }
         var pid: pid_t = 0
         let cArgs = argv.map { strdup($0) } + [nil]
         defer { for a in cArgs { free(a) } }
@@ -32,8 +33,13 @@ enum ChildProcess {
     }
 
     /// Runs `argv` to completion; its exit status.
-    static func run(_ argv: [String], stderrPath: String = "/dev/null") throws -> Int32 {
-        wait(try spawn(argv, stderrPath: stderrPath))
+    static func run(_ argv: [String], stdoutPath: String? = "/dev/null", stderrPath: String? = "/dev/null") throws -> Int32 {
+        wait(try spawn(argv, stdoutPath: stdoutPath, stderrPath: stderrPath))
+    }
+
+    /// The last 2000 characters of a log file, for an error message.
+    static func tail(_ path: String) -> String {
+        String(((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").suffix(2000))
     }
 
     /// Whether `pid` has exited (reaping it), without blocking.

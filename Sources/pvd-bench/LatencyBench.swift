@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PVDEtcd
 import PVDModel
 import PVDServer
 import PVDStore
@@ -10,7 +11,8 @@ import Glibc
 
 /// `pvd-bench latency`: a running `pvd serve`, and N times `pvd apply -f claim.yaml` in one
 /// process followed by `pvd wait pvc/NAME --for=phase=Bound` in another, as a user would. Then
-/// an idle daemon holding many objects: its resident memory and CPU time.
+/// an idle daemon holding many objects: its resident memory and CPU time. With an etcd store
+/// (`--store etcd://…` or `--etcd 3`), the same on SQLite and on etcd, side by side.
 struct LatencyBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "latency", abstract: "Time apply → Bound against a running pvd serve, then measure it idle with many objects.")
@@ -30,12 +32,17 @@ struct LatencyBench: AsyncParsableCommand {
     @Option(help: "Directory under which the benchmark makes its root.")
     var workDir = "/var/tmp"
 
-    @Option(help: "Where to write the JSON results (default bench-results/latency-N.json).")
+    @Option(help: "Where to write the JSON results (default bench-results/latency-N.json, latency-N-etcd.json when compared).")
     var json: String?
+
+    @OptionGroup var storeChoice: StoreChoice
 
     func run() async throws {
         let binary = pvd ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("pvd").path
         guard FileManager.default.isExecutableFile(atPath: binary) else { throw BenchError("no pvd binary at \(binary); pass --pvd") }
+        if storeChoice.compares { return try await compare(binary: binary) }
+        // On etcd, every pvd process is told the store; on SQLite it is <root>/state.db.
+        let storeArgs = storeChoice.etcdURL.map { ["--store", $0] } ?? []
         let root = URL(fileURLWithPath: workDir).appendingPathComponent("pvd-bench-latency-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         defer {
@@ -55,12 +62,13 @@ struct LatencyBench: AsyncParsableCommand {
             reclaimPolicy: Delete
             """.utf8).write(to: URL(fileURLWithPath: root + "/class.yaml"))
         try Data().write(to: URL(fileURLWithPath: root + "/config.yaml"))
-        guard try ChildProcess.run([binary, "apply", "--root", root, "-f", root + "/class.yaml"], stderrPath: errors) == 0 else {
-            throw BenchError("pvd apply of the class failed: \(tail(errors))")
+        guard try ChildProcess.run([binary, "apply", "--root", root, "-f", root + "/class.yaml"] + storeArgs, stderrPath: errors) == 0 else {
+            throw BenchError("pvd apply of the class failed: \(ChildProcess.tail(errors))")
         }
-        let port = try freePort()
+        let port = try LoopbackPorts.free(1)[0]
         let daemon = try ChildProcess.spawn(
-            [binary, "serve", "--root", root, "--config", root + "/config.yaml", "--listen", "127.0.0.1:\(port)", "--log-level", "warning"],
+            [binary, "serve", "--root", root, "--config", root + "/config.yaml", "--listen", "127.0.0.1:\(port)", "--log-level", "warning"]
+                + storeArgs,
             stderrPath: root + "/serve.log")
         var daemonStatus: Int32?
         defer {
@@ -71,9 +79,14 @@ struct LatencyBench: AsyncParsableCommand {
         }
         try await waitReady(port: port, daemon: daemon, log: root + "/serve.log")
 
-        // Watch the claims from here too: the same inotify wake-up tells this process when each
-        // apply committed and when the daemon wrote it Bound.
-        let store = try SQLiteStore(path: root + "/state.db", createIfMissing: false)
+        // Watch the claims from here too: the same inotify wake-up (or etcd watch) tells this
+        // process when each apply committed and when the daemon wrote it Bound.
+        let store: any ObjectStore
+        if let url = storeChoice.etcdURL {
+            store = try await StoreChoice.openEtcd(url)
+        } else {
+            store = try SQLiteStore(path: root + "/state.db", createIfMissing: false)
+        }
         let timeline = Timeline()
         let watcher = Task {
             do {
@@ -107,14 +120,15 @@ struct LatencyBench: AsyncParsableCommand {
         var total: [Double] = [], apply: [Double] = [], wait: [Double] = []
         for i in 0..<count {
             let t0 = ContinuousClock.now
-            guard try ChildProcess.run([binary, "apply", "--root", root, "-f", "\(root)/claim-\(i).yaml"], stderrPath: errors) == 0 else {
-                throw BenchError("pvd apply claim-\(i) failed: \(tail(errors))")
+            guard try ChildProcess.run([binary, "apply", "--root", root, "-f", "\(root)/claim-\(i).yaml"] + storeArgs, stderrPath: errors) == 0
+            else {
+                throw BenchError("pvd apply claim-\(i) failed: \(ChildProcess.tail(errors))")
             }
             let t1 = ContinuousClock.now
             guard try ChildProcess.run(
-                [binary, "wait", "--root", root, "pvc/claim-\(i)", "--for=phase=Bound", "--timeout", "60s"], stderrPath: errors) == 0
+                [binary, "wait", "--root", root, "pvc/claim-\(i)", "--for=phase=Bound", "--timeout", "60s"] + storeArgs, stderrPath: errors) == 0
             else {
-                throw BenchError("pvd wait claim-\(i) failed: \(tail(errors))")
+                throw BenchError("pvd wait claim-\(i) failed: \(ChildProcess.tail(errors))")
             }
             let t2 = ContinuousClock.now
             total.append(Measure.seconds(t2 - t0))
@@ -146,11 +160,14 @@ struct LatencyBench: AsyncParsableCommand {
         }
         daemonStatus = status
         let loadAfter = ProcessStats.loadAverage()
+        // A cluster this run did not start keeps nothing of it.
+        if let url = storeChoice.etcdURL { try await EtcdGateway(url).deleteStore() }
 
         let result: [String: Any] = [
-            "benchmark": "latency", "count": count, "pvd": binary,
+            "benchmark": "latency", "count": count, "pvd": binary, "store": storeChoice.etcdURL ?? "sqlite",
             "total_median_ms": ms(Measure.median(total)), "total_p99_ms": ms(p99(total)),
             "apply_median_ms": ms(Measure.median(apply)), "wait_median_ms": ms(Measure.median(wait)),
+            "apply_p99_ms": ms(p99(apply)), "wait_p99_ms": ms(p99(wait)),
             "cli_startup_median_ms": ms(Measure.median(startup)), "cli_startup_p99_ms": ms(p99(startup)),
             "reaction_median_ms": ms(Measure.median(reaction)), "reaction_p99_ms": ms(p99(reaction)),
             "daemon_binding_mean_ms": bindCount > 0 ? bindSum / bindCount * 1000 : 0, "daemon_binding_count": bindCount,
@@ -159,7 +176,7 @@ struct LatencyBench: AsyncParsableCommand {
             "load_average_before": loadBefore, "load_average_after": loadAfter,
         ]
         print("""
-            pvd-bench latency  N=\(count)  pvd=\(binary)
+            pvd-bench latency  N=\(count)  pvd=\(binary)  store=\(storeChoice.etcdURL ?? "sqlite")
             load average before: \(loadBefore)   after: \(loadAfter)
             what                                          median        p99
             apply → Bound, whole (two CLI processes)  \(fmt(Measure.median(total)))  \(fmt(p99(total)))
@@ -183,20 +200,45 @@ struct LatencyBench: AsyncParsableCommand {
         if status != 0 { throw ExitCode(1) }
     }
 
+    /// The benchmark on SQLite and on etcd, each in a process of its own, side by side.
+    private func compare(binary: String) async throws {
+        let c = try await storeChoice.compare(workDir: workDir, label: "latency") { store, json in
+            ["latency", "--count", "\(count)", "--pvd", binary, "--idle-objects", "\(idleObjects)", "--idle-seconds", "\(idleSeconds)",
+             "--work-dir", workDir, "--json", json, "--store", store]
+        }
+        let median = c.number(c.etcd, "total_median_ms"), p99 = c.number(c.etcd, "total_p99_ms")
+        print("""
+
+            pvd-bench latency  N=\(count)  SQLite beside etcd (\(c.etcdURL))
+            what                                         sqlite       etcd      etcd/sqlite
+            \(c.row("apply → Bound, median", "total_median_ms", unit: "ms", digits: 2))
+            \(c.row("apply → Bound, p99", "total_p99_ms", unit: "ms", digits: 2))
+            \(c.row("  pvd apply process, median", "apply_median_ms", unit: "ms", digits: 2))
+            \(c.row("  pvd wait process, median", "wait_median_ms", unit: "ms", digits: 2))
+            \(c.row("CLI start-up (pvd version), median", "cli_startup_median_ms", unit: "ms", digits: 2))
+            \(c.row("daemon reaction, median", "reaction_median_ms", unit: "ms", digits: 2))
+            \(c.row("daemon reaction, p99", "reaction_p99_ms", unit: "ms", digits: 2))
+            \(c.row("daemon binding mean (its histogram)", "daemon_binding_mean_ms", unit: "ms", digits: 2))
+            \(c.row("idle daemon RSS", "idle.rss_mib", unit: "MiB", digits: 1))
+            \(c.row("idle daemon CPU over \(idleSeconds) s", "idle.cpu_seconds", unit: "s", digits: 2))
+            target on etcd: median ≤ 30 ms \(median <= 30 ? "met" : "MISSED") (\(String(format: "%.2f", median)) ms), \
+            p99 ≤ 100 ms \(p99 <= 100 ? "met" : "MISSED") (\(String(format: "%.2f", p99)) ms)
+            """)
+        for line in c.memberLines { print(line) }
+        let path = json ?? "bench-results/latency-\(count)-etcd.json"
+        try ResultFile.write(c.json(benchmark: "latency-compare", extra: ["count": count]), to: path)
+        print("wrote \(path)")
+    }
+
     /// Loads `idleObjects` objects (the bind benchmark's mix), lets the daemon settle, then
     /// watches its memory and CPU time for `idleSeconds`.
-    private func measureIdle(store: SQLiteStore, daemon: pid_t, port: Int) async throws -> [String: Any] {
+    private func measureIdle(store: any ObjectStore, daemon: pid_t, port: Int) async throws -> [String: Any] {
         var gen = BindWorkload(seed: 42)
         let (classes, volumes, claims) = gen.make(count: idleObjects / 2)
         var objects: [AnyResource] = classes.map { .storageClass($0) }
         objects += volumes.map { Defaulting.forCreate(.persistentVolume($0)) }
         objects += claims.map { Defaulting.forCreate(.persistentVolumeClaim($0)) }
-        var i = 0
-        while i < objects.count {
-            let batch = objects[i..<min(i + 1000, objects.count)].map { StoreWrite.create($0) }
-            _ = try await store.commit(batch)
-            i += batch.count
-        }
+        try await BindWorkload.load(objects, into: store)
         // Settled: the store's revision has not moved for 3 s and the queue is empty.
         var last: Int64 = -1, still = 0
         for _ in 0..<1200 {
@@ -223,29 +265,11 @@ struct LatencyBench: AsyncParsableCommand {
 
     private func waitReady(port: Int, daemon: pid_t, log: String) async throws {
         for _ in 0..<3000 {
-            if let status = ChildProcess.hasExited(daemon) { throw BenchError("pvd serve exited with \(status): \(tail(log))") }
+            if let status = ChildProcess.hasExited(daemon) { throw BenchError("pvd serve exited with \(status): \(ChildProcess.tail(log))") }
             if LoopbackHTTPClient.get(port: port, path: "/readyz")?.status == 200 { return }
             try await Task.sleep(for: .milliseconds(20))
         }
-        throw BenchError("pvd serve never became ready: \(tail(log))")
-    }
-
-    private func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let ok = withUnsafeMutablePointer(to: &addr) { p in
-            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
-        }
-        guard fd >= 0, ok else { throw BenchError("no free port: errno \(errno)") }
-        return Int(UInt16(bigEndian: addr.sin_port))
-    }
-
-    private func tail(_ path: String) -> String {
-        String(((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").suffix(2000))
+        throw BenchError("pvd serve never became ready: \(ChildProcess.tail(log))")
     }
 
     private func ms(_ s: Double) -> Double { (s * 100_000).rounded() / 100 }

@@ -62,6 +62,31 @@ struct BenchSmokeTests {
         #expect(left.isEmpty, "left behind: \(left)")
     }
 
+    /// `bind --etcd 3` starts its own etcd, runs the benchmark on SQLite and on etcd in turn,
+    /// and writes both results side by side; the members are stopped and their data removed.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: BenchSmokeTests.bench), "pvd-bench is not built beside pvd"),
+          .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/etcd"), "needs Debian's etcd-server"))
+    func bindBenchOnEtcdRunsBesideSQLite() throws {
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("pvd-bench-smoke-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: work) }
+        let json = work.appendingPathComponent("bind.json").path
+        let (status, output) = try run(["bind", "--count", "100", "--etcd", "3", "--work-dir", work.path, "--json", json])
+        #expect(status == 0, "pvd-bench bind --etcd 3 failed:\n\(output)")
+        let data = try #require(FileManager.default.contents(atPath: json), "no JSON written:\n\(output)")
+        let result = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let sqlite = try #require(result["sqlite"] as? [String: Any]), etcd = try #require(result["etcd"] as? [String: Any])
+        #expect(sqlite["store"] as? String == "sqlite")
+        #expect((etcd["store"] as? String)?.hasPrefix("etcd://127.0.0.1:") == true, "\(etcd)")
+        // Each run checks that its reconcile bound what its matcher did; how many differs by a
+        // few between runs of the same seed (uids, hence some orders, are new each time).
+        #expect((sqlite["reconcile_bound"] as? Int ?? 0) > 0)
+        #expect((etcd["reconcile_bound"] as? Int ?? 0) > 0)
+        #expect((result["etcd_members"] as? [Any])?.count == 3)
+        let left = try FileManager.default.contentsOfDirectory(atPath: work.path).filter { $0 != "bind.json" }
+        #expect(left.isEmpty, "left behind: \(left)")
+    }
+
     /// The commit benchmark that replaced the store test's printed timings still runs, and
     /// counts every row it claims to have timed.
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: BenchSmokeTests.bench), "pvd-bench is not built beside pvd"))

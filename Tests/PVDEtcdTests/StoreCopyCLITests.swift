@@ -79,11 +79,17 @@ var pvdBinary: String {
 
 /// Runs the real `pvd` binary with `args`.
 func runPVD(_ args: [String]) throws -> PVDOutput {
+    try runProgram(pvdBinary, args)
+}
+
+/// Runs `executable` with `args` in the test's environment, less `PVD_STORE`, plus `environment`.
+func runProgram(_ executable: String, _ args: [String], environment: [String: String] = [:]) throws -> PVDOutput {
     let p = Process()
-    p.executableURL = URL(fileURLWithPath: pvdBinary)
+    p.executableURL = URL(fileURLWithPath: executable)
     p.arguments = args
     var env = ProcessInfo.processInfo.environment
     env.removeValue(forKey: "PVD_STORE")
+    for (k, v) in environment { env[k] = v }
     p.environment = env
     let out = Pipe(), err = Pipe()
     p.standardOutput = out
