@@ -48,17 +48,31 @@ public enum LoopbackHTTPClient {
         return Response(status: status, head: head, body: body)
     }
 
-    private static func dechunk(_ s: String) -> String {
-        var out = ""
-        var rest = Substring(s)
-        while let line = rest.range(of: "\r\n") {
-            guard let size = Int(rest[..<line.lowerBound], radix: 16), size > 0 else { break }
-            let start = line.upperBound
-            let end = rest.utf8.index(start, offsetBy: size)
-            out += rest[start..<end]
-            rest = rest[end...].dropFirst(2)
+    /// The body of a chunked response. Works on bytes: a String takes "\r\n" as one Character,
+    /// so skipping a chunk's trailing CRLF by characters would eat the next chunk's size.
+    static func dechunk(_ s: String) -> String {
+        let bytes = Array(s.utf8)
+        var out: [UInt8] = []
+        var i = 0
+        while i < bytes.count {
+            guard let lineEnd = crlf(in: bytes, from: i),
+                  let size = Int(String(decoding: bytes[i..<lineEnd], as: UTF8.self).split(separator: ";").first ?? "", radix: 16),
+                  size > 0 else { break }
+            let start = lineEnd + 2
+            let end = min(start + size, bytes.count)
+            out += bytes[start..<end]
+            i = end + 2
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private static func crlf(in bytes: [UInt8], from start: Int) -> Int? {
+        var j = start
+        while j + 1 < bytes.count {
+            if bytes[j] == 13 && bytes[j + 1] == 10 { return j }
+            j += 1
+        }
+        return nil
     }
 
     /// The value of one series in Prometheus text output (`name{labels} value`), if present.

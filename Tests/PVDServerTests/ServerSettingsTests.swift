@@ -125,3 +125,27 @@ struct ServerSettingsTests {
         #expect(throws: ConfigError.self) { try ServerSettings.load(file: path, required: true) }
     }
 }
+
+extension ServerSettingsTests {
+    @Test func heartbeatGraceAndLeaseAreReadAndChecked() throws {
+        let s = try ServerSettings.parse("""
+            heartbeatInterval: 2s
+            nodeGrace: 7s
+            leaderLease: 5s
+            """, place: "config test.yaml")
+        let c = try ServerSettings.resolve([(s, .file(path: "test.yaml"))])
+        #expect(c.heartbeatInterval == .seconds(2))
+        #expect(c.nodeGrace == .seconds(7))
+        #expect(c.leaderLease == .seconds(5))
+
+        // A grace no longer than the heartbeat would call every node not Ready between beats.
+        let flags = ServerSettings(heartbeatInterval: "10s", nodeGrace: "10s")
+        #expect {
+            try ServerSettings.resolve([(flags, .flags)])
+        } throws: { error in
+            "\(error)".contains("--node-grace") && "\(error)".contains("longer than the heartbeat interval")
+        }
+        let short = ServerSettings(leaderLease: "1s")
+        #expect(throws: (any Error).self) { try ServerSettings.resolve([(short, .flags)]) }
+    }
+}
