@@ -112,6 +112,13 @@ final class BenchEtcd {
         return all
     }
 
+    /// Kills member `i` with SIGKILL (a crash), leaving the others running; `stop()` skips it.
+    func killMember(_ i: Int) {
+        guard pids.indices.contains(i), pids[i] > 0 else { return }
+        kill(pids[i], SIGKILL)
+        _ = ChildProcess.wait(pids[i])
+    }
+
     /// Stops the watchdog, then every member by its PID (SIGTERM, SIGKILL after 10 s), and
     /// removes the data. Safe to call twice.
     func stop() {
