@@ -60,17 +60,7 @@ struct FailoverBench: AsyncParsableCommand {
         let url = etcd.url(prefix: "/failover")
         let storeArgs = ["--store", url]
         let errors = root + "/stderr.log"
-        try Data("""
-            apiVersion: storage.k8s.io/v1
-            kind: StorageClass
-            metadata: {name: bench}
-            provisioner: pvd.io/hostpath
-            reclaimPolicy: Delete
-            """.utf8).write(to: URL(fileURLWithPath: root + "/class.yaml"))
-        try Data().write(to: URL(fileURLWithPath: root + "/config.yaml"))
-        guard try ChildProcess.run([binary, "apply", "--root", root, "-f", root + "/class.yaml"] + storeArgs, stderrPath: errors) == 0 else {
-            throw BenchError("pvd apply of the class failed: \(ChildProcess.tail(errors))")
-        }
+        try DaemonBenchRoot.prepare(root, binary: binary, storeArgs: storeArgs, errors: errors)
         let ports = try LoopbackPorts.free(nodes)
         for i in 0..<nodes {
             daemons.append(Daemon(node: "node-\(i + 1)", root: "\(root)/node-\(i + 1)", port: ports[i]))

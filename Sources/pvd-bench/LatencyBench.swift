@@ -54,17 +54,7 @@ struct LatencyBench: AsyncParsableCommand {
 
         // The class, then the daemon on a free port, with an empty config file so nothing on
         // this machine's /etc/pvd changes the run.
-        try Data("""
-            apiVersion: storage.k8s.io/v1
-            kind: StorageClass
-            metadata: {name: bench}
-            provisioner: pvd.io/hostpath
-            reclaimPolicy: Delete
-            """.utf8).write(to: URL(fileURLWithPath: root + "/class.yaml"))
-        try Data().write(to: URL(fileURLWithPath: root + "/config.yaml"))
-        guard try ChildProcess.run([binary, "apply", "--root", root, "-f", root + "/class.yaml"] + storeArgs, stderrPath: errors) == 0 else {
-            throw BenchError("pvd apply of the class failed: \(ChildProcess.tail(errors))")
-        }
+        try DaemonBenchRoot.prepare(root, binary: binary, storeArgs: storeArgs, errors: errors)
         let port = try LoopbackPorts.free(1)[0]
         let daemon = try ChildProcess.spawn(
             [binary, "serve", "--root", root, "--config", root + "/config.yaml", "--listen", "127.0.0.1:\(port)", "--log-level", "warning"]

@@ -91,14 +91,7 @@ final class EtcdCluster: @unchecked Sendable {
         if let tls {
             p.arguments! += ["--cert-file", tls.serverCert, "--key-file", tls.serverKey, "--client-cert-auth", "--trusted-ca-file", tls.ca]
         }
-        let log = "\(dir)/n\(i).log"
-        FileManager.default.createFile(atPath: log, contents: nil)
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-        handle.seekToEndOfFile()
-        p.standardOutput = handle
-        p.standardError = handle
-        p.standardInput = FileHandle.nullDevice
-        try p.run()
+        try p.run(loggingTo: "\(dir)/n\(i).log")
         lock.withLock { members[i] = p }
     }
 
@@ -270,4 +263,18 @@ extension Trait where Self == EtcdClusterTrait {
 extension EtcdCluster {
     /// The suite's cluster, inside a suite with the `.etcdCluster` trait.
     @TaskLocal static var current: EtcdCluster?
+}
+
+extension Process {
+    /// Runs with stdout and stderr appended to `log` (made if missing, so a restart adds to
+    /// it) and stdin from /dev/null.
+    func run(loggingTo log: String) throws {
+        if !FileManager.default.fileExists(atPath: log) { FileManager.default.createFile(atPath: log, contents: nil) }
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        handle.seekToEndOfFile()
+        standardOutput = handle
+        standardError = handle
+        standardInput = FileHandle.nullDevice
+        try run()
+    }
 }
