@@ -90,3 +90,20 @@ final class DaemonProcess: @unchecked Sendable {
 
     var logText: String { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
 }
+
+extension DaemonProcess {
+    /// Unmounts every mount point under `dir` (a Pod's published volume a killed daemon left),
+    /// deepest first, by its path; nothing outside `dir` is touched.
+    static func unmountEverything(under dir: String) {
+        guard let table = try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8) else { return }
+        let prefix = dir.hasSuffix("/") ? dir : dir + "/"
+        let targets = table.split(separator: "\n").compactMap { line -> String? in
+            let fields = line.split(separator: " ")
+            guard fields.count > 4 else { return nil }
+            // mountinfo escapes spaces and the like as octal; test paths have none.
+            let target = String(fields[4])
+            return target.hasPrefix(prefix) ? target : nil
+        }
+        for target in targets.sorted(by: { $0.count > $1.count }) { _ = umount2(target, 0) }
+    }
+}

@@ -34,6 +34,9 @@ struct TwoDaemonsTests {
         deinit {
             a.kill(hard: true)
             b.kill(hard: true)
+            // A killed daemon leaves its Pods' volumes published: unmount them (under this
+            // pair's directory only) before the directory goes.
+            DaemonProcess.unmountEverything(under: dir)
             try? FileManager.default.removeItem(atPath: dir)
         }
 
