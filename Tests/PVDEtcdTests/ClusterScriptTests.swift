@@ -121,7 +121,7 @@ struct ClusterScriptTests {
 
     /// The mount points under `dir`, from this process's mountinfo.
     static func mounts(under dir: String) throws -> [String] {
-        try String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8).split(separator: "\n").compactMap { line in
+        (procText("/proc/self/mountinfo") ?? "").split(separator: "\n").compactMap { line in
             let fields = line.split(separator: " ")
             guard fields.count > 4, fields[4].hasPrefix(dir + "/") else { return nil }
             return String(fields[4])
@@ -130,7 +130,7 @@ struct ClusterScriptTests {
 
     /// Whether `pid` runs (not a zombie) a command line that names `dir`: one of the cluster's.
     static func runs(_ pid: Int32, naming dir: String) -> Bool {
-        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+        guard let status = procText("/proc/\(pid)/status"),
               !status.contains("State:\tZ"),
               let cmdline = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline")
         else { return false }

@@ -95,7 +95,7 @@ extension DaemonProcess {
     /// Unmounts every mount point under `dir` (a Pod's published volume a killed daemon left),
     /// deepest first, by its path; nothing outside `dir` is touched.
     static func unmountEverything(under dir: String) {
-        guard let table = try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8) else { return }
+        guard let table = procText("/proc/self/mountinfo") else { return }
         let prefix = dir.hasSuffix("/") ? dir : dir + "/"
         let targets = table.split(separator: "\n").compactMap { line -> String? in
             let fields = line.split(separator: " ")
@@ -104,6 +104,10 @@ extension DaemonProcess {
             let target = String(fields[4])
             return target.hasPrefix(prefix) ? target : nil
         }
-        for target in targets.sorted(by: { $0.count > $1.count }) { _ = umount2(target, 0) }
+        for target in targets.sorted(by: { $0.count > $1.count }) {
+            // Busy (a process of the killed daemon's not yet reaped): detach it lazily; it is
+            // ours, under our own directory, and nothing will use it again.
+            if umount2(target, 0) != 0 { _ = umount2(target, Int32(MNT_DETACH)) }
+        }
     }
 }
