@@ -7,11 +7,11 @@
 SWIFT      ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
 RUN_ROOT   ?= $(CURDIR)/.pvd
 RUN_LISTEN ?= 127.0.0.1:9108
-DEB_PACKAGES := libsqlite3-dev sqlite3 pkg-config libmount-dev libblkid-dev e2fsprogs xfsprogs btrfs-progs quota util-linux curl etcd-server jq
+DEB_PACKAGES := python3 libsqlite3-dev sqlite3 pkg-config libmount-dev libblkid-dev e2fsprogs xfsprogs btrfs-progs quota util-linux curl etcd-server jq
 # Debian packages are installed only when missing, and only as root (CI and these VMs run as root).
 APT_GET    := DEBIAN_FRONTEND=noninteractive apt-get
 
-.PHONY: all deps build release run test bench clean
+.PHONY: all deps build release run test bench codecs check-codecs clean
 
 all: build
 
@@ -37,8 +37,16 @@ run: release
 	@echo "pvd serve on $(RUN_ROOT); in another shell: PVD_ROOT=$(RUN_ROOT) .build/release/pvd get pvc -A"
 	.build/release/pvd serve --root $(RUN_ROOT) --config deploy/config.yaml --listen $(RUN_LISTEN)
 
-test: build
+test: build check-codecs
 	PVD_BIN=$(CURDIR)/.build/debug/pvd $(SWIFT) test
+
+# The fast JSON codecs are generated from Sources/PVDModel/Schema; regenerate after editing one.
+codecs:
+	python3 Scripts/generate-codecs.py
+
+# Fails when a generated codec is not what its schema makes (CI runs it through `make test`).
+check-codecs:
+	python3 Scripts/generate-codecs.py --check
 
 bench: release
 	$(SWIFT) run -c release pvd-bench bind --count 10000

@@ -34,6 +34,8 @@ let package = Package(
         .target(
             name: "PVDModel",
             dependencies: [.product(name: "Yams", package: "Yams")],
+            // The codec schemas: input to Scripts/generate-codecs.py, not to the compiler.
+            exclude: ["Schema"],
             swiftSettings: strict
         ),
         // libmount and libblkid, through pkg-config.

@@ -69,6 +69,13 @@ public struct Describer: Sendable {
             f += [("Involved Object", "\(e.involvedObject.kind ?? "")/\(e.involvedObject.name ?? "")"),
                   ("Type", e.type ?? ""), ("Reason", e.reason ?? ""), ("Message", e.message ?? ""),
                   ("Count", String(e.count ?? 1))]
+        case .lease(let l):
+            f += common(l.metadata)
+            f += [("Holder Identity", l.spec.holderIdentity ?? "<none>"),
+                  ("Lease Duration Seconds", l.spec.leaseDurationSeconds.map { String($0) } ?? "<unset>"),
+                  ("Acquire Time", l.spec.acquireTime?.rfc3339 ?? "<unset>"),
+                  ("Renew Time", l.spec.renewTime?.rfc3339 ?? "<unset>"),
+                  ("Lease Transitions", l.spec.leaseTransitions.map { String($0) } ?? "<unset>")]
         }
         var out = render(f) + conditions
         if case .event = object { return out }

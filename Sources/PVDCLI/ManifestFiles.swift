@@ -60,8 +60,10 @@ extension ResourceKind {
         return kind
     }
 
-    /// kubectl's "kind/name" prefix: "persistentvolumeclaim", "storageclass.storage.k8s.io".
+    /// kubectl's "kind/name" prefix: "persistentvolumeclaim", "storageclass.storage.k8s.io",
+    /// "lease.coordination.k8s.io" (the group named for every kind outside the core group).
     var qualifiedName: String {
-        self == .storageClass ? "storageclass.storage.k8s.io" : rawValue.lowercased()
+        let group = descriptor.group
+        return group.isEmpty ? rawValue.lowercased() : "\(rawValue.lowercased()).\(group)"
     }
 }

@@ -37,6 +37,9 @@ public struct TablePrinter: Sendable {
         case .event:
             t = Table(headers: ["LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"])
             t.rows = objects.compactMap { $0.as(Event.self) }.map(row)
+        case .lease:
+            t = Table(headers: ["NAME", "HOLDER", "AGE"])
+            t.rows = objects.compactMap { $0.as(Lease.self) }.map(row)
         }
         if withNamespace && kind.isNamespaced {
             t.headers.insert("NAMESPACE", at: 0)
@@ -92,6 +95,11 @@ public struct TablePrinter: Sendable {
         default: "Unknown"
         }
         return [node.metadata.name, status, "<none>", age(node.metadata), "pvd-\(PVDVersion.string)"]
+    }
+
+    /// kubectl's printLease: the holder, "" when there is none.
+    func row(_ l: Lease) -> [String] {
+        [l.metadata.name, l.spec.holderIdentity ?? "", age(l.metadata)]
     }
 
     func row(_ e: Event) -> [String] {

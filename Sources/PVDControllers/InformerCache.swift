@@ -20,6 +20,8 @@ struct InformerCache: Sendable {
         case .persistentVolume(let x): volumes[x.key] = gone ? nil : x
         case .persistentVolumeClaim(let x): claims[x.key] = gone ? nil : x
         case .event(let x): events[x.key] = gone ? nil : x
+        // No controller watches Leases yet; one that does keeps them here.
+        case .lease: break
         }
     }
 

@@ -7,6 +7,7 @@ public indirect enum AnyResource: Sendable, Equatable {
     case pod(Pod)
     case node(Node)
     case event(Event)
+    case lease(Lease)
 
     /// Wraps a typed object.
     public init<R: Resource>(_ r: R) {
@@ -17,6 +18,7 @@ public indirect enum AnyResource: Sendable, Equatable {
         case let x as Pod: self = .pod(x)
         case let x as Node: self = .node(x)
         case let x as Event: self = .event(x)
+        case let x as Lease: self = .lease(x)
         default: preconditionFailure("unknown Resource type \(R.self)")
         }
     }
@@ -30,6 +32,7 @@ public indirect enum AnyResource: Sendable, Equatable {
         case .pod(let x): x
         case .node(let x): x
         case .event(let x): x
+        case .lease(let x): x
         }
     }
 
@@ -44,6 +47,7 @@ public indirect enum AnyResource: Sendable, Equatable {
         case .pod: .pod
         case .node: .node
         case .event: .event
+        case .lease: .lease
         }
     }
 
@@ -56,6 +60,7 @@ public indirect enum AnyResource: Sendable, Equatable {
             case .pod(let x): x.metadata
             case .node(let x): x.metadata
             case .event(let x): x.metadata
+            case .lease(let x): x.metadata
             }
         }
         set {
@@ -66,6 +71,7 @@ public indirect enum AnyResource: Sendable, Equatable {
             case .pod(var x): x.metadata = newValue; self = .pod(x)
             case .node(var x): x.metadata = newValue; self = .node(x)
             case .event(var x): x.metadata = newValue; self = .event(x)
+            case .lease(var x): x.metadata = newValue; self = .lease(x)
             }
         }
     }
@@ -92,6 +98,7 @@ public indirect enum AnyResource: Sendable, Equatable {
         case .pod: .pod(try decoder.decode(Pod.self, from: data))
         case .node: .node(try decoder.decode(Node.self, from: data))
         case .event: .event(try decoder.decode(Event.self, from: data))
+        case .lease: .lease(try decoder.decode(Lease.self, from: data))
         }
     }
 
@@ -103,6 +110,7 @@ public indirect enum AnyResource: Sendable, Equatable {
         case (.pod(let x), .pod(let y)): x == y
         case (.node(let x), .node(let y)): x == y
         case (.event(let x), .event(let y)): x == y
+        case (.lease(let x), .lease(let y)): x == y
         default: false
         }
     }

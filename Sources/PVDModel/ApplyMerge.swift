@@ -79,6 +79,10 @@ public enum ApplyMerge {
         case (.event, .event(var i)):
             i.metadata = meta
             return .success(.event(i))
+        case (.lease, .lease(var i)):
+            // Every member of a Lease's spec may change: that is what holders do.
+            i.metadata = meta
+            return .success(.lease(i))
         default:
             return .failure(ValidationError(field: "kind", message: "cannot change an object's kind"))
         }

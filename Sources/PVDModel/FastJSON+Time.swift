@@ -1,11 +1,19 @@
 extension Time: FastJSONEncodable, FastJSONDecodable {
-    /// Writes `rfc3339` without building Strings. Years outside 0...9999, which `rfc3339` pads
-    /// oddly, go through `rfc3339` itself so the text stays the same.
+    /// Writes `rfc3339` without building Strings.
     public func writeJSON(to w: inout JSONWriter) {
-        let days = Self.floorDiv(seconds, 86_400)
-        let (y, m, d) = Self.civil(fromDays: days)
+        Self.writeRFC3339(seconds: seconds, microseconds: nil, fallback: rfc3339, to: &w)
+    }
+
+    /// Writes a time as RFC 3339 in UTC, with six fraction digits when `microseconds` is given.
+    /// Years outside 0...9999, which `rfc3339` pads oddly, are written as `fallback()` so the
+    /// text stays what the Codable path writes.
+    static func writeRFC3339(
+        seconds: Int64, microseconds: Int32?, fallback: @autoclosure () -> String, to w: inout JSONWriter
+    ) {
+        let days = floorDiv(seconds, 86_400)
+        let (y, m, d) = civil(fromDays: days)
         guard (0...9999).contains(y) else {
-            w.string(rfc3339)
+            w.string(fallback())
             return
         }
         let s = Int(seconds - days * 86_400)
@@ -26,6 +34,13 @@ extension Time: FastJSONEncodable, FastJSONDecodable {
             two(s / 60 % 60)
             out.append(UInt8(ascii: ":"))
             two(s % 60)
+            if let microseconds {
+                let us = Int(microseconds)
+                out.append(UInt8(ascii: "."))
+                two(us / 10_000)
+                two(us / 100 % 100)
+                two(us % 100)
+            }
             out.append(UInt8(ascii: "Z"))
         }
     }

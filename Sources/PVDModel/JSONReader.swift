@@ -362,6 +362,12 @@ public struct JSONReader {
         return v
     }
 
+    /// A plain integer that fits 32 bits, as Kubernetes' `int32` members are.
+    public mutating func readInt32() throws(FastJSONError) -> Int32 {
+        guard let v = Int32(exactly: try readInt64()) else { throw FastJSONError() }
+        return v
+    }
+
     /// Any JSON value, as `JSONValue.init(from:)` reads it: integers that fit Int64 as `.int`,
     /// other numbers as `.double`.
     public mutating func readJSONValue() throws(FastJSONError) -> JSONValue {
@@ -455,6 +461,11 @@ public struct JSONReader {
     public mutating func optionalInt() throws(FastJSONError) -> Int? {
         if consumeNull() { return nil }
         return try readInt()
+    }
+
+    public mutating func optionalInt32() throws(FastJSONError) -> Int32? {
+        if consumeNull() { return nil }
+        return try readInt32()
     }
 
     public mutating func optionalBool() throws(FastJSONError) -> Bool? {

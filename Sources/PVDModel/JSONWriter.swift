@@ -154,6 +154,12 @@ public struct JSONWriter: Sendable {
         int(Int64(v))
     }
 
+    public mutating func field(_ k: StaticString, _ v: Int32?) {
+        guard let v else { return }
+        key(k)
+        int(Int64(v))
+    }
+
     public mutating func field(_ k: StaticString, _ v: Bool?) {
         guard let v else { return }
         key(k)

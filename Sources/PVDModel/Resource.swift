@@ -1,4 +1,7 @@
 /// The kinds of object pvd knows, with Kubernetes' names, API groups and short names.
+///
+/// What a kind is called and where it lives comes from one row per kind, `descriptor`; the
+/// Swift type that holds it from `resourceType`. A new kind adds a case and a row to each.
 public enum ResourceKind: String, Sendable, Hashable, CaseIterable, Codable {
     case storageClass = "StorageClass"
     case persistentVolume = "PersistentVolume"
@@ -6,79 +9,109 @@ public enum ResourceKind: String, Sendable, Hashable, CaseIterable, Codable {
     case pod = "Pod"
     case node = "Node"
     case event = "Event"
+    case lease = "Lease"
+
+    /// This kind's names, group and scope.
+    public var descriptor: KindDescriptor {
+        switch self {
+        case .storageClass: KindDescriptor(group: "storage.k8s.io", plural: "storageclasses", shortName: "sc", namespaced: false)
+        case .persistentVolume: KindDescriptor(plural: "persistentvolumes", shortName: "pv", namespaced: false)
+        case .persistentVolumeClaim: KindDescriptor(plural: "persistentvolumeclaims", shortName: "pvc", namespaced: true)
+        case .pod: KindDescriptor(plural: "pods", shortName: "po", namespaced: true)
+        case .node: KindDescriptor(plural: "nodes", shortName: "no", namespaced: false)
+        case .event: KindDescriptor(plural: "events", shortName: "ev", namespaced: true)
+        case .lease: KindDescriptor(group: "coordination.k8s.io", plural: "leases", shortName: nil, namespaced: true)
+        }
+    }
+
+    /// The Swift type objects of this kind are.
+    public var resourceType: any Resource.Type {
+        switch self {
+        case .storageClass: StorageClass.self
+        case .persistentVolume: PersistentVolume.self
+        case .persistentVolumeClaim: PersistentVolumeClaim.self
+        case .pod: Pod.self
+        case .node: Node.self
+        case .event: Event.self
+        case .lease: Lease.self
+        }
+    }
 
     /// The apiVersion manifests of this kind carry.
-    public var apiVersion: String {
-        switch self {
-        case .storageClass: "storage.k8s.io/v1"
-        default: "v1"
-        }
-    }
+    public var apiVersion: String { descriptor.apiVersion }
 
     /// Whether objects of this kind live in a namespace.
-    public var isNamespaced: Bool {
-        switch self {
-        case .persistentVolumeClaim, .pod, .event: true
-        case .storageClass, .persistentVolume, .node: false
-        }
-    }
+    public var isNamespaced: Bool { descriptor.namespaced }
 
     /// The lower-case plural, as kubectl and the REST paths use it.
-    public var plural: String {
-        switch self {
-        case .storageClass: "storageclasses"
-        case .persistentVolume: "persistentvolumes"
-        case .persistentVolumeClaim: "persistentvolumeclaims"
-        case .pod: "pods"
-        case .node: "nodes"
-        case .event: "events"
-        }
-    }
+    public var plural: String { descriptor.plural }
 
-    /// kubectl's short name.
-    public var shortName: String {
-        switch self {
-        case .storageClass: "sc"
-        case .persistentVolume: "pv"
-        case .persistentVolumeClaim: "pvc"
-        case .pod: "po"
-        case .node: "no"
-        case .event: "ev"
-        }
-    }
+    /// How pvd's messages name the kind ("pvc default/data"): kubectl's short name, or the
+    /// lower-case singular for a kind that has none ("lease").
+    public var shortName: String { descriptor.shortName ?? rawValue.lowercased() }
 
     /// Resolves what a user types for a kind: "pvc", "persistentvolumeclaims", "PersistentVolumeClaim",
-    /// "storageclass.storage.k8s.io", and so on. Case-insensitive, as kubectl is.
+    /// "storageclass.storage.k8s.io", "leases.coordination.k8s.io", and so on. Case-insensitive,
+    /// as kubectl is.
     public init?(userInput: String) {
         var s = userInput.lowercased()
+        var group: Substring?
         if let dot = s.firstIndex(of: ".") {
-            let group = s[s.index(after: dot)...]
+            group = s[s.index(after: dot)...]
             s = String(s[..<dot])
-            guard group == "storage.k8s.io" || group == "" || group == "v1" else { return nil }
         }
         for k in ResourceKind.allCases {
+            let d = k.descriptor
             let singular = k.rawValue.lowercased()
-            if s == singular || s == k.plural || s == k.shortName {
-                self = k
-                return
-            }
+            guard s == singular || s == d.plural || s == d.shortName else { continue }
+            // kubectl's "resource.group" and "resource.version.group"; "v1" alone for the core group.
+            if let group, !["", d.group, d.version, "\(d.version).\(d.group)"].contains(String(group)) { return nil }
+            self = k
+            return
         }
         if s == "pvcs" || s == "pvs" { self = s == "pvs" ? .persistentVolume : .persistentVolumeClaim; return }
         return nil
     }
 }
 
-/// An object pvd stores: a kind, metadata, and whatever else its kind holds.
-public protocol Resource: Codable, Sendable, Equatable {
+/// One kind's row: its API group (empty for the core group), version, plural, kubectl's short
+/// name if it has one, and whether its objects live in a namespace.
+public struct KindDescriptor: Sendable, Hashable {
+    public var group: String
+    public var version: String
+    public var plural: String
+    public var shortName: String?
+    public var namespaced: Bool
+
+    public init(group: String = "", version: String = "v1", plural: String, shortName: String?, namespaced: Bool) {
+        self.group = group
+        self.version = version
+        self.plural = plural
+        self.shortName = shortName
+        self.namespaced = namespaced
+    }
+
+    /// "v1" for the core group, "group/version" otherwise.
+    public var apiVersion: String { group.isEmpty ? version : "\(group)/\(version)" }
+}
+
+/// An object pvd stores: a kind, metadata, and whatever else its kind holds, with Kubernetes'
+/// validation rules for it.
+public protocol Resource: Codable, Sendable, Equatable, Validatable {
     static var kind: ResourceKind { get }
     var apiVersion: String? { get set }
     var kindName: String? { get set }
     var metadata: ObjectMeta { get set }
     /// The fields a field selector may name for this kind (see `SelectableField`).
     static var selectableFields: [SelectableField<Self>] { get }
+    /// Fields Kubernetes selects this kind by that pvd's objects do not keep (decoding drops
+    /// them): a selector naming one is refused as such, not as a field that does not exist.
+    static var selectableFieldsNotKept: [String] { get }
 }
 
 extension Resource {
+    public static var selectableFieldsNotKept: [String] { [] }
+
     /// "namespace/name" for namespaced kinds, "name" otherwise: the key a store and a queue use.
     public var key: String {
         if Self.kind.isNamespaced { return "\(metadata.namespace ?? "default")/\(metadata.name)" }

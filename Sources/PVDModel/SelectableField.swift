@@ -32,6 +32,11 @@ extension PersistentVolumeClaim {
 }
 
 extension Pod {
+    public static let selectableFieldsNotKept = [
+        "spec.restartPolicy", "spec.schedulerName", "spec.serviceAccountName", "spec.hostNetwork",
+        "status.podIP", "status.nominatedNodeName",
+    ]
+
     public static let selectableFields: [SelectableField<Pod>] = [
         .metadataName, .metadataNamespace,
         SelectableField("spec.nodeName") { $0.spec.nodeName ?? "" },
@@ -48,6 +53,8 @@ extension Node {
 }
 
 extension Event {
+    public static let selectableFieldsNotKept = ["reportingComponent"]
+
     public static let selectableFields: [SelectableField<Event>] = [
         .metadataName, .metadataNamespace,
         SelectableField("involvedObject.kind") { $0.involvedObject.kind ?? "" },
@@ -63,30 +70,19 @@ extension Event {
     ]
 }
 
+extension Lease {
+    public static let selectableFields: [SelectableField<Lease>] = [.metadataName, .metadataNamespace]
+}
+
 extension ResourceKind {
     /// The fields a field selector may name for objects of this kind.
     public var selectableFields: [String] {
-        switch self {
-        case .storageClass: StorageClass.selectableFields.map(\.name)
-        case .persistentVolume: PersistentVolume.selectableFields.map(\.name)
-        case .persistentVolumeClaim: PersistentVolumeClaim.selectableFields.map(\.name)
-        case .pod: Pod.selectableFields.map(\.name)
-        case .node: Node.selectableFields.map(\.name)
-        case .event: Event.selectableFields.map(\.name)
-        }
+        func names<R: Resource>(_: R.Type) -> [String] { R.selectableFields.map(\.name) }
+        return names(resourceType)
     }
 
-    /// Fields Kubernetes selects this kind by that pvd's objects do not keep (decoding drops
-    /// them): a selector naming one is refused as such, not as a field that does not exist.
-    public var selectableFieldsNotKept: [String] {
-        switch self {
-        case .pod:
-            ["spec.restartPolicy", "spec.schedulerName", "spec.serviceAccountName", "spec.hostNetwork",
-             "status.podIP", "status.nominatedNodeName"]
-        case .event: ["reportingComponent"]
-        case .storageClass, .persistentVolume, .persistentVolumeClaim, .node: []
-        }
-    }
+    /// Fields Kubernetes selects this kind by that pvd does not keep; see `Resource`.
+    public var selectableFieldsNotKept: [String] { resourceType.selectableFieldsNotKept }
 }
 
 extension FieldSelector {

@@ -43,6 +43,13 @@ public struct Time: Sendable, Hashable, Comparable, Codable, CustomStringConvert
 
     /// `init?(rfc3339:)` over UTF-8 bytes, so the JSON reader parses times without making Strings.
     init?(rfc3339UTF8 b: UnsafeBufferPointer<UInt8>) {
+        guard let parsed = Self.parse(rfc3339UTF8: b) else { return nil }
+        seconds = parsed.seconds
+    }
+
+    /// RFC 3339 over UTF-8 bytes: seconds since the epoch and the fraction's first six digits
+    /// as microseconds (more digits are dropped, fewer padded), or nil for anything else.
+    static func parse(rfc3339UTF8 b: UnsafeBufferPointer<UInt8>) -> (seconds: Int64, microseconds: Int32)? {
         func num(_ from: Int, _ len: Int) -> Int? {
             guard from + len <= b.count else { return nil }
             var v = 0
@@ -59,11 +66,16 @@ public struct Time: Sendable, Hashable, Comparable, Codable, CustomStringConvert
               (1...12).contains(mo), (1...31).contains(d), h < 24, mi < 60, s < 61
         else { return nil }
         var i = 19
+        var micros: Int32 = 0
         if i < b.count, b[i] == 46 {
             i += 1
             let start = i
-            while i < b.count, b[i] >= 48, b[i] <= 57 { i += 1 }
+            while i < b.count, b[i] >= 48, b[i] <= 57 {
+                if i - start < 6 { micros = micros * 10 + Int32(b[i] - 48) }
+                i += 1
+            }
             guard i > start else { return nil }
+            for _ in min(i - start, 6)..<6 { micros *= 10 }
         }
         guard i < b.count else { return nil }
         var offset = 0
@@ -78,21 +90,25 @@ public struct Time: Sendable, Hashable, Comparable, Codable, CustomStringConvert
         }
         guard i == b.count else { return nil }
         let days = Self.days(fromCivil: y, mo, d)
-        self.seconds = days * 86_400 + Int64(h * 3600 + mi * 60 + s) - Int64(offset)
+        return (days * 86_400 + Int64(h * 3600 + mi * 60 + s) - Int64(offset), micros)
     }
 
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        let text = try c.decode(String.self)
-        guard let t = Time(rfc3339: text) else {
-            throw DecodingError.dataCorruptedError(in: c, debugDescription: "\"\(text)\" is not an RFC 3339 time")
-        }
-        self = t
-    }
+    public init(from decoder: any Decoder) throws { self = try Self.decodeRFC3339(from: decoder, Time.init(rfc3339:)) }
 
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.singleValueContainer()
         try c.encode(rfc3339)
+    }
+
+    /// A single RFC 3339 string, read by `parse` (Time's or MicroTime's), or Foundation's
+    /// data-corrupted error naming the text.
+    static func decodeRFC3339<T>(from decoder: any Decoder, _ parse: (String) -> T?) throws -> T {
+        let c = try decoder.singleValueContainer()
+        let text = try c.decode(String.self)
+        guard let t = parse(text) else {
+            throw DecodingError.dataCorruptedError(in: c, debugDescription: "\"\(text)\" is not an RFC 3339 time")
+        }
+        return t
     }
 
     static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {

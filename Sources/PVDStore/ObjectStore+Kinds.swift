@@ -1,7 +1,10 @@
 import PVDModel
 
 /// Kind-dispatched store calls, for code that holds a `ResourceKind` rather than a Swift type
-/// (the CLI's `get pvc`, a watch of several kinds).
+/// (the CLI's `get pvc`, a watch of several kinds). One case per kind, each calling the typed
+/// method with its concrete type: opening `kind.resourceType` instead would run the whole
+/// list and decode path unspecialized (measured: re-applying 40,000 unchanged objects took
+/// about a tenth longer).
 extension ObjectStore {
     /// Reads one object of `kind`.
     public func get(kind: ResourceKind, namespace: String?, name: String) async throws(StoreError) -> AnyResource {
@@ -13,6 +16,7 @@ extension ObjectStore {
         case .pod: return .pod(try await get(Pod.self, namespace: namespace, name: name))
         case .node: return .node(try await get(Node.self, namespace: nil, name: name))
         case .event: return .event(try await get(Event.self, namespace: namespace, name: name))
+        case .lease: return .lease(try await get(Lease.self, namespace: namespace, name: name))
         }
     }
 
@@ -32,6 +36,7 @@ extension ObjectStore {
         case .pod: return try await wrap(Pod.self)
         case .node: return try await wrap(Node.self)
         case .event: return try await wrap(Event.self)
+        case .lease: return try await wrap(Lease.self)
         }
     }
 
@@ -46,6 +51,7 @@ extension ObjectStore {
         case .pod: return try await delete(Pod.self, namespace: namespace, name: name, uid: nil).map { .pod($0) }
         case .node: return try await delete(Node.self, namespace: nil, name: name, uid: nil).map { .node($0) }
         case .event: return try await delete(Event.self, namespace: namespace, name: name, uid: nil).map { .event($0) }
+        case .lease: return try await delete(Lease.self, namespace: namespace, name: name, uid: nil).map { .lease($0) }
         }
     }
 }

@@ -340,6 +340,7 @@ extension AnyResource {
         case .pod(var x): x.setTypeMeta(); return .pod(x)
         case .node(var x): x.setTypeMeta(); return .node(x)
         case .event(var x): x.setTypeMeta(); return .event(x)
+        case .lease(var x): x.setTypeMeta(); return .lease(x)
         }
     }
 
@@ -352,6 +353,7 @@ extension AnyResource {
         case .pod(let x): (x.apiVersion, x.kindName)
         case .node(let x): (x.apiVersion, x.kindName)
         case .event(let x): (x.apiVersion, x.kindName)
+        case .lease(let x): (x.apiVersion, x.kindName)
         }
     }
 }

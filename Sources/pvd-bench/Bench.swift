@@ -7,6 +7,9 @@ struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pvd-bench",
         abstract: "pvd's benchmarks: each prints a table and writes JSON under bench-results/.",
-        subcommands: [BindBench.self, ApplyBench.self, ProvisionBench.self, RecoverBench.self, LatencyBench.self, FailoverBench.self, Ext4Bench.self, CommitBench.self]
+        subcommands: [
+            BindBench.self, ApplyBench.self, ProvisionBench.self, RecoverBench.self, LatencyBench.self, FailoverBench.self, Ext4Bench.self,
+            CommitBench.self, CodecBench.self,
+        ]
     )
 }

@@ -2,8 +2,8 @@ import Foundation
 import Testing
 @testable import PVDModel
 
-/// The hand-written JSON path must write exactly Foundation's bytes and read exactly what
-/// Foundation reads; these tests hold it to both, against Foundation itself.
+/// The fast JSON path (generated from the schemas) must write exactly Foundation's bytes and
+/// read exactly what Foundation reads; these tests hold it to both, against Foundation itself.
 struct FastJSONTests {
     // MARK: Fixtures
 
@@ -147,6 +147,14 @@ struct FastJSONTests {
         return sc
     }()
 
+    static let lease: Lease = {
+        var l = Lease(name: "n1", namespace: "kube-node-lease", spec: LeaseSpec(
+            holderIdentity: nasty, leaseDurationSeconds: Int32.max, acquireTime: MicroTime(seconds: 1_704_164_645, microseconds: 123_456),
+            renewTime: MicroTime(seconds: -1, microseconds: 999_999), leaseTransitions: Int32.min))
+        l.metadata = meta
+        return l
+    }()
+
     static let minimal: [AnyResource] = [
         .storageClass(StorageClass(name: "s", provisioner: "p")),
         .persistentVolume(PersistentVolume(name: "p")),
@@ -154,10 +162,11 @@ struct FastJSONTests {
         .pod(Pod(name: "p")),
         .node(Node(name: "n")),
         .event(Event(name: "e", namespace: "d", involvedObject: ObjectReference(), type: .normal, reason: "", message: "", at: Time(seconds: 5))),
+        .lease(Lease(name: "l")),
     ]
 
     static var fixtures: [AnyResource] {
-        [.persistentVolume(pv), .persistentVolumeClaim(pvc), .persistentVolumeClaim(resizingPVC), .pod(pod), .node(node), .event(event), .storageClass(storageClass)] + minimal
+        [.persistentVolume(pv), .persistentVolumeClaim(pvc), .persistentVolumeClaim(resizingPVC), .pod(pod), .node(node), .event(event), .storageClass(storageClass), .lease(lease)] + minimal
     }
 
     // MARK: Helpers
@@ -177,6 +186,7 @@ struct FastJSONTests {
         case .pod(let x): try checkRoundTrip(x, sourceLocation: sourceLocation)
         case .node(let x): try checkRoundTrip(x, sourceLocation: sourceLocation)
         case .event(let x): try checkRoundTrip(x, sourceLocation: sourceLocation)
+        case .lease(let x): try checkRoundTrip(x, sourceLocation: sourceLocation)
         }
     }
 
@@ -397,6 +407,32 @@ struct FastJSONTests {
         }
     }
 
+    @Test func microTimesMatchFoundation() throws {
+        for (s, us): (Int64, Int32) in [(0, 0), (1_704_164_645, 123_456), (-1, 999_999), (-62_135_596_801, 1), (253_402_300_800, 500_000)] {
+            let t = MicroTime(seconds: s, microseconds: us)
+            #expect(Self.fastBytes(t) == Array(try JSONCoding.shared.foundationEncode(t)), "\(t)")
+            // Years past four digits write as Time writes them, which does not read back.
+            if (-62_135_596_800..<253_402_300_800).contains(s) { try Self.checkRoundTrip(t) }
+        }
+        #expect(MicroTime(seconds: 1_704_164_645, microseconds: 123_456).rfc3339 == "2024-01-02T03:04:05.123456Z")
+        // Other spellings read as Time reads them: fewer or more digits, none, an offset.
+        for (text, us): (String, Int32) in [("2024-01-02T03:04:05.1Z", 100_000), ("2024-01-02T03:04:05.1234567Z", 123_456),
+                                            ("2024-01-02T03:04:05Z", 0), ("2024-01-02T04:04:05.000010+01:00", 10)] {
+            let data = Data("\"\(text)\"".utf8)
+            let fast = JSONCoding.shared.fastDecode(MicroTime.self, from: data)
+            #expect(fast == (try JSONCoding.shared.foundationDecode(MicroTime.self, from: data)), "\(text)")
+            #expect(fast == MicroTime(seconds: 1_704_164_645, microseconds: us), "\(text)")
+        }
+        #expect(throws: DecodingError.self) { try JSONCoding.shared.decode(MicroTime.self, from: Data(#""2024-01-02""#.utf8)) }
+    }
+
+    /// Lease's members are int32, as in Kubernetes: a value past that range is refused.
+    @Test func leaseIntegersOutsideInt32AreRefused() {
+        let data = Data(#"{"spec":{"leaseDurationSeconds":2147483648}}"#.utf8)
+        #expect(JSONCoding.shared.fastDecode(Lease.self, from: data) == nil)
+        #expect(throws: DecodingError.self) { try JSONCoding.shared.decode(Lease.self, from: data) }
+    }
+
     @Test func quantityShortcutsMatchGeneralCode() throws {
         var rng = SplitMix(seed: 11)
         let suffixes = ["", "k", "M", "G", "T", "P", "E", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei", "m", "n", "e3", "i", "KI"]
@@ -436,6 +472,7 @@ struct FastJSONTests {
             default: try Self.checkRoundTrip(g.storageClass(), rng: &rng)
             }
         }
+        for _ in 0..<500 { try Self.checkRoundTrip(g.lease(), rng: &rng) }
     }
 }
 
@@ -630,6 +667,20 @@ struct Generator {
         e.source = opt { EventSource(component: $0.opt { $0.string() }, host: $0.opt { $0.string() }) }
         if chance() { e.apiVersion = nil }
         return e
+    }
+
+    mutating func microTime() -> MicroTime { MicroTime(seconds: time().seconds, microseconds: Int32(int(1_000_000))) }
+
+    mutating func int32() -> Int32 { Int32(truncatingIfNeeded: rng.next()) }
+
+    mutating func lease() -> Lease {
+        var l = Lease(name: string())
+        l.metadata = meta()
+        l.spec = LeaseSpec(
+            holderIdentity: opt { $0.string() }, leaseDurationSeconds: opt { $0.int32() }, acquireTime: opt { $0.microTime() },
+            renewTime: opt { $0.microTime() }, leaseTransitions: opt { $0.int32() })
+        if chance(10) { l.apiVersion = nil }
+        return l
     }
 
     mutating func storageClass() -> StorageClass {
