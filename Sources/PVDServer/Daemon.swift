@@ -124,7 +124,7 @@ public struct Daemon: Sendable {
     private func clusterService() async -> ServiceGroupConfiguration.ServiceConfiguration {
         guard let election else {
             let loop = clusterLoop(on: store)
-            await loops.lead(with: loop, identity: nodeLoop.reconciler.agent.nodeName)
+            await loops.lead(with: loop)
             return .init(service: ControllerService(loop: loop, startsUp: false, metrics: metrics, logger: logger), successTerminationBehavior: .gracefullyShutdownGroup)
         }
         let makeLoop: @Sendable (any ObjectStore) -> ControllerLoop = { [self] store in clusterLoop(on: store) }

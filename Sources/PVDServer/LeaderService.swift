@@ -38,7 +38,7 @@ struct LeaderService: Service, CustomStringConvertible {
                 return
             }
             let loop = makeLoop(term.store)
-            await loops.lead(with: loop, identity: identity)
+            await loops.lead(with: loop)
             metrics.recordLeadership(true)
             logger.notice("leading the cluster-wide controllers", metadata: ["pvd.leader": "\(identity)"])
             await loop.queue.add(Informer.resyncKey)
@@ -54,7 +54,7 @@ struct LeaderService: Service, CustomStringConvertible {
                 await loop.queue.shutDown()
                 await group.waitForAll()
             }
-            await loops.lead(with: nil, identity: identity)
+            await loops.lead(with: nil)
             metrics.recordLeadership(false)
             if Task.isCancelled || Task.isShuttingDownGracefully {
                 await term.resign()

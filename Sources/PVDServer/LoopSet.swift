@@ -6,8 +6,6 @@ import PVDModel
 actor LoopSet {
     let node: ControllerLoop
     private(set) var cluster: ControllerLoop?
-    /// Who leads the cluster-wide controllers, as last seen, for /readyz and /metrics.
-    private(set) var leader: String?
     private(set) var leading = false
 
     init(node: ControllerLoop) {
@@ -27,14 +25,9 @@ actor LoopSet {
 
     func queues() -> [WorkQueue<String>] { loops.map(\.queue) }
 
-    /// This daemon now runs `loop` as the leader (nil: it stopped leading).
-    func lead(with loop: ControllerLoop?, identity: String) {
+    /// This daemon now runs `loop` as the leader's cluster loop (nil: it stopped leading).
+    func lead(with loop: ControllerLoop?) {
         cluster = loop
         leading = loop != nil
-        if loop != nil { leader = identity }
-    }
-
-    func noteLeader(_ identity: String?) {
-        leader = identity
     }
 }
