@@ -154,7 +154,7 @@ let package = Package(
         .testTarget(
             name: "PVDEtcdTests",
             dependencies: [
-                "PVDEtcd", "PVDStore", "PVDModel", "PVDControllers",
+                "PVDEtcd", "PVDStore", "PVDModel", "PVDControllers", "PVDServer",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),

@@ -26,11 +26,8 @@ enum HealthEndpoint {
             if !(await informer.hasSynced) { problems.append("informer: not synced yet") }
             var body = problems.isEmpty ? "ok\n" : problems.joined(separator: "\n") + "\n"
             let leading = await loops.leading
-            if let name = await leader() {
-                body += "leader: \(name)\(leading ? " (this daemon)" : "")\n"
-            } else {
-                body += "leader: none\n"
-            }
+            let name = await leader()
+            body += ReadinessLeader(name: name, isThisDaemon: name != nil && leading).line + "\n"
             return Response(
                 status: problems.isEmpty ? .ok : .serviceUnavailable, headers: [.contentType: "text/plain; charset=utf-8"],
                 body: ResponseBody(byteBuffer: ByteBuffer(string: body)))

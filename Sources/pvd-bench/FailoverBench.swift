@@ -175,10 +175,8 @@ struct FailoverBench: AsyncParsableCommand {
     /// The leader a daemon's /readyz names, and whether it is that daemon.
     static func leader(of d: Daemon) -> (name: String, isThis: Bool)? {
         guard d.pid > 0, let r = LoopbackHTTPClient.get(port: d.port, path: "/readyz"), r.status == 200,
-              let line = r.body.split(separator: "\n").first(where: { $0.hasPrefix("leader: ") }) else { return nil }
-        let rest = line.dropFirst("leader: ".count)
-        let name = String(rest.split(separator: " ").first ?? "")
-        return name == "none" ? nil : (name, rest.contains("(this daemon)"))
+              let seen = ReadinessLeader.parse(r.body), let name = seen.name else { return nil }
+        return (name, seen.isThisDaemon)
     }
 
     static func waitLeaderKnown(_ d: Daemon) async throws {

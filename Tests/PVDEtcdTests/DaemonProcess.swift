@@ -1,4 +1,5 @@
 import Foundation
+import PVDServer
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -71,11 +72,8 @@ final class DaemonProcess: @unchecked Sendable {
 
     /// The leader /readyz names ("node-a"), and whether it says this daemon is it.
     func leader() -> (name: String, isThis: Bool)? {
-        guard let r = get("/readyz"), r.status == 200,
-              let line = r.body.split(separator: "\n").first(where: { $0.hasPrefix("leader: ") }) else { return nil }
-        let rest = line.dropFirst("leader: ".count)
-        let name = rest.split(separator: " ").first.map(String.init) ?? ""
-        return name == "none" ? nil : (name, rest.contains("(this daemon)"))
+        guard let r = get("/readyz"), r.status == 200, let seen = ReadinessLeader.parse(r.body), let name = seen.name else { return nil }
+        return (name, seen.isThisDaemon)
     }
 
     /// Waits until `condition` holds, polling every 50 ms, at most `limit`; false at the limit.

@@ -16,3 +16,19 @@ struct LoopbackHTTPClientTests {
         #expect(LoopbackHTTPClient.dechunk(body) == "néab")
     }
 }
+
+@Suite("Readiness leader line")
+struct ReadinessLeaderTests {
+    @Test(arguments: [
+        ReadinessLeader(name: "node-2", isThisDaemon: true), ReadinessLeader(name: "node-1", isThisDaemon: false),
+        ReadinessLeader(name: nil, isThisDaemon: false),
+    ])
+    func readsBackWhatItWrites(_ leader: ReadinessLeader) {
+        #expect(ReadinessLeader.parse("ok\n" + leader.line + "\n") == leader)
+    }
+
+    @Test func aBodyWithoutTheLineHasNone() {
+        #expect(ReadinessLeader.parse("ok\n") == nil)
+        #expect(ReadinessLeader(name: "a", isThisDaemon: true).line == "leader: a (this daemon)")
+    }
+}
