@@ -76,6 +76,12 @@ public struct Describer: Sendable {
                   ("Acquire Time", l.spec.acquireTime?.rfc3339 ?? "<unset>"),
                   ("Renew Time", l.spec.renewTime?.rfc3339 ?? "<unset>"),
                   ("Lease Transitions", l.spec.leaseTransitions.map { String($0) } ?? "<unset>")]
+        case .csiStorageCapacity(let c):
+            f += common(c.metadata)
+            f += [("Storage Class Name", c.storageClassName),
+                  ("Node Topology", c.nodeTopology?.formatted ?? "<none>"),
+                  ("Capacity", c.capacity?.description ?? "<unset>"),
+                  ("Maximum Volume Size", c.maximumVolumeSize?.description ?? "<unset>")]
         }
         var out = render(f) + conditions
         if case .event = object { return out }

@@ -40,6 +40,12 @@ public struct TablePrinter: Sendable {
         case .lease:
             t = Table(headers: ["NAME", "HOLDER", "AGE"])
             t.rows = objects.compactMap { $0.as(Lease.self) }.map(row)
+        case .csiStorageCapacity:
+            // kubectl's printCSIStorageCapacity: no AGE column.
+            t = Table(headers: ["NAME", "STORAGECLASSNAME", "CAPACITY"])
+            t.rows = objects.compactMap { $0.as(CSIStorageCapacity.self) }.map {
+                [$0.metadata.name, $0.storageClassName, $0.capacity?.description ?? "<unset>"]
+            }
         }
         if withNamespace && kind.isNamespaced {
             t.headers.insert("NAMESPACE", at: 0)

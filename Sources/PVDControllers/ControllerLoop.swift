@@ -46,6 +46,9 @@ public struct ControllerLoop: Sendable {
 
     /// The key the cluster loop queues itself, delayed, to look at heartbeats going stale.
     public static let nodeCheckKey = "node-lifecycle"
+    /// The key the node loop queues itself, delayed, to look again at an Immediate claim it left
+    /// to other nodes once its patience is out.
+    public static let placementKey = "placement"
 
     public init(reconciler: Reconciler, informer: Informer, queue: WorkQueue<String>) {
         self.reconciler = reconciler
@@ -125,8 +128,11 @@ public struct ControllerLoop: Sendable {
             let settled = handledThrough != nil
             // Nothing writes when a heartbeat goes stale: look again when the first one will.
             if reconciler.roles.contains(.cluster),
-               let next = NodeHealth.nextCheck(snapshot.nodes, now: Time.now(), grace: reconciler.nodeGrace) {
+               let next = NodeHealth.nextCheck(snapshot.nodes, leases: snapshot.nodeLeases, now: Time.now(), grace: reconciler.nodeGrace) {
                 await queue.add(Self.nodeCheckKey, after: next)
+            }
+            if let until = summary.leftUntil {
+                await queue.add(Self.placementKey, after: .seconds(max(1, until + 1 - Time.now().seconds)))
             }
             if let handledThrough {
                 changes.handled(through: handledThrough)

@@ -2,42 +2,53 @@ import PVDModel
 
 /// Whether this node takes an Immediate claim no node has taken yet, as the scheduler would
 /// choose for it: the class's allowedTopologies must admit the node's labels, and the node must
-/// have room for the request while another Ready node the class admits might. Nodes do not
-/// publish their free space yet, so a node without room only steps back for `patience` after
-/// the claim was made; then it tries anyway (as does a node alone with the claim), so that a
-/// claim no node has room for still gets its driver's error instead of waiting in silence. Pure.
+/// have room for the request, measured here, while another Ready node the class admits might.
+/// What the others have is what they publish (`StorageCapacityReport`): a node whose published
+/// capacity for the class is too small is no candidate; one with room, or one that published
+/// nothing, is. A node without room steps back for `patience` after the claim was made, then
+/// tries anyway (as does a node no other candidate is left to), so that a claim no node has
+/// room for gets its driver's error instead of waiting in silence. Pure.
 public enum ImmediatePlacement {
     /// How long a node without room leaves a new claim to the others.
     public static let defaultPatience: Duration = .seconds(10)
 
     public enum Decision: Sendable, Equatable {
         case take
-        /// Leave the claim to another node; the reason is for the log and the claim's event.
-        case leave(String)
+        /// Leave the claim to another node, until `until` at the latest (seconds since the
+        /// epoch: then the patience is out); the reason is for the log.
+        case leave(String, until: Int64)
     }
 
     /// - Parameters:
     ///   - node: this node's Node as stored (nil before it registered: only its hostname label).
-    ///   - others: the other registered nodes.
+    ///   - others: the other registered nodes; `leases` their leases, by node name.
+    ///   - capacities: the storage capacities the nodes publish.
     ///   - availableBytes: free bytes where the class keeps its volumes on this node (nil: unknown).
     public static func decide(
         claim: PersistentVolumeClaim, storageClass: StorageClass, nodeName: String, node: Node?, others: [Node],
-        availableBytes: Int64?, now: Time, grace: Duration = NodeHealth.defaultGrace, patience: Duration = defaultPatience
+        leases: [String: Lease] = [:], capacities: [CSIStorageCapacity] = [], availableBytes: Int64?, now: Time,
+        grace: Duration = NodeHealth.defaultGrace, patience: Duration = defaultPatience
     ) -> Decision {
         let labels = node?.metadata.labels ?? [WellKnownLabels.hostname: nodeName]
-        guard admits(storageClass, labels: labels) else {
-            return .leave("node \(nodeName) is outside the allowedTopologies of StorageClass \(storageClass.metadata.name)")
-        }
-        guard let available = availableBytes, let request = claim.request?.int64Value, available < request else { return .take }
-        let candidates = others.filter {
-            $0.metadata.name != nodeName && NodeHealth.isReady($0, now: now, grace: grace)
-                && admits(storageClass, labels: $0.metadata.labels ?? [:])
-        }
-        guard !candidates.isEmpty else { return .take }
         let made = claim.metadata.creationTimestamp?.seconds ?? now.seconds
-        guard now.seconds - made < patience.components.seconds else { return .take }
+        let until = made + patience.components.seconds
+        guard admits(storageClass, labels: labels) else {
+            return .leave("node \(nodeName) is outside the allowedTopologies of StorageClass \(storageClass.metadata.name)", until: .max)
+        }
+        guard let available = availableBytes, let request = claim.request, let bytes = request.int64Value, available < bytes else {
+            return .take
+        }
+        let candidates = others.filter {
+            $0.metadata.name != nodeName && NodeHealth.isReady($0, lease: leases[$0.metadata.name], now: now, grace: grace)
+                && admits(storageClass, labels: $0.metadata.labels ?? [:])
+                && StorageCapacityReport.room(
+                    for: request, storageClass: storageClass.metadata.name, node: $0.metadata.name,
+                    labels: $0.metadata.labels ?? [:], in: capacities) != false
+        }
+        guard !candidates.isEmpty, now.seconds < until else { return .take }
         return .leave("node \(nodeName) has \(available) bytes free for StorageClass \(storageClass.metadata.name), "
-            + "less than the \(request) claim \(claim.key) asks for; left to another Ready node")
+            + "less than the \(request) claim \(claim.key) asks for; left to "
+            + candidates.map(\.metadata.name).sorted().joined(separator: ", "), until: until)
     }
 
     /// Kubernetes' allowedTopologies: no terms admit every node; otherwise some term's every

@@ -58,7 +58,9 @@ public actor Informer {
                 }
                 for try await event in store.watch(Set(ResourceKind.allCases), after: revision) {
                     apply(event)
-                    if event.object.kind != .event {
+                    // Events and leases start no run: nothing decides on an Event, and a renewed
+                    // lease changes nothing until the node lifecycle's own check looks at it.
+                    if event.object.kind != .event && event.object.kind != .lease {
                         await onChange(InformerChange(
                             key: Self.key(event.object.kind, event.object.key), revision: event.revision, type: event.type,
                             kind: event.object.kind))
@@ -87,6 +89,8 @@ public actor Informer {
         for c in s.classes { fresh.classes[c.key] = c }
         for n in s.nodes { fresh.nodes[n.key] = n }
         for p in s.pods { fresh.pods[p.key] = p }
+        fresh.nodeLeases = s.nodeLeases
+        for c in s.capacities { fresh.capacities[c.key] = c }
         fresh.volumes = s.volumes
         fresh.claims = s.claims
         // Events are listed after the snapshot; one written in between is also replayed by the

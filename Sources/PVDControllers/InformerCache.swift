@@ -9,6 +9,10 @@ struct InformerCache: Sendable {
     var volumes: [String: PersistentVolume] = [:]
     var claims: [String: PersistentVolumeClaim] = [:]
     var events: [String: Event] = [:]
+    /// Nodes' leases in `kube-node-lease`, by node name; other namespaces' leases are not kept.
+    var nodeLeases: [String: Lease] = [:]
+    /// Published storage capacities, by key.
+    var capacities: [String: CSIStorageCapacity] = [:]
 
     /// Folds in one watch event (ADDED and MODIFIED store the object, DELETED removes it).
     mutating func apply(_ e: WatchEvent) {
@@ -20,8 +24,10 @@ struct InformerCache: Sendable {
         case .persistentVolume(let x): volumes[x.key] = gone ? nil : x
         case .persistentVolumeClaim(let x): claims[x.key] = gone ? nil : x
         case .event(let x): events[x.key] = gone ? nil : x
-        // No controller watches Leases yet; one that does keeps them here.
-        case .lease: break
+        case .lease(let x):
+            guard x.metadata.namespace == NodeLease.namespace else { break }
+            nodeLeases[x.metadata.name] = gone ? nil : x
+        case .csiStorageCapacity(let x): capacities[x.key] = gone ? nil : x
         }
     }
 
@@ -34,6 +40,8 @@ struct InformerCache: Sendable {
         s.pods = pods.keys.sorted().compactMap { pods[$0] }
         s.volumes = volumes
         s.claims = claims
+        s.nodeLeases = nodeLeases
+        s.capacities = capacities.keys.sorted().compactMap { capacities[$0] }
         s.revision = revision
         return s
     }

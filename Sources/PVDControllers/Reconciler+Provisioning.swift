@@ -31,7 +31,7 @@ extension Reconciler {
         for (key, claim) in snapshot.claims {
             guard let provisioner = claim.metadata.annotation(Annotations.storageProvisioner),
                   let driver = agent.driver(for: provisioner),
-                  claim.phase == .pending || claim.phase == nil,
+                  claim.phase == .pending,
                   claim.spec.volumeName == nil || claim.spec.volumeName == "",
                   claim.metadata.deletionTimestamp == nil,
                   let sc = classes[claim.className], sc.provisioner == provisioner else { continue }
@@ -86,9 +86,11 @@ extension Reconciler {
                 let placement = ImmediatePlacement.decide(
                     claim: claim, storageClass: sc, nodeName: agent.nodeName,
                     node: snapshot.nodes.first { $0.metadata.name == agent.nodeName }, others: snapshot.nodes,
-                    availableBytes: room, now: Time.now(), grace: nodeGrace, patience: placementPatience)
-                if case .leave(let why) = placement {
+                    leases: snapshot.nodeLeases, capacities: snapshot.capacities, availableBytes: room, now: Time.now(),
+                    grace: nodeGrace, patience: placementPatience)
+                if case .leave(let why, let until) = placement {
                     logger.debug("claim left to another node", metadata: ["pvd.pvc": "\(claim.key)", "pvd.reason": "\(why)"])
+                    if until != .max { summary.leftUntil = min(summary.leftUntil ?? until, until) }
                     continue
                 }
                 var taken = claim

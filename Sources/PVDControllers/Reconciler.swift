@@ -27,6 +27,9 @@ public struct ReconcileSummary: Sendable, CustomStringConvertible {
     public var recovery = RecoverySummary()
     /// Where the passes spent their time, summed over all passes.
     public var timings = PassTimings()
+    /// When the earliest Immediate claim this node left to others runs out of patience
+    /// (seconds since the epoch): then it must look again, as nothing else may change meanwhile.
+    public var leftUntil: Int64?
 
     public init() {}
 

@@ -11,6 +11,10 @@ struct Snapshot {
     var volumes: [String: PersistentVolume] = [:]
     var claims: [String: PersistentVolumeClaim] = [:]
     var pods: [Pod] = []
+    /// Nodes' leases in `kube-node-lease`, by node name: when each node's daemon last renewed.
+    var nodeLeases: [String: Lease] = [:]
+    /// The storage capacities nodes publish (`StorageCapacityReport`).
+    var capacities: [CSIStorageCapacity] = []
     /// The store revision the snapshot reflects.
     var revision: Int64 = 0
 
@@ -29,6 +33,8 @@ struct Snapshot {
             s.classes = try await store.list(StorageClass.self, namespace: nil, selector: nil).items
             s.nodes = try await store.list(Node.self, namespace: nil, selector: nil).items
             s.pods = try await store.list(Pod.self, namespace: nil, selector: nil).items
+            for l in try await store.list(Lease.self, namespace: NodeLease.namespace, selector: nil).items { s.nodeLeases[l.metadata.name] = l }
+            s.capacities = try await store.list(CSIStorageCapacity.self, namespace: nil, selector: nil).items
             let volumes = try await store.list(PersistentVolume.self, namespace: nil, selector: nil).items
             let claims = try await store.list(PersistentVolumeClaim.self, namespace: nil, selector: nil).items
             s.volumes.reserveCapacity(volumes.count)

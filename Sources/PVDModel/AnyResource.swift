@@ -8,6 +8,7 @@ public indirect enum AnyResource: Sendable, Equatable {
     case node(Node)
     case event(Event)
     case lease(Lease)
+    case csiStorageCapacity(CSIStorageCapacity)
 
     /// Wraps a typed object.
     public init<R: Resource>(_ r: R) {
@@ -19,6 +20,7 @@ public indirect enum AnyResource: Sendable, Equatable {
         case let x as Node: self = .node(x)
         case let x as Event: self = .event(x)
         case let x as Lease: self = .lease(x)
+        case let x as CSIStorageCapacity: self = .csiStorageCapacity(x)
         default: preconditionFailure("unknown Resource type \(R.self)")
         }
     }
@@ -33,6 +35,7 @@ public indirect enum AnyResource: Sendable, Equatable {
         case .node(let x): x
         case .event(let x): x
         case .lease(let x): x
+        case .csiStorageCapacity(let x): x
         }
     }
 
@@ -48,6 +51,7 @@ public indirect enum AnyResource: Sendable, Equatable {
         case .node: .node
         case .event: .event
         case .lease: .lease
+        case .csiStorageCapacity: .csiStorageCapacity
         }
     }
 
@@ -61,6 +65,7 @@ public indirect enum AnyResource: Sendable, Equatable {
             case .node(let x): x.metadata
             case .event(let x): x.metadata
             case .lease(let x): x.metadata
+            case .csiStorageCapacity(let x): x.metadata
             }
         }
         set {
@@ -72,6 +77,7 @@ public indirect enum AnyResource: Sendable, Equatable {
             case .node(var x): x.metadata = newValue; self = .node(x)
             case .event(var x): x.metadata = newValue; self = .event(x)
             case .lease(var x): x.metadata = newValue; self = .lease(x)
+            case .csiStorageCapacity(var x): x.metadata = newValue; self = .csiStorageCapacity(x)
             }
         }
     }
@@ -99,6 +105,7 @@ public indirect enum AnyResource: Sendable, Equatable {
         case .node: .node(try decoder.decode(Node.self, from: data))
         case .event: .event(try decoder.decode(Event.self, from: data))
         case .lease: .lease(try decoder.decode(Lease.self, from: data))
+        case .csiStorageCapacity: .csiStorageCapacity(try decoder.decode(CSIStorageCapacity.self, from: data))
         }
     }
 
@@ -111,6 +118,7 @@ public indirect enum AnyResource: Sendable, Equatable {
         case (.node(let x), .node(let y)): x == y
         case (.event(let x), .event(let y)): x == y
         case (.lease(let x), .lease(let y)): x == y
+        case (.csiStorageCapacity(let x), .csiStorageCapacity(let y)): x == y
         default: false
         }
     }

@@ -83,6 +83,10 @@ public enum ApplyMerge {
             // Every member of a Lease's spec may change: that is what holders do.
             i.metadata = meta
             return .success(.lease(i))
+        case (.csiStorageCapacity, .csiStorageCapacity(var i)):
+            // Every member may change: a capacity is what its producer last measured.
+            i.metadata = meta
+            return .success(.csiStorageCapacity(i))
         default:
             return .failure(ValidationError(field: "kind", message: "cannot change an object's kind"))
         }

@@ -31,7 +31,7 @@ public enum Defaulting {
             node.metadata.namespace = nil
             node.status = nil
             return .node(node)
-        case .event, .lease:
+        case .event, .lease, .csiStorageCapacity:
             return object
         }
     }

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A point in time with microsecond precision, written as RFC 3339 in UTC with six fraction
 /// digits ("2024-01-02T03:04:05.123456Z"), as Kubernetes' `metav1.MicroTime` is (a Lease's
 /// acquire and renew times).
@@ -14,6 +20,13 @@ public struct MicroTime: Sendable, Hashable, Comparable, Codable, CustomStringCo
         precondition((0..<1_000_000).contains(microseconds), "microseconds \(microseconds) out of range")
         self.seconds = seconds
         self.microseconds = microseconds
+    }
+
+    /// The current wall-clock time, to the microsecond.
+    public static func now() -> MicroTime {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return MicroTime(seconds: Int64(ts.tv_sec), microseconds: Int32(ts.tv_nsec / 1000))
     }
 
     /// The same instant to the second.

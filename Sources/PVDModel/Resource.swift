@@ -10,6 +10,7 @@ public enum ResourceKind: String, Sendable, Hashable, CaseIterable, Codable {
     case node = "Node"
     case event = "Event"
     case lease = "Lease"
+    case csiStorageCapacity = "CSIStorageCapacity"
 
     /// This kind's names, group and scope.
     public var descriptor: KindDescriptor {
@@ -21,6 +22,7 @@ public enum ResourceKind: String, Sendable, Hashable, CaseIterable, Codable {
         case .node: KindDescriptor(plural: "nodes", shortName: "no", namespaced: false)
         case .event: KindDescriptor(plural: "events", shortName: "ev", namespaced: true)
         case .lease: KindDescriptor(group: "coordination.k8s.io", plural: "leases", shortName: nil, namespaced: true)
+        case .csiStorageCapacity: KindDescriptor(group: "storage.k8s.io", plural: "csistoragecapacities", shortName: nil, namespaced: true)
         }
     }
 
@@ -34,6 +36,7 @@ public enum ResourceKind: String, Sendable, Hashable, CaseIterable, Codable {
         case .node: Node.self
         case .event: Event.self
         case .lease: Lease.self
+        case .csiStorageCapacity: CSIStorageCapacity.self
         }
     }
 

@@ -74,6 +74,10 @@ extension Lease {
     public static let selectableFields: [SelectableField<Lease>] = [.metadataName, .metadataNamespace]
 }
 
+extension CSIStorageCapacity {
+    public static let selectableFields: [SelectableField<CSIStorageCapacity>] = [.metadataName, .metadataNamespace]
+}
+
 extension ResourceKind {
     /// The fields a field selector may name for objects of this kind.
     public var selectableFields: [String] {

@@ -167,7 +167,7 @@ public struct Daemon: Sendable {
             await clusterService(),
             Configured(service: ResyncService(interval: config.resyncInterval, loops: loops), successTerminationBehavior: .ignore),
             Configured(
-                service: HeartbeatService(interval: config.heartbeatInterval, reconciler: nodeLoop.reconciler, logger: logger),
+                service: HeartbeatService(interval: config.heartbeatInterval, leaseDuration: config.nodeGrace, reconciler: nodeLoop.reconciler, logger: logger),
                 successTerminationBehavior: .ignore),
             Configured(service: http, successTerminationBehavior: .gracefullyShutdownGroup),
             Configured(service: ReadinessService(informer: informer, listening: listening, listen: config.listen, logger: logger), successTerminationBehavior: .ignore),

@@ -77,12 +77,17 @@ struct ResyncService: Service, CustomStringConvertible {
     }
 }
 
-/// Every `interval`: renews this node's Ready heartbeat (a node with drivers only), which the
-/// leader's node lifecycle reads to tell a live node from a dead one.
+/// Every `interval`: renews this node's Lease in `kube-node-lease` (a node with drivers only),
+/// which the leader's node lifecycle reads to tell a live node from a dead one, and writes the
+/// Node's Ready condition only when it needs it (marked Unknown meanwhile, or the report
+/// interval passed), so heartbeats do not rewrite the Node, and start no controller pass. Then
+/// it publishes the node's room per class (`StorageCapacityPublisher`), written only when it moved.
 struct HeartbeatService: Service, CustomStringConvertible {
     var description: String { "HeartbeatService" }
 
     let interval: Duration
+    /// How long a lease says it lasts: the grace the node lifecycle gives it.
+    let leaseDuration: Duration
     let reconciler: Reconciler
     let logger: Logger
 
@@ -90,16 +95,20 @@ struct HeartbeatService: Service, CustomStringConvertible {
         guard !reconciler.agent.drivers.isEmpty else { return }
         let node = reconciler.agent.nodeName
         var failing = false
-        while await Ticker.wait(interval) {
+        repeat {
             do {
-                try await NodeRegistration.register(node, in: reconciler.store)
+                try await NodeLease.renew(node, in: reconciler.store, duration: leaseDuration)
+                if try await NodeRegistration.refresh(node, in: reconciler.store) {
+                    logger.debug("node status reported", metadata: ["pvd.node": "\(node)"])
+                }
+                try await StorageCapacityPublisher.publish(agent: reconciler.agent, store: reconciler.store, logger: logger)
                 if failing { logger.info("node heartbeat renewed", metadata: ["pvd.node": "\(node)"]) }
                 failing = false
             } catch {
                 if !failing { logger.warning("node heartbeat failed", metadata: ["pvd.node": "\(node)", "pvd.error": "\(error)"]) }
                 failing = true
             }
-        }
+        } while await Ticker.wait(interval)
     }
 }
 

@@ -17,6 +17,7 @@ extension ObjectStore {
         case .node: return .node(try await get(Node.self, namespace: nil, name: name))
         case .event: return .event(try await get(Event.self, namespace: namespace, name: name))
         case .lease: return .lease(try await get(Lease.self, namespace: namespace, name: name))
+        case .csiStorageCapacity: return .csiStorageCapacity(try await get(CSIStorageCapacity.self, namespace: namespace, name: name))
         }
     }
 
@@ -37,6 +38,7 @@ extension ObjectStore {
         case .node: return try await wrap(Node.self)
         case .event: return try await wrap(Event.self)
         case .lease: return try await wrap(Lease.self)
+        case .csiStorageCapacity: return try await wrap(CSIStorageCapacity.self)
         }
     }
 
@@ -52,6 +54,8 @@ extension ObjectStore {
         case .node: return try await delete(Node.self, namespace: nil, name: name, uid: nil).map { .node($0) }
         case .event: return try await delete(Event.self, namespace: namespace, name: name, uid: nil).map { .event($0) }
         case .lease: return try await delete(Lease.self, namespace: namespace, name: name, uid: nil).map { .lease($0) }
+        case .csiStorageCapacity:
+            return try await delete(CSIStorageCapacity.self, namespace: namespace, name: name, uid: nil).map { .csiStorageCapacity($0) }
         }
     }
 }

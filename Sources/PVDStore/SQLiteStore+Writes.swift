@@ -341,6 +341,7 @@ extension AnyResource {
         case .node(var x): x.setTypeMeta(); return .node(x)
         case .event(var x): x.setTypeMeta(); return .event(x)
         case .lease(var x): x.setTypeMeta(); return .lease(x)
+        case .csiStorageCapacity(var x): x.setTypeMeta(); return .csiStorageCapacity(x)
         }
     }
 
@@ -354,6 +355,7 @@ extension AnyResource {
         case .node(let x): (x.apiVersion, x.kindName)
         case .event(let x): (x.apiVersion, x.kindName)
         case .lease(let x): (x.apiVersion, x.kindName)
+        case .csiStorageCapacity(let x): (x.apiVersion, x.kindName)
         }
     }
 }

@@ -21,6 +21,7 @@ public enum StoredObjectRules {
             case .node(let x): return try JSONCoding.shared.encode(x)
             case .event(let x): return try JSONCoding.shared.encode(x)
             case .lease(let x): return try JSONCoding.shared.encode(x)
+            case .csiStorageCapacity(let x): return try JSONCoding.shared.encode(x)
             }
         } catch {
             throw StoreError(.invalid, "\(object.displayName): cannot be encoded: \(error)")

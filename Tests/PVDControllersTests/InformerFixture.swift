@@ -72,6 +72,8 @@ func expectCache(of informer: Informer, matches store: any ObjectStore, sourceLo
     #expect(byKey(cached.pods) == byKey(read.pods), sourceLocation: sourceLocation)
     #expect(cached.volumes == read.volumes, sourceLocation: sourceLocation)
     #expect(cached.claims == read.claims, sourceLocation: sourceLocation)
+    #expect(cached.nodeLeases == read.nodeLeases, sourceLocation: sourceLocation)
+    #expect(cached.capacities == read.capacities, sourceLocation: sourceLocation)
     let events = try await store.list(Event.self, namespace: nil, selector: nil).items
     #expect(byKey(await informer.events()) == byKey(events), sourceLocation: sourceLocation)
 }

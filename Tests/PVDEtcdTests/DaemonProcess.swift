@@ -77,13 +77,13 @@ final class DaemonProcess: @unchecked Sendable {
     }
 
     /// Waits until `condition` holds, polling every 50 ms, at most `limit`; false at the limit.
-    static func waitUntil(_ limit: Duration, _ condition: () -> Bool) async -> Bool {
+    static func waitUntil(_ limit: Duration, _ condition: () async -> Bool) async -> Bool {
         let deadline = ContinuousClock.now + limit
         while ContinuousClock.now < deadline {
-            if condition() { return true }
+            if await condition() { return true }
             try? await Task.sleep(for: .milliseconds(50))
         }
-        return condition()
+        return await condition()
     }
 
     var logText: String { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }

@@ -1,4 +1,5 @@
 import Foundation
+import PVDControllers
 import PVDEtcd
 import PVDModel
 import PVDStore
@@ -42,8 +43,8 @@ struct TwoDaemonsTests {
 
         var daemons: [DaemonProcess] { [a, b] }
 
-        func start() async throws {
-            for d in daemons { try d.start(extra: ["--leader-lease", "\(TwoDaemonsTests.lease)s"]) }
+        func start(extra: [String] = []) async throws {
+            for d in daemons { try d.start(extra: ["--leader-lease", "\(TwoDaemonsTests.lease)s"] + extra) }
             let ready = await DaemonProcess.waitUntil(.seconds(30)) { daemons.allSatisfy { $0.leader() != nil } }
             #expect(ready, "daemons not ready: \(a.logText)\n---\n\(b.logText)")
         }
@@ -95,7 +96,7 @@ struct TwoDaemonsTests {
     func oneLeaderAndEachNodeProvisionsItsOwn() async throws {
         let cluster = try #require(EtcdCluster.current)
         let pair = try Pair(cluster: cluster)
-        try await pair.start()
+        try await pair.start(extra: ["--heartbeat-interval", "1s"])
         // Exactly one leads, and both name the same one.
         let seen = pair.daemons.compactMap { $0.leader() }
         #expect(seen.count == 2 && Set(seen.map(\.name)).count == 1, "\(seen)")
@@ -130,13 +131,26 @@ struct TwoDaemonsTests {
         // Both nodes registered, Ready.
         let nodes = try await store.list(Node.self, namespace: nil, selector: nil).items.map(\.metadata.name).sorted()
         #expect(nodes == ["node-a", "node-b"])
+        // Each renews its own lease in kube-node-lease.
+        let leases = try await store.list(Lease.self, namespace: NodeLease.namespace, selector: nil).items
+        #expect(leases.map(\.metadata.name).sorted() == ["node-a", "node-b"])
+        #expect(leases.allSatisfy { $0.spec.holderIdentity == $0.metadata.name && $0.spec.renewTime != nil })
+        // Each publishes its room for each class, at the heartbeat after the classes came.
+        let published = await DaemonProcess.waitUntil(.seconds(10)) {
+            let caps = (try? await store.list(CSIStorageCapacity.self, namespace: StorageCapacityReport.namespace, selector: nil).items) ?? []
+            return Set(caps.map { "\($0.nodeTopology?.matchLabels?[WellKnownLabels.hostname] ?? "?")/\($0.storageClassName)" })
+                == ["node-a/local", "node-a/local-wffc", "node-b/local", "node-b/local-wffc"]
+        }
+        #expect(published)
     }
 
     @Test(.enabled(if: geteuid() == 0, "provisions hostPath directories as root"))
     func aKilledLeaderIsReplacedAndNoClaimIsBoundTwice() async throws {
         let cluster = try #require(EtcdCluster.current)
         let pair = try Pair(cluster: cluster)
-        try await pair.start()
+        // Heartbeats every second, stale after five: the node lifecycle's part is seen in seconds.
+        let grace: Int64 = 5
+        try await pair.start(extra: ["--heartbeat-interval", "1s", "--node-grace", "\(grace)s"])
         try pair.apply(Self.classes + "\n---\n" + (0..<4).map { Self.claim("before-\($0)") }.joined(separator: "\n---\n"))
         for i in 0..<4 { #expect(try pair.waitBound("before-\(i)")) }
 
@@ -153,15 +167,31 @@ struct TwoDaemonsTests {
         #expect(took < .seconds(Self.lease + 6), "took \(took)")
         #expect(other.leader()?.isThis == true)
 
-        // The killed daemon comes back as a follower; more claims bind.
-        try leader.start(extra: ["--leader-lease", "\(Self.lease)s"])
+        // The new leader marks the killed node Unknown. The survivor posted its Ready status only
+        // at start, so once that is older than the grace, only its lease keeps it Ready.
+        let store = try EtcdStore(pair.store)
+        func ready(_ name: String) async throws -> NodeCondition? {
+            let node = try await store.get(Node.self, namespace: nil, name: name)
+            return node.status?.conditions?.first { $0.type == "Ready" }
+        }
+        let marked = await DaemonProcess.waitUntil(.seconds(30)) {
+            guard let dead = try? await ready(leaderName), let alive = try? await ready(other.node),
+                  let beat = alive.lastHeartbeatTime?.seconds else { return false }
+            return dead.status == "Unknown" && beat + grace < Time.now().seconds
+        }
+        #expect(marked, "\(other.logText)")
+        #expect(try await ready(leaderName)?.reason == NodeHealth.staleReason)
+        #expect(try await ready(other.node)?.status == "True")
+
+        // The killed daemon comes back as a follower, Ready again; more claims bind.
+        try leader.start(extra: ["--leader-lease", "\(Self.lease)s", "--heartbeat-interval", "1s", "--node-grace", "\(grace)s"])
         #expect(await DaemonProcess.waitUntil(.seconds(30)) { leader.leader() != nil })
         #expect(leader.leader()?.isThis == false)
+        #expect(try await ready(leaderName)?.status == "True")
         try pair.apply((0..<4).map { Self.claim("later-\($0)") }.joined(separator: "\n---\n"))
         for i in 0..<4 { #expect(try pair.waitBound("later-\(i)")) }
 
         // Every claim bound once, to a volume bound back to it; no volume without its claim.
-        let store = try EtcdStore(pair.store)
         let claims = try await store.list(PersistentVolumeClaim.self, namespace: nil, selector: nil).items
         let volumes = try await store.list(PersistentVolume.self, namespace: nil, selector: nil).items
         #expect(claims.count == 9)

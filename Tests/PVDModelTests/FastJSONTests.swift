@@ -155,6 +155,16 @@ struct FastJSONTests {
         return l
     }()
 
+    static let capacity: CSIStorageCapacity = {
+        var c = CSIStorageCapacity(
+            name: "csisc-1", namespace: "kube-system", storageClassName: nasty,
+            nodeTopology: LabelSelector(matchLabels: ["kubernetes.io/hostname": "n1"],
+                                        matchExpressions: [LabelSelectorRequirement(key: "zone", operator: "In", values: ["a", "b"])]),
+            capacity: Quantity(nanoValue: 1_500_000_000, format: .binarySI), maximumVolumeSize: Quantity(800 << 50))
+        c.metadata = meta
+        return c
+    }()
+
     static let minimal: [AnyResource] = [
         .storageClass(StorageClass(name: "s", provisioner: "p")),
         .persistentVolume(PersistentVolume(name: "p")),
@@ -163,10 +173,12 @@ struct FastJSONTests {
         .node(Node(name: "n")),
         .event(Event(name: "e", namespace: "d", involvedObject: ObjectReference(), type: .normal, reason: "", message: "", at: Time(seconds: 5))),
         .lease(Lease(name: "l")),
+        .csiStorageCapacity(CSIStorageCapacity(name: "c", storageClassName: "")),
     ]
 
     static var fixtures: [AnyResource] {
-        [.persistentVolume(pv), .persistentVolumeClaim(pvc), .persistentVolumeClaim(resizingPVC), .pod(pod), .node(node), .event(event), .storageClass(storageClass), .lease(lease)] + minimal
+        [.persistentVolume(pv), .persistentVolumeClaim(pvc), .persistentVolumeClaim(resizingPVC), .pod(pod), .node(node), .event(event), .storageClass(storageClass), .lease(lease),
+         .csiStorageCapacity(capacity)] + minimal
     }
 
     // MARK: Helpers
@@ -187,6 +199,7 @@ struct FastJSONTests {
         case .node(let x): try checkRoundTrip(x, sourceLocation: sourceLocation)
         case .event(let x): try checkRoundTrip(x, sourceLocation: sourceLocation)
         case .lease(let x): try checkRoundTrip(x, sourceLocation: sourceLocation)
+        case .csiStorageCapacity(let x): try checkRoundTrip(x, sourceLocation: sourceLocation)
         }
     }
 
@@ -473,6 +486,7 @@ struct FastJSONTests {
             }
         }
         for _ in 0..<500 { try Self.checkRoundTrip(g.lease(), rng: &rng) }
+        for _ in 0..<500 { try Self.checkRoundTrip(g.capacity(), rng: &rng) }
     }
 }
 
@@ -681,6 +695,20 @@ struct Generator {
             renewTime: opt { $0.microTime() }, leaseTransitions: opt { $0.int32() })
         if chance(10) { l.apiVersion = nil }
         return l
+    }
+
+    mutating func capacity() -> CSIStorageCapacity {
+        var c = CSIStorageCapacity(
+            name: string(), storageClassName: string(),
+            nodeTopology: opt { g in
+                LabelSelector(matchLabels: g.opt { $0.stringMap() }, matchExpressions: g.opt { h in
+                    (0..<h.int(3)).map { _ in LabelSelectorRequirement(key: h.string(), operator: "In", values: h.opt { $0.strings() }) }
+                })
+            },
+            capacity: opt { $0.quantity() }, maximumVolumeSize: opt { $0.quantity() })
+        c.metadata = meta()
+        if chance(10) { c.apiVersion = nil }
+        return c
     }
 
     mutating func storageClass() -> StorageClass {
