@@ -7,6 +7,7 @@ extension PVD {
     /// `pvd apply -f FILE|DIR|-`: creates or updates objects from manifests, all or nothing.
     struct Apply: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "apply",
             abstract: "Create or update objects from manifests (all documents, or none).")
 
         @OptionGroup var global: GlobalOptions

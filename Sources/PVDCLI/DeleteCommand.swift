@@ -7,7 +7,7 @@ extension PVD {
     /// `pvd delete KIND NAME…`: deletes objects; with finalizers they stay Terminating until the
     /// controllers release them.
     struct Delete: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Delete objects by kind and name.")
+        static let configuration = CommandConfiguration(commandName: "delete", abstract: "Delete objects by kind and name.")
 
         @OptionGroup var global: GlobalOptions
 

@@ -5,7 +5,7 @@ import PVDStore
 extension PVD {
     /// `pvd describe KIND NAME`: an object's fields and the Events about it.
     struct Describe: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show an object in detail, with its Events.")
+        static let configuration = CommandConfiguration(commandName: "describe", abstract: "Show an object in detail, with its Events.")
 
         @OptionGroup var global: GlobalOptions
 

@@ -6,6 +6,7 @@ extension PVD {
     /// `pvd get KIND [NAME…]`: lists objects as kubectl does.
     struct Get: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "get",
             abstract: "Show objects: sc, pv, pvc, po, no, ev (full and plural names work too).")
 
         @OptionGroup var global: GlobalOptions

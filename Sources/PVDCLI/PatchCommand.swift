@@ -7,6 +7,7 @@ extension PVD {
     /// `kubectl patch --type merge`. The way to make a Retained volume Available again.
     struct Patch: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "patch",
             abstract: "Change fields of an object with a JSON merge patch (null removes a field).")
 
         @OptionGroup var global: GlobalOptions

@@ -10,6 +10,7 @@ extension PVD {
     /// `pvd reconcile --once`: runs the controllers until no work is left, then exits.
     struct Reconcile: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "reconcile",
             abstract: "Run the controllers until nothing is left to do (--once), then exit.")
 
         @OptionGroup var global: GlobalOptions

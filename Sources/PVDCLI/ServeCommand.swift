@@ -8,6 +8,7 @@ extension PVD {
     /// `pvd serve`: runs the controllers continuously, with health and metrics over HTTP.
     struct Serve: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "serve",
             abstract: "Run the controllers continuously, with /healthz, /readyz and /metrics over HTTP.",
             discussion: """
                 Settings come from flags, then the config file, then PVD_ROOT, PVD_STORE, PVD_NODE, \

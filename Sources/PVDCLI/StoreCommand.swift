@@ -7,6 +7,7 @@ extension PVD {
     /// `pvd store …`: work on a store as a whole: check it, copy it to another.
     struct Store: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "store",
             abstract: "Work on a store as a whole: check it, copy it.", subcommands: [Check.self, Copy.self])
     }
 }
@@ -15,6 +16,7 @@ extension PVD.Store {
     /// `pvd store check`: SQLite's full `PRAGMA integrity_check` over the store.
     struct Check: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "check",
             abstract: "Check the whole store with SQLite's integrity_check: prints ok, or every problem found (and exits 1).")
 
         @OptionGroup var global: GlobalOptions

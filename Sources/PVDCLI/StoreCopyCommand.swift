@@ -8,6 +8,7 @@ extension PVD.Store {
     /// file or etcd URL, either way), keeping uid, timestamps, finalizers and status.
     struct Copy: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "copy",
             abstract: "Copy every object from one store to another (a SQLite file or an etcd:// URL, either way).",
             discussion: """
                 Objects keep their uid, creationTimestamp, deletionTimestamp, generation, finalizers, \

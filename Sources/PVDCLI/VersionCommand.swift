@@ -3,7 +3,7 @@ import ArgumentParser
 extension PVD {
     /// `pvd version`: prints the version.
     struct Version: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print pvd's version.")
+        static let configuration = CommandConfiguration(commandName: "version", abstract: "Print pvd's version.")
 
         // Accepted so `pvd --root X version` works like every other command.
         @OptionGroup var global: GlobalOptions

@@ -8,6 +8,7 @@ extension PVD {
     /// `pvd wait KIND/NAME --for=phase=Bound`: blocks until an object reaches a phase or is deleted.
     struct Wait: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "wait",
             abstract: "Wait for an object to reach a phase (--for=phase=Bound) or to be deleted (--for=delete).")
 
         @OptionGroup var global: GlobalOptions
