@@ -80,7 +80,15 @@ extension Reconciler {
             }
             // Several nodes may share the store and all see an Immediate claim: the one whose
             // compare-and-swap records it as the selected node provisions; the others skip it.
-            if claim.metadata.annotation(Annotations.selectedNode) == nil {
+            // A node alone in the store (no other Node registered) records itself in the
+            // provisioning's own commit instead, one commit fewer; should a node register
+            // meanwhile and take the claim, that commit loses its race and what this node made is
+            // reused or swept as after any lost race.
+            let alone = !snapshot.nodes.contains { $0.metadata.name != agent.nodeName }
+            var selectInCommit = false
+            if claim.metadata.annotation(Annotations.selectedNode) == nil, alone {
+                selectInCommit = true
+            } else if claim.metadata.annotation(Annotations.selectedNode) == nil {
                 let room = item.driver.classDirectory(parameters: params, owner: sc.metadata.name)
                     .flatMap { FreeSpace.availableBytes(under: $0.path) }
                 let placement = ImmediatePlacement.decide(
@@ -131,14 +139,24 @@ extension Reconciler {
             // The PV and both sides of its bind in one transaction, as the binder's next pass
             // would write them: one commit (one fsync) instead of two more passes' worth.
             let current = snapshot.claims[item.claimKey] ?? claim
-            let bound = Self.bindProvisioned(pv, claim: current, snapshot: snapshot)
+            var bound = Self.bindProvisioned(pv, claim: current, snapshot: snapshot)
+            if selectInCommit { bound?.claim.metadata.setAnnotation(Annotations.selectedNode, agent.nodeName) }
             var writes = [StoreWrite.create(.persistentVolume(bound?.volume ?? pv))]
             if let bound { writes.append(.update(.persistentVolumeClaim(bound.claim))) }
-            if let results = try await tryCommit(writes) {
-                snapshot.apply(writes, results: results)
+            // The events of a success ride in the same commit (new events only: a repeat's
+            // count is a compare-and-swap that must not fail the volume's record).
+            let succeeded = BinderEvent(object: claim.reference, type: .normal, reason: ProvisionerReason.provisioningSucceeded,
+                                        message: "Successfully provisioned volume \(name)")
+            let eventsAfter = eventWrites(events + (bound?.events ?? []) + [succeeded], recorder: &recorder, now: Time.now())
+            let riding = eventsAfter.filter { if case .create = $0 { true } else { false } }
+            let separate = eventsAfter.filter { if case .create = $0 { false } else { true } }
+            events = []
+            if let results = try await tryCommit(writes + riding) {
+                snapshot.apply(writes, results: Array(results.prefix(writes.count)))
+                summary.events += riding.count
+                summary.events += try await commitEvents(separate)
                 reserved? += agent.reservedPaths(volumes: [pv], classes: [])
                 if let bound {
-                    events += bound.events
                     summary.bound += 1
                     summary.writes += 1
                     logger.info("claim bound", metadata: ["pvd.pvc": "\(claim.key)", "pvd.pv": "\(name)"])
@@ -147,7 +165,6 @@ extension Reconciler {
                 summary.provisionSeconds.append(Double(took.components.seconds) + Double(took.components.attoseconds) / 1e18)
                 summary.provisioned += 1
                 summary.writes += 1
-                report(.normal, ProvisionerReason.provisioningSucceeded, "Successfully provisioned volume \(name)")
                 logger.info("volume provisioned", metadata: ["pvd.pvc": "\(claim.key)", "pvd.pv": "\(name)", "pvd.path": "\(made.path)"])
                 // From now on the backing is data Kubernetes knows of: never an orphan to sweep.
                 // A failure here (or a crash before it) is mended by the next `recover`.
@@ -158,7 +175,8 @@ extension Reconciler {
                 }
             } else {
                 // The claim changed meanwhile: the next run provisions again (the driver finds
-                // the volume it made for this PV and reuses it) or the sweep removes it.
+                // the volume it made for this PV and reuses it) or the sweep removes it. Its
+                // events were not written; the next run reports it again.
                 summary.conflicts += 1
             }
             _ = try await record(events, recorder: &recorder, now: Time.now(), summary: &summary)

@@ -158,11 +158,24 @@ public struct Reconciler: Sendable {
     func pass(
         _ summary: inout ReconcileSummary, snapshot: inout Snapshot, recorder: inout EventRecorder, attempted: inout Set<String>
     ) async throws -> PassOutcome {
+        let own = RevisionCount()
+        return try await Self.$ownRevisions.withValue(own) {
+            try await pass(&summary, snapshot: &snapshot, recorder: &recorder, attempted: &attempted, own: own)
+        }
+    }
+
+    /// The revisions this pass's own commits took, counted by `tryCommit`; a task-local so that
+    /// every commit of the pass, in child tasks too, counts without a parameter through each.
+    @TaskLocal static var ownRevisions: RevisionCount?
+
+    private func pass(
+        _ summary: inout ReconcileSummary, snapshot: inout Snapshot, recorder: inout EventRecorder, attempted: inout Set<String>,
+        own: RevisionCount
+    ) async throws -> PassOutcome {
         let clock = ContinuousClock()
         let t1 = clock.now
         let now = Time.now()
         let revisionBefore = snapshot.revision
-        let writesBefore = summary.writes + summary.events
         let objectWritesBefore = summary.writes
         let conflictsBefore = summary.conflicts
         var lost = false
@@ -179,7 +192,7 @@ public struct Reconciler: Sendable {
             try await expand(snapshot: &snapshot, recorder: &recorder, summary: &summary, attempted: &attempted)
         }
         summary.timings.node += clock.now - t2
-        let expected = revisionBefore + Int64(summary.writes + summary.events - writesBefore)
+        let expected = revisionBefore + own.value
         let actual = try await store.currentRevision()
         snapshot.revision = actual
         logger.debug("pass timings", metadata: [
@@ -210,6 +223,24 @@ public struct Reconciler: Sendable {
         // connection then always has a batch of one or the other ready. As in Kubernetes, an
         // event may land before the object change it reports.
         let eventWrites = eventWrites(consume events, recorder: &recorder, now: now)
+        // A pass small enough for one transaction writes its objects and new events in one: a
+        // bind is then one commit, not a volumes' and a claims' and an events'. All or nothing,
+        // so the volumes-first order below has nothing to protect; on a lost race the careful
+        // path below runs after all.
+        if !ordered.isEmpty, ordered.count + eventWrites.count <= max(1, min(batchSize, store.maxWritesPerCommit ?? batchSize)) {
+            let creates = eventWrites.filter { if case .create = $0 { true } else { false } }
+            if let results = try await tryCommit(ordered + creates) {
+                snapshot.apply(ordered, results: Array(results.prefix(ordered.count)))
+                summary.writes += ordered.count
+                let t3 = clock.now
+                summary.events += creates.count
+                summary.events += try await commitEvents(eventWrites.filter { if case .create = $0 { false } else { true } })
+                summary.timings.decide += t2 - t1
+                summary.timings.commit += t3 - t2
+                summary.timings.events += clock.now - t3
+                return false
+            }
+        }
         async let eventsCommitted = commitEvents(eventWrites)
         let (committed, lost) = try await commit(consume ordered, snapshot: &snapshot, summary: &summary)
         summary.writes += committed
@@ -364,7 +395,9 @@ public struct Reconciler: Sendable {
     /// which the next pass decides again from fresh state. Other failures are thrown.
     func tryCommit(_ batch: [StoreWrite]) async throws -> [AnyResource?]? {
         do {
-            return try await store.commit(batch)
+            let results = try await store.commit(batch)
+            Self.ownRevisions?.add(store.revisions(committing: batch.count))
+            return results
         } catch {
             guard Self.lostRace(error) else { throw error }
             logger.info("write skipped, will retry", metadata: ["pvd.error": "\(error.message)"])

@@ -70,6 +70,17 @@ struct CommitPlan {
         self.store = store
     }
 
+    /// For each key, whether every write of the batch to it is a create: such a key need not be
+    /// read first (see `EtcdStore.commit`).
+    var createdOnly: [Bool] {
+        var only = [Bool](repeating: true, count: keys.count)
+        for w in writes {
+            if case .create = w.operation { continue }
+            only[w.slot] = false
+        }
+        return only
+    }
+
     /// A key's object as the batch has it so far.
     enum View {
         case absent

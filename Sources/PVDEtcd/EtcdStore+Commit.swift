@@ -30,7 +30,10 @@ extension EtcdStore {
 
     /// Reads every key the writes touch (one read-only txn, one revision), applies the writes to
     /// what was read by the SQLite backend's rules, and commits the outcome as one txn whose
-    /// compares say every key read is unchanged. When another writer got in between, the txn's
+    /// compares say every key read is unchanged. A key only created is not read but taken to be
+    /// absent: its compare says so, so if it exists after all the txn fails, returns it, and
+    /// the writes are decided again (a create of an existing object is then `.alreadyExists`).
+    /// A commit of creates only (a new claim, events) is then one round trip instead of two. When another writer got in between, the txn's
     /// failure branch returns the keys afresh and the writes are decided again from them: a
     /// stale resourceVersion is then a conflict, as it would have been under SQLite's lock.
     ///
@@ -48,7 +51,7 @@ extension EtcdStore {
                 """)
         }
         try await verify(claiming: true)
-        var read = try await readKeys(plan.keys)
+        var read = try await readKeys(plan.keys, assumingAbsent: plan.createdOnly)
         var attempt = 0
         while true {
             attempt += 1
@@ -84,6 +87,18 @@ extension EtcdStore {
         /// One per key of the plan, in its order; nil where the key is absent.
         var kvs: [KeyValue?]
         var revision: Int64 = 0
+    }
+
+    /// Reads the keys not marked in `absent` (one read-only txn, so all are seen at one
+    /// revision; none when all are marked), the marked ones taken to be absent.
+    func readKeys(_ keys: [Data], assumingAbsent absent: [Bool]) async throws(StoreError) -> Read {
+        let wanted = keys.indices.filter { !absent[$0] }
+        if wanted.count == keys.count { return try await readKeys(keys) }
+        var kvs = [KeyValue?](repeating: nil, count: keys.count)
+        guard !wanted.isEmpty else { return Read(kvs: kvs) }
+        let some = try await readKeys(wanted.map { keys[$0] })
+        for (i, kv) in zip(wanted, some.kvs) { kvs[i] = kv }
+        return Read(kvs: kvs, revision: some.revision)
     }
 
     /// Reads the keys in one read-only txn, so all of them are seen at one revision.

