@@ -86,7 +86,7 @@ let package = Package(
         .target(
             name: "PVDControllers",
             dependencies: [
-                "PVDModel", "PVDStore", "PVDDrivers",
+                "PVDModel", "PVDStore", "PVDDrivers", "PVDAdmission",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -116,11 +116,16 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // kubectl's tables for each kind (`pvd get` and the API's server-side printing): pure.
+        .target(name: "PVDPrinting", dependencies: ["PVDModel"], swiftSettings: strict),
+        // The one admission path of every write from a user (`pvd apply`, `pvd patch`, the API):
+        // validation, defaulting, the apply merge and the store-aware checks, all or nothing.
+        .target(name: "PVDAdmission", dependencies: ["PVDModel", "PVDStore"], swiftSettings: strict),
         // The kubectl-like commands, printers and manifest handling; `pvd` is a thin `@main` over it.
         .target(
             name: "PVDCLI",
             dependencies: [
-                "PVDModel", "PVDStore", "PVDEtcd", "PVDControllers", "PVDEnvironment", "PVDServer",
+                "PVDModel", "PVDStore", "PVDEtcd", "PVDControllers", "PVDEnvironment", "PVDServer", "PVDPrinting", "PVDAdmission",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -1,5 +1,6 @@
 import Foundation
 import PVDModel
+import PVDPrinting
 
 /// `pvd describe` text: kubectl's layout of aligned "Field:  value" lines, then the Events table.
 public struct Describer: Sendable {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PVDModel
 
 /// The `pvd` command: a kubectl-like front end to pvd's store and controllers.
 public struct PVD: AsyncParsableCommand {

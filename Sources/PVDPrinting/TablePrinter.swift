@@ -50,7 +50,7 @@ public struct TablePrinter: Sendable {
         return t
     }
 
-    static func modes(_ m: [AccessMode]?) -> String { (m ?? []).map(\.short).joined(separator: ",") }
+    public static func modes(_ m: [AccessMode]?) -> String { (m ?? []).map(\.short).joined(separator: ",") }
 
     private func age(_ m: ObjectMeta) -> String { HumanDuration.age(m.creationTimestamp, now: now) }
 
