@@ -22,7 +22,9 @@ final class ServeProcess {
         FileManager.default.createFile(atPath: logPath, contents: nil)
         process.executableURL = URL(fileURLWithPath: PVDProcess.binary)
         let listen = args.contains("--listen") ? [] : ["--listen", "127.0.0.1:\(self.port)"]
-        process.arguments = ["serve", "--root", pvd.root.path, "--log-level", "debug"] + listen + args
+        // Tests run daemons side by side: the API's default port is for a test that asks for it.
+        let api = args.contains("--api-listen") ? [] : ["--api-listen", "off"]
+        process.arguments = ["serve", "--root", pvd.root.path, "--log-level", "debug"] + listen + api + args
         var environment = ProcessInfo.processInfo.environment
         for k in ["PVD_STORE", "PVD_ROOT", "PVD_NODE", "NOTIFY_SOCKET"] { environment.removeValue(forKey: k) }
         for (k, v) in env { environment[k] = v }
