@@ -7,16 +7,17 @@ import PVDStore
 extension APIHandler {
     /// POST: a new object, through `Admission` as `pvd apply` creates one; 201 with the stored object.
     func create(_ t: APIRoute.ResourceTarget, _ request: APIRequest) async throws -> APIResponse {
-        try refuseDryRun(request)
+        let dry = try dryRun(request)
         let (m, warnings) = try decodeBody(request, t, name: nil)
         let result: Admission.Result
         do {
             let prepared = try Admission.prepare([m], namespace: t.namespace)
-            result = try await Admission.write(prepared, to: store, mode: .create, classCheck: classCheck)
+            result = try await Admission.write(prepared, to: store, mode: .create, classCheck: classCheck, dryRun: dry)
         } catch {
             throw Self.status(error, kind: t.kind, name: m.object.metadata.name)
         }
         let object = result.outcomes[0].object
+        if dry { return APIResponse(status: 201, headers: warnings, body: .bytes(RESTObjects.bytes(object))) }
         logger.info("created", metadata: ["pvd.api.object": "\(object.displayName)", "pvd.api.resourceVersion": "\(object.metadata.resourceVersion ?? "")"])
         return APIResponse(status: 201, headers: warnings + result.warnings.map(Self.warningHeader), body: .bytes(RESTObjects.bytes(object)))
     }
@@ -24,13 +25,13 @@ extension APIHandler {
     /// PUT: the whole object, written over the stored one with `Admission.update` (its
     /// resourceVersion, when given, must be the stored one: else 409 Conflict).
     func update(_ t: APIRoute.ResourceTarget, name: String, _ request: APIRequest) async throws -> APIResponse {
-        try refuseDryRun(request)
+        let dry = try dryRun(request)
         let (m, warnings) = try decodeBody(request, t, name: name)
         let existing = try await stored(t, name: name)
         let rv = m.object.metadata.resourceVersion
         let written = t.subresource == "status"
-            ? try await writeStatus(existing, from: RESTObjects.value(m.object), resourceVersion: rv, t)
-            : try await admit(existing, m.object, resourceVersion: rv, t)
+            ? try await writeStatus(existing, from: RESTObjects.value(m.object), resourceVersion: rv, t, dryRun: dry)
+            : try await admit(existing, m.object, resourceVersion: rv, t, dryRun: dry)
         return APIResponse(status: 200, headers: warnings, body: .bytes(RESTObjects.bytes(written)))
     }
 
@@ -38,7 +39,7 @@ extension APIHandler {
     /// written as an update. A patch that changes nothing writes nothing (no new resourceVersion).
     /// Without a resourceVersion in the patch, a lost race is patched again, as Kubernetes does.
     func patch(_ t: APIRoute.ResourceTarget, name: String, _ request: APIRequest) async throws -> APIResponse {
-        try refuseDryRun(request)
+        let dry = try dryRun(request)
         try checkSize(request)
         let type = request.contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
         let accepted = ["application/merge-patch+json", "application/strategic-merge-patch+json", "application/json-patch+json"]
@@ -69,10 +70,10 @@ extension APIHandler {
             do {
                 let written: AnyResource
                 if t.subresource == "status" {
-                    written = try await writeStatus(existing, from: patched, resourceVersion: rv, t)
+                    written = try await writeStatus(existing, from: patched, resourceVersion: rv, t, dryRun: dry)
                 } else {
                     let (m, _) = try decodeObject(patched, t, name: name, request: request, strict: false)
-                    written = try await admit(existing, m.object, resourceVersion: rv, t)
+                    written = try await admit(existing, m.object, resourceVersion: rv, t, dryRun: dry)
                 }
                 return APIResponse(status: 200, body: .bytes(RESTObjects.bytes(written)))
             } catch let status as APIStatus where status.reason == "Conflict" && rv == nil && attempt < 5 {
@@ -85,8 +86,8 @@ extension APIHandler {
     /// DELETE: the store's delete (the object stays, with a deletionTimestamp, while
     /// finalizers remain); 200 with the object as it is (or was).
     func delete(_ t: APIRoute.ResourceTarget, name: String, _ request: APIRequest) async throws -> APIResponse {
-        try refuseDryRun(request)
         let existing = try await stored(t, name: name)
+        if try dryRun(request) { return APIResponse(status: 200, body: .bytes(RESTObjects.bytes(existing))) }
         let remaining: AnyResource?
         do {
             remaining = try await store.delete(kind: t.kind, namespace: t.namespace, name: name)
@@ -98,10 +99,12 @@ extension APIHandler {
     }
 
     /// `Admission.update`, its refusals as Statuses.
-    func admit(_ existing: AnyResource, _ incoming: AnyResource, resourceVersion: String?, _ t: APIRoute.ResourceTarget) async throws -> AnyResource {
+    func admit(
+        _ existing: AnyResource, _ incoming: AnyResource, resourceVersion: String?, _ t: APIRoute.ResourceTarget, dryRun: Bool
+    ) async throws -> AnyResource {
         do {
-            let (object, changed) = try await Admission.update(existing, with: incoming, resourceVersion: resourceVersion, store: store)
-            if changed {
+            let (object, changed) = try await Admission.update(existing, with: incoming, resourceVersion: resourceVersion, store: store, dryRun: dryRun)
+            if changed && !dryRun {
                 logger.info("updated", metadata: ["pvd.api.object": "\(object.displayName)", "pvd.api.resourceVersion": "\(object.metadata.resourceVersion ?? "")"])
             }
             return object
@@ -112,7 +115,9 @@ extension APIHandler {
 
     /// The `/status` subresource: only `status` is taken from the request; the rest stays as
     /// stored. The object as a whole must still validate.
-    func writeStatus(_ existing: AnyResource, from incoming: JSONValue, resourceVersion: String?, _ t: APIRoute.ResourceTarget) async throws -> AnyResource {
+    func writeStatus(
+        _ existing: AnyResource, from incoming: JSONValue, resourceVersion: String?, _ t: APIRoute.ResourceTarget, dryRun: Bool
+    ) async throws -> AnyResource {
         guard case .object(var members) = RESTObjects.value(existing) else { throw APIStatus.internalError("stored object is not a JSON object") }
         members["status"] = incoming["status"] ?? .null
         let value = JSONValue.object(members)
@@ -124,6 +129,7 @@ extension APIHandler {
         if !errors.isEmpty { throw APIStatus.invalid(t.kind, name: existing.metadata.name, errors: errors) }
         if object == existing { return existing }
         if let resourceVersion, !resourceVersion.isEmpty { object.metadata.resourceVersion = resourceVersion }
+        if dryRun { return object }
         do {
             let written = try await store.update(kind: object)
             logger.info("status updated", metadata: ["pvd.api.object": "\(written.displayName)"])
@@ -148,9 +154,10 @@ extension APIHandler {
         ("Warning", "299 - \"\(text.replacingOccurrences(of: "\"", with: "'"))\"")
     }
 
-    func refuseDryRun(_ request: APIRequest) throws {
-        if let d = request.query["dryRun"], !d.isEmpty {
-            throw APIStatus.badRequest("dryRun is not supported by pvd yet: nothing was written")
-        }
+    /// `dryRun=All` (`kubectl --dry-run=server`): every check runs, nothing is written.
+    func dryRun(_ request: APIRequest) throws -> Bool {
+        guard let d = request.query["dryRun"], !d.isEmpty else { return false }
+        guard d == "All" else { throw APIStatus.badRequest("unsupported dry run option \"\(d)\" (want All)") }
+        return true
     }
 }

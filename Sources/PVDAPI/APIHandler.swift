@@ -52,7 +52,7 @@ public struct APIHandler: Sendable {
             return .status(status)
         }
         do {
-            return try await answer(route, request)
+            return try await answer(route, request, user: user)
         } catch let status as APIStatus {
             return .status(status)
         } catch {
@@ -61,7 +61,7 @@ public struct APIHandler: Sendable {
         }
     }
 
-    private func answer(_ route: APIRoute, _ request: APIRequest) async throws -> APIResponse {
+    private func answer(_ route: APIRoute, _ request: APIRequest, user: UserInfo) async throws -> APIResponse {
         let discoveryMethods = ["GET", "HEAD"]
         switch route {
         case .version:
@@ -86,6 +86,10 @@ public struct APIHandler: Sendable {
             return .json(200, OpenAPIDocuments.document(group: g))
         case .resource(let target):
             return try await resource(target, request)
+        case .selfSubjectAccessReview:
+            guard request.method == "POST" else { throw APIStatus.methodNotAllowed(request.method, path: request.path) }
+            let question = try AccessReview.attributes(body: request.body, contentType: request.contentType, user: user)
+            return .json(201, AccessReview.answer(question, await authorizer.authorize(question)))
         case .unknown:
             throw APIStatus.notFoundPath(request.path)
         }
@@ -107,6 +111,9 @@ public struct APIHandler: Sendable {
 
     /// The request as the authorizers see it: Kubernetes' verb for the method and path.
     static func attributes(of request: APIRequest, route: APIRoute, user: UserInfo) -> RequestAttributes {
+        if route == .selfSubjectAccessReview {
+            return RequestAttributes(user: user, verb: "create", isResourceRequest: true, apiGroup: "authorization.k8s.io", resource: "selfsubjectaccessreviews")
+        }
         guard case .resource(let t) = route else {
             return RequestAttributes(user: user, verb: request.method.lowercased(), isResourceRequest: false, path: request.path)
         }

@@ -12,6 +12,8 @@ enum APIRoute: Equatable {
     case openAPIIndex
     case openAPIDocument(group: String)
     case resource(ResourceTarget)
+    /// `kubectl auth can-i`'s question.
+    case selfSubjectAccessReview
     case unknown
 
     /// A resource path: `/api/v1[/namespaces/NS]/PLURAL[/NAME[/SUB]]`, `/apis/G/V/…` likewise.
@@ -44,6 +46,10 @@ enum APIRoute: Equatable {
         case "apis":
             if parts.count == 1 { self = .groupList; return }
             let group = parts[1]
+            if parts.count == 4, group == "authorization.k8s.io", parts[2] == "v1", parts[3] == "selfsubjectaccessreviews" {
+                self = .selfSubjectAccessReview
+                return
+            }
             guard Discovery.groups.contains(group) else { self = .unknown; return }
             if parts.count == 2 { self = .group(group); return }
             guard parts[2] == "v1" else { self = .unknown; return }

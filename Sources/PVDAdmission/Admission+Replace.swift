@@ -32,9 +32,10 @@ extension Admission {
 
     /// `replace`, then the store-aware checks (claim expansion against its class), then one
     /// compare-and-swap update. `resourceVersion`, when the request states one, must be the
-    /// stored one (else Conflict, as Kubernetes); a result equal to `existing` writes nothing.
+    /// stored one (else Conflict, as Kubernetes); a result equal to `existing` writes nothing,
+    /// and so does `dryRun`, which returns the object as it would be written.
     public static func update(
-        _ existing: AnyResource, with incoming: AnyResource, resourceVersion: String?, store: any ObjectStore
+        _ existing: AnyResource, with incoming: AnyResource, resourceVersion: String?, store: any ObjectStore, dryRun: Bool = false
     ) async throws(AdmissionError) -> (object: AnyResource, changed: Bool) {
         var merged = try replace(existing, with: incoming)
         do {
@@ -50,6 +51,12 @@ extension Admission {
         }
         if let resourceVersion, !resourceVersion.isEmpty { merged.metadata.resourceVersion = resourceVersion }
         if merged == existing { return (existing, false) }
+        if dryRun {
+            if let resourceVersion, !resourceVersion.isEmpty, resourceVersion != existing.metadata.resourceVersion {
+                throw AdmissionError(.conflict, object: existing, message: "the object has been modified")
+            }
+            return (merged, true)
+        }
         do {
             return (try await store.update(kind: merged), true)
         } catch {

@@ -84,16 +84,17 @@ public enum Admission {
     }
 
     /// Writes prepared objects in one transaction, planning again a few times if another writer
-    /// got in between the reads and the commit.
+    /// got in between the reads and the commit. `dryRun` runs every check and writes nothing
+    /// (the outcomes then hold the objects as they would be written).
     public static func write(
-        _ objects: [ManifestObject], to store: any ObjectStore, mode: Mode = .apply, classCheck: ClassCheck? = nil
+        _ objects: [ManifestObject], to store: any ObjectStore, mode: Mode = .apply, classCheck: ClassCheck? = nil, dryRun: Bool = false
     ) async throws(AdmissionError) -> Result {
         var attempt = 0
         while true {
             attempt += 1
             do {
                 var (writes, outcomes) = try await plan(objects, store: store, mode: mode, classCheck: classCheck)
-                if !writes.isEmpty {
+                if !writes.isEmpty && !dryRun {
                     let stored = try await store.commit(writes.map(\.write))
                     for (i, w) in writes.enumerated() { if let s = stored[i] { outcomes[w.outcome].object = s } }
                 }

@@ -124,6 +124,38 @@ struct APIHandlerTests {
         }
     }
 
+    @Test func dryRunChecksEverythingAndWritesNothing() async throws {
+        try await withHandler { h, store in
+            let r = await h.respond(request("POST", Self.claims, body: Self.claim, query: ["dryRun": "All"]))
+            #expect(r.status == 201)
+            let bad = await h.respond(request("POST", Self.claims, body: Self.claim.replacingOccurrences(of: #""accessModes":["ReadWriteOnce"],"#, with: ""), query: ["dryRun": "All"]))
+            #expect(bad.status == 422)
+            let stored = try await store.list(PersistentVolumeClaim.self, namespace: nil, selector: nil).items
+            #expect(stored.isEmpty, "a dry run wrote")
+        }
+    }
+
+    @Test func accessReviewsAreAnsweredByTheAuthorizers() async throws {
+        // kubectl's protobuf: k8s\0, Unknown{2: SSAR{2: spec{1: resourceAttributes{1 ns, 2 verb, 5 resource}}}}.
+        func field(_ n: UInt8, _ bytes: [UInt8]) -> [UInt8] { [n << 3 | 2, UInt8(bytes.count)] + bytes }
+        let attributes = field(1, Array("team-a".utf8)) + field(2, Array("create".utf8)) + field(5, Array("persistentvolumeclaims".utf8))
+        let body = Array("k8s\0".utf8) + field(1, field(1, Array("v1".utf8))) + field(2, field(2, field(1, attributes)))
+        try await withHandler { h, _ in
+            var r = request("POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", contentType: "application/vnd.kubernetes.protobuf")
+            r.body = body
+            let answer = await h.respond(r)
+            #expect(answer.status == 201)
+            #expect((json(answer)["status"] as? [String: Any])?["allowed"] as? Bool == true)
+            let spec = (json(answer)["spec"] as? [String: Any])?["resourceAttributes"] as? [String: String]
+            #expect(spec?["namespace"] == "team-a" && spec?["verb"] == "create" && spec?["resource"] == "persistentvolumeclaims")
+        }
+        try await withHandler(AuthorizerChain([AlwaysDenyAuthorizer()])) { h, _ in
+            let q = #"{"spec":{"resourceAttributes":{"verb":"get","resource":"pods"}}}"#
+            // The review itself is a request the authorizers judge: AlwaysDeny refuses it too.
+            #expect(await h.respond(request("POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", body: q)).status == 403)
+        }
+    }
+
     @Test func alwaysDenyRefusesAndWritesNothing() async throws {
         try await withHandler(AuthorizerChain([AlwaysDenyAuthorizer()])) { h, store in
             let r = await h.respond(request("POST", Self.claims, body: Self.claim))

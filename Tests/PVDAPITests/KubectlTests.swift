@@ -74,6 +74,13 @@ struct KubectlTests {
         let missingClass = try d.kubectl(["get", "sc", "nothere"])
         #expect(missingClass.stderr.contains(#"storageclasses.storage.k8s.io "nothere" not found"#), "\(missingClass.stderr)")
 
+        let canI = try d.kubectl(["auth", "can-i", "create", "pvc"])
+        #expect(canI.status == 0 && canI.stdout == "yes\n", "\(canI.stdout) \(canI.stderr)")
+
+        let dry = try d.kubectl(["apply", "--dry-run=server", "-f", try d.write("dry.yaml", Self.classAndClaim.replacingOccurrences(of: "name: data", with: "name: dry"))])
+        #expect(dry.stdout.contains("persistentvolumeclaim/dry created (server dry run)"), "\(dry.stdout) \(dry.stderr)")
+        #expect(try d.pvd(["get", "pvc", "-o", "name"]).stdout == "persistentvolumeclaim/data\n", "a dry run wrote")
+
         let deleted = try d.kubectl(["delete", "pvc", "data", "--wait=true", "--timeout=60s"])
         #expect(deleted.stdout.contains(#"persistentvolumeclaim "data" deleted"#), "\(deleted.stderr)")
         #expect(try d.pvd(["get", "pvc", "-o", "name"]).stdout == "", "the store still holds the claim")
