@@ -26,7 +26,8 @@ public enum APIServer {
     /// the token file and the authorization modes first, so a bad one stops `pvd serve` at once.
     public static func service(
         config: APIServerConfig, store: any ObjectStore, classCheck: Admission.ClassCheck?, hosts: [String],
-        onListening: @escaping @Sendable () -> Void, logger: Logger
+        onListening: @escaping @Sendable () -> Void, observe: @escaping @Sendable (_ status: Int, _ took: Duration) -> Void = { _, _ in },
+        logger: Logger
     ) throws(StartError) -> some Service {
         let files = APICertificates.Files(directory: config.certificateDirectory)
         let ca: APICertificates
@@ -62,7 +63,7 @@ public enum APIServer {
             store: store, authenticator: Authenticator(tokens: tokens, clientCA: ca.caCertificate), authorizer: authorizer, classCheck: classCheck,
             logger: logger)
         let responder = CallbackResponder<APIRequestContext> { request, context in
-            await respond(request, context: context, handler: handler)
+            await respond(request, context: context, handler: handler, observe: observe)
         }
         let server: HTTPServerBuilder
         do {
@@ -86,13 +87,16 @@ public enum APIServer {
 
     /// One request through the handler: the body read up to the limit (413 past it), the
     /// client certificate fetched only when no bearer token came.
-    static func respond(_ request: Request, context: APIRequestContext, handler: APIHandler) async -> Response {
+    static func respond(
+        _ request: Request, context: APIRequestContext, handler: APIHandler, observe: @Sendable (_ status: Int, _ took: Duration) -> Void
+    ) async -> Response {
         let started = ContinuousClock.now
         var body: [UInt8] = []
         do {
             let buffer = try await request.body.collect(upTo: APIHandler.maxBodyBytes)
             body = Array(buffer.readableBytesView)
         } catch {
+            observe(413, ContinuousClock.now - started)
             return response(.status(.tooLarge(limit: APIHandler.maxBodyBytes)))
         }
         let authorization = request.headers[.authorization]
@@ -106,9 +110,10 @@ public enum APIServer {
             accept: request.headers[.accept] ?? "application/json", contentType: request.headers[.contentType] ?? "",
             authorization: authorization, peerCertificate: peer, body: body)
         let answer = await handler.respond(api)
+        let took = ContinuousClock.now - started
+        observe(answer.status, took)
         handler.logger.debug("request", metadata: [
-            "pvd.api.method": "\(api.method)", "pvd.api.path": "\(path)", "pvd.api.status": "\(answer.status)",
-            "pvd.api.duration": "\(ContinuousClock.now - started)",
+            "pvd.api.method": "\(api.method)", "pvd.api.path": "\(path)", "pvd.api.status": "\(answer.status)", "pvd.api.duration": "\(took)",
         ])
         return response(answer)
     }

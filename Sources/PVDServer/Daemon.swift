@@ -105,7 +105,7 @@ public struct Daemon: Sendable {
     /// The Kubernetes API over this daemon's store, admitting pvd's own classes with this node's drivers.
     private func apiService(_ api: APIServerConfig, signal: StartSignal) throws(DaemonError) -> some Service {
         let agent = nodeLoop.reconciler.agent
-        let logger = logger
+        let (logger, metrics) = (logger, metrics)
         do {
             return try APIServer.service(
                 config: api, store: store, classCheck: ClassDirectoryAdmission.classCheck(agent), hosts: [agent.nodeName, Hostname.current()],
@@ -113,6 +113,7 @@ public struct Daemon: Sendable {
                     logger.info("API listening", metadata: ["pvd.api.listen": "\(api.address)"])
                     signal.fire()
                 },
+                observe: { status, took in metrics.recordAPIRequest(status: status, duration: took) },
                 logger: logger)
         } catch {
             throw DaemonError(error.message)

@@ -18,6 +18,8 @@ final class APIDaemon {
 
     let root: URL
     let apiPort: Int
+    /// The daemon's /healthz, /readyz and /metrics.
+    let healthPort: Int
     let process = Process()
     let logPath: String
     let cacheDir: String
@@ -42,7 +44,7 @@ final class APIDaemon {
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         cacheDir = root.appendingPathComponent("kube-cache").path
         apiPort = try Self.freePort()
-        let healthPort = try Self.freePort()
+        healthPort = try Self.freePort()
         let tokens = root.appendingPathComponent("tokens.csv").path
         try "\(Self.adminToken),admin,uid-admin,\"system:masters\"\nteam-token,teammate,uid-2,\"team-a,dev\"\n".write(toFile: tokens, atomically: true, encoding: .utf8)
         let config = root.appendingPathComponent("config.yaml").path

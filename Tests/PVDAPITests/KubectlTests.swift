@@ -1,4 +1,5 @@
 import Foundation
+import PVDServer
 import Testing
 
 #if canImport(Glibc)
@@ -176,6 +177,8 @@ struct KubectlTests {
         let list = try denied.kubectl(["get", "--raw", "/api/v1/persistentvolumes"])
         #expect(list.stderr.contains(#"cannot list resource "persistentvolumes" in API group "" at the cluster scope"#), "\(list.stderr)")
         #expect(try denied.pvd(["get", "pvc", "-A", "-o", "name"]).stdout == "", "a denied request wrote")
+        let metrics = LoopbackHTTPClient.get(port: denied.healthPort, path: "/metrics")?.body ?? ""
+        #expect((LoopbackHTTPClient.metricValue(metrics, "pvd_api_forbidden_total") ?? 0) >= 2, "denials are not counted: \(metrics)")
     }
 
     @Test func clientCertificatesFromPvdsCAOnly() throws {
