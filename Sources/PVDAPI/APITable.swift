@@ -45,7 +45,8 @@ public enum APITable {
     }
 
     static func partialMetadata(_ o: AnyResource) -> JSONValue {
-        let meta = RESTObjects.value(o)["metadata"] ?? .object([:])
+        // Only the metadata is encoded: a row needs nothing else, and a list has thousands.
+        let meta = (try? JSONCoding.shared.encode(o.metadata)).flatMap { try? JSONCoding.shared.decode(JSONValue.self, from: $0) } ?? .object([:])
         return .object(["kind": .string("PartialObjectMetadata"), "apiVersion": .string("meta.k8s.io/v1"), "metadata": meta])
     }
 }
