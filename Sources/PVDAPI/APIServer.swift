@@ -44,7 +44,13 @@ public enum APIServer {
             do { tokens = try TokenFile.parse(String(decoding: data, as: UTF8.self), source: path) } catch { throw StartError("\(error)") }
         }
         let authorizer: AuthorizerChain
-        do { authorizer = try AuthorizerChain.parse(config.authorizationMode) } catch { throw StartError("--authorization-mode: \(error)") }
+        let modes: [AuthorizationMode]
+        do {
+            modes = try AuthorizationMode.parse(config.authorizationMode)
+            authorizer = try AuthorizerChain.parse(config.authorizationMode, store: store)
+        } catch {
+            throw StartError("--authorization-mode: \(error)")
+        }
         let certFile = config.tlsCertFile ?? files.servingCertificate
         let keyFile = config.tlsPrivateKeyFile ?? files.servingKey
         var tls: TLSConfiguration
@@ -80,9 +86,14 @@ public enum APIServer {
             "pvd.api.listen": "\(config.address)", "pvd.api.authorization": "\(config.authorizationMode)",
             "pvd.api.tokens": "\(tokens.users.count)",
         ])
-        return Application(
+        var app = Application(
             responder: responder, server: server, configuration: ApplicationConfiguration(address: .hostname(config.host, port: config.port)),
             onServerRunning: { _ in onListening() }, logger: httpLogger)
+        if modes.contains(.rbac) {
+            // The default roles and bindings exist before the first request is judged by them.
+            app.beforeServerStarts { try await RBACBootstrap.ensure(store, logger: logger) }
+        }
+        return app
     }
 
     /// One request through the handler: the body read up to the limit (413 past it), the

@@ -13,8 +13,9 @@ public struct APIServerConfig: Sendable, Equatable {
     /// `--authorization-mode`: a comma list tried in order.
     public var authorizationMode: String
 
-    /// AlwaysAllow until RBAC exists: every authenticated user may do everything.
-    public static let defaultAuthorizationMode = "AlwaysAllow"
+    /// RBAC, as Kubernetes (which adds Node, not in pvd yet): a user may do what a binding grants;
+    /// the group `system:masters` is bound to `cluster-admin`.
+    public static let defaultAuthorizationMode = "RBAC"
     public static let defaultPort = 6443
 
     public init(

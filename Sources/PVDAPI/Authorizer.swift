@@ -1,4 +1,5 @@
 import Foundation
+import PVDStore
 
 /// What a request asks to do, as Kubernetes' authorizers see it (authorizer.Attributes).
 public struct RequestAttributes: Sendable, Equatable {
@@ -75,21 +76,42 @@ public struct AuthorizerChain: Authorizer {
         return .deny(reason: reasons.joined(separator: "; "))
     }
 
-    /// The chain for a comma list of mode names, as `--authorization-mode` takes it.
-    public static func parse(_ text: String) throws(AuthorizationModeError) -> AuthorizerChain {
+    /// The chain for a comma list of mode names, as `--authorization-mode` takes it. `RBAC`
+    /// reads its objects from `store`; without one (a check of the setting alone) it stands in
+    /// as no opinion.
+    public static func parse(_ text: String, store: (any ObjectStore)? = nil) throws(AuthorizationModeError) -> AuthorizerChain {
         var modes: [any Authorizer] = []
-        var seen: Set<String> = []
-        for raw in text.split(separator: ",", omittingEmptySubsequences: false) {
-            let name = raw.trimmingCharacters(in: .whitespaces)
-            guard seen.insert(name).inserted else { throw AuthorizationModeError(mode: name, problem: "given twice") }
+        for name in try AuthorizationMode.parse(text) {
             switch name {
-            case "AlwaysAllow": modes.append(AlwaysAllowAuthorizer())
-            case "AlwaysDeny": modes.append(AlwaysDenyAuthorizer())
-            case "RBAC", "Node": throw AuthorizationModeError(mode: name, problem: "not implemented in pvd yet (AlwaysAllow and AlwaysDeny are)")
-            default: throw AuthorizationModeError(mode: name, problem: "unknown (want AlwaysAllow or AlwaysDeny, comma-separated)")
+            case .alwaysAllow: modes.append(AlwaysAllowAuthorizer())
+            case .alwaysDeny: modes.append(AlwaysDenyAuthorizer())
+            case .rbac:
+                if let store { modes.append(RBACAuthorizer(store: store)) } else { modes.append(AlwaysDenyAuthorizer()) }
             }
         }
         return AuthorizerChain(modes)
+    }
+}
+
+/// The modes `--authorization-mode` names.
+public enum AuthorizationMode: String, Sendable, Equatable {
+    case alwaysAllow = "AlwaysAllow"
+    case alwaysDeny = "AlwaysDeny"
+    case rbac = "RBAC"
+
+    /// The modes of a comma list, in order; each at most once.
+    public static func parse(_ text: String) throws(AuthorizationModeError) -> [AuthorizationMode] {
+        var out: [AuthorizationMode] = []
+        for raw in text.split(separator: ",", omittingEmptySubsequences: false) {
+            let name = raw.trimmingCharacters(in: .whitespaces)
+            guard let mode = AuthorizationMode(rawValue: name) else {
+                if name == "Node" { throw AuthorizationModeError(mode: name, problem: "not implemented in pvd yet (AlwaysAllow, AlwaysDeny and RBAC are)") }
+                throw AuthorizationModeError(mode: name, problem: "unknown (want AlwaysAllow, AlwaysDeny or RBAC, comma-separated)")
+            }
+            guard !out.contains(mode) else { throw AuthorizationModeError(mode: name, problem: "given twice") }
+            out.append(mode)
+        }
+        return out
     }
 }
 

@@ -27,7 +27,7 @@ public enum Discovery {
     public static func hasStatus(_ kind: ResourceKind) -> Bool {
         switch kind {
         case .persistentVolume, .persistentVolumeClaim, .pod, .node: true
-        case .storageClass, .event, .lease: false
+        case .storageClass, .event, .lease, .role, .clusterRole, .roleBinding, .clusterRoleBinding: false
         }
     }
 

@@ -76,6 +76,10 @@ extension ObjectStore {
         case .node(let x): .node(try await update(x))
         case .event(let x): .event(try await update(x))
         case .lease(let x): .lease(try await update(x))
+        case .role(let x): .role(try await update(x))
+        case .clusterRole(let x): .clusterRole(try await update(x))
+        case .roleBinding(let x): .roleBinding(try await update(x))
+        case .clusterRoleBinding(let x): .clusterRoleBinding(try await update(x))
         }
     }
 }

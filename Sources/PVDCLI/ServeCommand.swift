@@ -61,7 +61,7 @@ extension PVD {
         @Option(name: .customLong("token-auth-file"), help: ArgumentHelp("Bearer tokens, kube-apiserver's CSV: token,user,uid,\"group1,group2\".", valueName: "file"))
         var tokenAuthFile: String?
 
-        @Option(name: .customLong("authorization-mode"), help: ArgumentHelp("The API's authorizers in order, comma-separated: AlwaysAllow, AlwaysDeny (default AlwaysAllow).", valueName: "modes"))
+        @Option(name: .customLong("authorization-mode"), help: ArgumentHelp("The API's authorizers in order, comma-separated: AlwaysAllow, AlwaysDeny, RBAC (default RBAC).", valueName: "modes"))
         var authorizationMode: String?
 
         func run() async throws {

@@ -21,7 +21,7 @@ struct InformerCache: Sendable {
         case .persistentVolumeClaim(let x): claims[x.key] = gone ? nil : x
         case .event(let x): events[x.key] = gone ? nil : x
         // No controller watches Leases yet; one that does keeps them here.
-        case .lease: break
+        case .lease, .role, .clusterRole, .roleBinding, .clusterRoleBinding: break
         }
     }
 

@@ -10,6 +10,10 @@ public enum ResourceKind: String, Sendable, Hashable, CaseIterable, Codable {
     case node = "Node"
     case event = "Event"
     case lease = "Lease"
+    case role = "Role"
+    case clusterRole = "ClusterRole"
+    case roleBinding = "RoleBinding"
+    case clusterRoleBinding = "ClusterRoleBinding"
 
     /// This kind's names, group and scope.
     public var descriptor: KindDescriptor {
@@ -21,6 +25,10 @@ public enum ResourceKind: String, Sendable, Hashable, CaseIterable, Codable {
         case .node: KindDescriptor(plural: "nodes", shortName: "no", namespaced: false)
         case .event: KindDescriptor(plural: "events", shortName: "ev", namespaced: true)
         case .lease: KindDescriptor(group: "coordination.k8s.io", plural: "leases", shortName: nil, namespaced: true)
+        case .role: KindDescriptor(group: "rbac.authorization.k8s.io", plural: "roles", shortName: nil, namespaced: true)
+        case .clusterRole: KindDescriptor(group: "rbac.authorization.k8s.io", plural: "clusterroles", shortName: nil, namespaced: false)
+        case .roleBinding: KindDescriptor(group: "rbac.authorization.k8s.io", plural: "rolebindings", shortName: nil, namespaced: true)
+        case .clusterRoleBinding: KindDescriptor(group: "rbac.authorization.k8s.io", plural: "clusterrolebindings", shortName: nil, namespaced: false)
         }
     }
 
@@ -34,6 +42,10 @@ public enum ResourceKind: String, Sendable, Hashable, CaseIterable, Codable {
         case .node: Node.self
         case .event: Event.self
         case .lease: Lease.self
+        case .role: Role.self
+        case .clusterRole: ClusterRole.self
+        case .roleBinding: RoleBinding.self
+        case .clusterRoleBinding: ClusterRoleBinding.self
         }
     }
 

@@ -341,6 +341,10 @@ extension AnyResource {
         case .node(var x): x.setTypeMeta(); return .node(x)
         case .event(var x): x.setTypeMeta(); return .event(x)
         case .lease(var x): x.setTypeMeta(); return .lease(x)
+        case .role(var x): x.setTypeMeta(); return .role(x)
+        case .clusterRole(var x): x.setTypeMeta(); return .clusterRole(x)
+        case .roleBinding(var x): x.setTypeMeta(); return .roleBinding(x)
+        case .clusterRoleBinding(var x): x.setTypeMeta(); return .clusterRoleBinding(x)
         }
     }
 
@@ -354,6 +358,10 @@ extension AnyResource {
         case .node(let x): (x.apiVersion, x.kindName)
         case .event(let x): (x.apiVersion, x.kindName)
         case .lease(let x): (x.apiVersion, x.kindName)
+        case .role(let x): (x.apiVersion, x.kindName)
+        case .clusterRole(let x): (x.apiVersion, x.kindName)
+        case .roleBinding(let x): (x.apiVersion, x.kindName)
+        case .clusterRoleBinding(let x): (x.apiVersion, x.kindName)
         }
     }
 }

@@ -21,6 +21,10 @@ public enum StoredObjectRules {
             case .node(let x): return try JSONCoding.shared.encode(x)
             case .event(let x): return try JSONCoding.shared.encode(x)
             case .lease(let x): return try JSONCoding.shared.encode(x)
+            case .role(let x): return try JSONCoding.shared.encode(x)
+            case .clusterRole(let x): return try JSONCoding.shared.encode(x)
+            case .roleBinding(let x): return try JSONCoding.shared.encode(x)
+            case .clusterRoleBinding(let x): return try JSONCoding.shared.encode(x)
             }
         } catch {
             throw StoreError(.invalid, "\(object.displayName): cannot be encoded: \(error)")

@@ -37,7 +37,8 @@ struct APIPiecesTests {
         #expect(try await AuthorizerChain.parse("AlwaysDeny").authorize(a) == .deny(reason: "Everything is forbidden."))
         // AlwaysDeny has no opinion, so a later mode may still allow.
         #expect(try await AuthorizerChain.parse("AlwaysDeny,AlwaysAllow").authorize(a) == .allow)
-        #expect(throws: AuthorizationModeError.self) { try AuthorizerChain.parse("RBAC") }
+        #expect(throws: AuthorizationModeError.self) { try AuthorizerChain.parse("RBAC,Node") }
+        #expect(try AuthorizationMode.parse("RBAC,AlwaysDeny") == [.rbac, .alwaysDeny])
         #expect(throws: AuthorizationModeError.self) { try AuthorizerChain.parse("AlwaysAllow,AlwaysAllow") }
         #expect(throws: AuthorizationModeError.self) { try AuthorizerChain.parse("Sometimes") }
         #expect(a.forbiddenMessage(reason: "") == #"pods "p" is forbidden: User "u" cannot get resource "pods" in API group "" in the namespace "ns""#)
@@ -68,11 +69,11 @@ struct APIPiecesTests {
         #expect(pvc?["shortNames"] == .array([.string("pvc")]))
         let pods = resources.first { $0["name"]?.stringValue == "pods" }
         #expect(pods?["categories"] == .array([.string("all")]))
-        #expect(Discovery.groups == ["storage.k8s.io", "coordination.k8s.io"])
-        #expect(Discovery.resourceList(group: "rbac.authorization.k8s.io") == nil)
+        #expect(Discovery.groups == ["storage.k8s.io", "coordination.k8s.io", "rbac.authorization.k8s.io"])
+        #expect(Discovery.resourceList(group: "snapshot.storage.k8s.io") == nil, "no snapshot kinds yet")
         let aggregated = Discovery.aggregated(core: false)
         guard case .array(let items)? = aggregated["items"] else { Issue.record("no items"); return }
-        #expect(items.compactMap { $0["metadata"]?["name"]?.stringValue } == ["storage.k8s.io", "coordination.k8s.io"])
+        #expect(items.compactMap { $0["metadata"]?["name"]?.stringValue } == ["storage.k8s.io", "coordination.k8s.io", "rbac.authorization.k8s.io"])
     }
 
     @Test(arguments: [

@@ -184,7 +184,7 @@ struct KubectlTests {
     @Test func clientCertificatesFromPvdsCAOnly() throws {
         let d = try APIDaemon()
         try #require(d.listening, "the API did not come up: \(d.log)")
-        let mine = try d.kubeconfig(user: "carol", groups: ["team-a"])
+        let mine = try d.kubeconfig(user: "carol", groups: ["team-a", "system:masters"])
         let ok = try d.kubectl(["apply", "-f", try d.write("m.yaml", Self.classAndClaim)], kubeconfig: mine)
         #expect(ok.status == 0, "a certificate pvd's CA signed was refused: \(ok.stderr)")
 
@@ -207,5 +207,58 @@ struct KubectlTests {
         let untrusted = try d.kubectl(["get", "pvc"], kubeconfig: noCA)
         #expect(untrusted.status != 0)
         #expect(untrusted.stderr.contains("certificate signed by unknown authority") || untrusted.stderr.contains("x509"), "\(untrusted.stderr)")
+    }
+}
+
+/// RBAC through kubectl: the admin (group system:masters) grants a team a Role in its namespace.
+@Suite(.enabled(if: APIDaemon.kubectlPath != nil, "kubectl is not installed here"))
+struct KubectlRBACTests {
+    @Test func aTeamRoleAllowsItsNamespaceOnly() throws {
+        let d = try APIDaemon(args: ["--authorization-mode", "RBAC"])
+        try #require(d.listening, "the API did not come up: \(d.log)")
+        let grant = try d.write("grant.yaml", """
+            apiVersion: rbac.authorization.k8s.io/v1
+            kind: Role
+            metadata: {name: claims, namespace: team-a}
+            rules:
+            - apiGroups: [""]
+              resources: [persistentvolumeclaims]
+              verbs: [get, list, watch, create, patch]
+            ---
+            apiVersion: rbac.authorization.k8s.io/v1
+            kind: RoleBinding
+            metadata: {name: team-a-claims, namespace: team-a}
+            roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: claims}
+            subjects:
+            - {apiGroup: rbac.authorization.k8s.io, kind: Group, name: team-a}
+
+            """)
+        let granted = try d.kubectl(["apply", "-f", grant])
+        #expect(granted.status == 0, "the admin (system:masters) could not grant: \(granted.stderr)")
+        let team = try d.kubeconfig(user: "teammate", token: "team-token")
+        let claim = """
+            apiVersion: v1
+            kind: PersistentVolumeClaim
+            metadata: {name: c, namespace: NS}
+            spec:
+              accessModes: [ReadWriteOnce]
+              resources: {requests: {storage: 1Gi}}
+
+            """
+        let mine = try d.kubectl(["apply", "-f", try d.write("a.yaml", claim.replacingOccurrences(of: "NS", with: "team-a"))], kubeconfig: team)
+        #expect(mine.status == 0, "\(mine.stderr)")
+        let theirs = try d.kubectl(["create", "-f", try d.write("b.yaml", claim.replacingOccurrences(of: "NS", with: "team-b"))], kubeconfig: team)
+        #expect(theirs.status != 0)
+        #expect(
+            theirs.stderr.contains(#"persistentvolumeclaims is forbidden: User "teammate" cannot create resource "persistentvolumeclaims" in API group "" in the namespace "team-b""#),
+            "\(theirs.stderr)")
+        let volumes = try d.kubectl(["get", "pv"], kubeconfig: team)
+        #expect(volumes.stderr.contains(#"cannot list resource "persistentvolumes" in API group "" at the cluster scope"#), "\(volumes.stderr)")
+        #expect(try d.kubectl(["auth", "can-i", "create", "pvc", "-n", "team-a"], kubeconfig: team).stdout == "yes\n")
+        let no = try d.kubectl(["auth", "can-i", "create", "pvc", "-n", "team-b"], kubeconfig: team)
+        #expect(no.status != 0 && no.stdout.hasPrefix("no"), "\(no.stdout) \(no.stderr)")
+        #expect(try d.pvd(["get", "pvc", "-A", "-o", "name"]).stdout == "persistentvolumeclaim/c\n", "only team-a's claim is stored")
+        let roles = try d.kubectl(["get", "clusterroles", "-o", "name"])
+        #expect(roles.stdout.contains("clusterrole.rbac.authorization.k8s.io/cluster-admin"), "\(roles.stdout) \(roles.stderr)")
     }
 }

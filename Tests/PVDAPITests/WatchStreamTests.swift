@@ -22,10 +22,18 @@ struct WatchStreamTests {
         return c
     }
 
-    /// The events of a watch that ends after `seconds`, as (type, name) pairs.
-    func events(_ stream: WatchStream) async throws -> [(String, String)] {
+    struct Enough: Error {}
+
+    /// The events of a watch, as (type, name) pairs: until `count` came (then the test stops
+    /// listening, as a client leaves) or the watch's own timeout.
+    func events(_ stream: WatchStream, count: Int = .max) async throws -> [(String, String)] {
         var lines: [[UInt8]] = []
-        try await stream.run { lines.append($0) }
+        do {
+            try await stream.run { line in
+                lines.append(line)
+                if lines.count >= count { throw Enough() }
+            }
+        } catch is Enough {}
         return lines.compactMap { line in
             guard let v = try? JSONCoding.shared.decode(JSONValue.self, from: line), let type = v["type"]?.stringValue else { return nil }
             return (type, v["object"]?["metadata"]?["name"]?.stringValue ?? v["object"]?["reason"]?.stringValue ?? "")
@@ -40,15 +48,15 @@ struct WatchStreamTests {
             let selector = try LabelSelector(parsing: "app=x")
             let stream = WatchStream(
                 store: store, kind: .persistentVolumeClaim, namespace: "default", labels: selector, fields: nil,
-                initial: items.filter { selector.matches($0.metadata.labels) }, after: revision, timeout: .milliseconds(800), table: false)
-            async let seen = events(stream)
-            try await Task.sleep(for: .milliseconds(200))
-            var a = try await store.get(PersistentVolumeClaim.self, namespace: "default", name: "a")
-            a.metadata.annotations = ["k": "v"]
-            _ = try await store.update(a)
+                initial: items.filter { selector.matches($0.metadata.labels) }, after: revision, timeout: .seconds(60), table: false)
+            // b's change comes first, a's second: seeing a's MODIFIED means b's was filtered out.
+            async let seen = events(stream, count: 2)
             var b = try await store.get(PersistentVolumeClaim.self, namespace: "default", name: "b")
             b.metadata.annotations = ["k": "v"]
             _ = try await store.update(b)
+            var a = try await store.get(PersistentVolumeClaim.self, namespace: "default", name: "a")
+            a.metadata.annotations = ["k": "v"]
+            _ = try await store.update(a)
             let got = try await seen
             #expect(got.map(\.0) == ["ADDED", "MODIFIED"], "\(got)")
             #expect(got.map(\.1) == ["a", "a"])
