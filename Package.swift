@@ -28,6 +28,11 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", exact: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        // The API's CA, serving and client certificates (minted on first start; no openssl).
+        .package(url: "https://github.com/apple/swift-certificates", exact: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         // Objects, quantities, selectors, validation and the YAML/JSON codec: pure, no I/O.
@@ -86,7 +91,7 @@ let package = Package(
         .target(
             name: "PVDControllers",
             dependencies: [
-                "PVDModel", "PVDStore", "PVDDrivers",
+                "PVDModel", "PVDStore", "PVDDrivers", "PVDAdmission",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -106,7 +111,7 @@ let package = Package(
         .target(
             name: "PVDServer",
             dependencies: [
-                "PVDModel", "PVDStore", "PVDEtcd", "PVDControllers", "PVDDrivers", "PVDEnvironment",
+                "PVDModel", "PVDStore", "PVDEtcd", "PVDControllers", "PVDDrivers", "PVDEnvironment", "PVDAPI",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -116,11 +121,36 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // kubectl's tables for each kind (`pvd get` and the API's server-side printing): pure.
+        .target(name: "PVDPrinting", dependencies: ["PVDModel"], swiftSettings: strict),
+        // The one admission path of every write from a user (`pvd apply`, `pvd patch`, the API):
+        // validation, defaulting, the apply merge and the store-aware checks, all or nothing.
+        .target(name: "PVDAdmission", dependencies: ["PVDModel", "PVDStore"], swiftSettings: strict),
+        // The Kubernetes API kubectl talks to: discovery, REST, watch, tables, TLS, authn, authz.
+        // Knows objects and the store, never the drivers.
+        .target(
+            name: "PVDAPI",
+            dependencies: [
+                "PVDModel", "PVDStore", "PVDPrinting", "PVDAdmission",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
         // The kubectl-like commands, printers and manifest handling; `pvd` is a thin `@main` over it.
         .target(
             name: "PVDCLI",
             dependencies: [
-                "PVDModel", "PVDStore", "PVDEtcd", "PVDControllers", "PVDEnvironment", "PVDServer",
+                "PVDModel", "PVDStore", "PVDEtcd", "PVDControllers", "PVDEnvironment", "PVDServer", "PVDPrinting", "PVDAdmission", "PVDAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -168,7 +198,14 @@ let package = Package(
         ),
         .testTarget(
             name: "PVDCLITests", dependencies: ["PVDCLI", "PVDStore", "PVDModel", "PVDDrivers", "PVDServer"], swiftSettings: strict),
-        .testTarget(name: "PVDServerTests", dependencies: ["PVDServer", "PVDEnvironment"], swiftSettings: strict),
+        .testTarget(name: "PVDServerTests", dependencies: ["PVDServer", "PVDEnvironment", "PVDAPI"], swiftSettings: strict),
+        .testTarget(
+            name: "PVDAPITests",
+            dependencies: [
+                "PVDAPI", "PVDModel", "PVDStore", "PVDServer", .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"), .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
         .testTarget(name: "PVDEnvironmentTests", dependencies: ["PVDEnvironment", "PVDStore", "PVDEtcd"], swiftSettings: strict),
     ]
 )

@@ -42,7 +42,7 @@ cleanup() {
 trap cleanup EXIT
 
 say "pvd keeps everything for this demo under $root; the daemon runs there too."
-"$PVD_BIN" serve --listen "127.0.0.1:$port" >"$root.serve.log" 2>&1 &
+"$PVD_BIN" serve --listen "127.0.0.1:$port" --api-listen off >"$root.serve.log" 2>&1 &
 serve_pid=$!
 for _ in $(seq 100); do curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
 curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null || fail "pvd serve did not become ready (log: $root.serve.log)"

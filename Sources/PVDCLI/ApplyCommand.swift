@@ -1,5 +1,6 @@
 import ArgumentParser
 import Logging
+import PVDAdmission
 import PVDModel
 import PVDStore
 

@@ -1,5 +1,6 @@
 import Foundation
 import PVDModel
+import PVDPrinting
 
 /// `pvd describe` text: kubectl's layout of aligned "Field:  value" lines, then the Events table.
 public struct Describer: Sendable {
@@ -82,11 +83,35 @@ public struct Describer: Sendable {
                   ("Node Topology", c.nodeTopology?.formatted ?? "<none>"),
                   ("Capacity", c.capacity?.description ?? "<unset>"),
                   ("Maximum Volume Size", c.maximumVolumeSize?.description ?? "<unset>")]
+        case .role(let r):
+            f += common(r.metadata, finalizers: false) + [("PolicyRule", rules(r.rules))]
+        case .clusterRole(let r):
+            f += common(r.metadata, finalizers: false) + [("PolicyRule", rules(r.rules))]
+        case .roleBinding(let b):
+            f += common(b.metadata, finalizers: false) + [("Role", "\(b.roleRef.kind)/\(b.roleRef.name)"), ("Subjects", subjects(b.subjects))]
+        case .clusterRoleBinding(let b):
+            f += common(b.metadata, finalizers: false) + [("Role", "\(b.roleRef.kind)/\(b.roleRef.name)"), ("Subjects", subjects(b.subjects))]
         }
         var out = render(f) + conditions
         if case .event = object { return out }
         out += eventsSection(events, column: (f.map { $0.0.count }.max() ?? 0) + 3)
         return out
+    }
+
+    /// One line per rule: resources (or URLs), names and verbs.
+    private func rules(_ rules: [PolicyRule]?) -> String {
+        guard let rules, !rules.isEmpty else { return "<none>" }
+        return rules.map { r in
+            let group = r.apiGroups?.first ?? ""
+            let what = r.nonResourceURLs.map { $0.joined(separator: ",") }
+                ?? (r.resources ?? []).map { group.isEmpty ? $0 : "\($0).\(group)" }.joined(separator: ",")
+            return "\(what) [\((r.resourceNames ?? []).joined(separator: ","))] [\(r.verbs.joined(separator: " "))]"
+        }.joined(separator: "\n")
+    }
+
+    private func subjects(_ s: [Subject]?) -> String {
+        guard let s, !s.isEmpty else { return "<none>" }
+        return s.map { "\($0.kind) \($0.name)\($0.namespace.map { " (\($0))" } ?? "")" }.joined(separator: "\n")
     }
 
     private func common(_ m: ObjectMeta, finalizers: Bool = true) -> [(String, String)] {

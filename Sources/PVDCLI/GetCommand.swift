@@ -1,5 +1,6 @@
 import ArgumentParser
 import PVDModel
+import PVDPrinting
 import PVDStore
 
 extension PVD {

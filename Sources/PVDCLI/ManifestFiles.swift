@@ -59,11 +59,4 @@ extension ResourceKind {
         }
         return kind
     }
-
-    /// kubectl's "kind/name" prefix: "persistentvolumeclaim", "storageclass.storage.k8s.io",
-    /// "lease.coordination.k8s.io" (the group named for every kind outside the core group).
-    var qualifiedName: String {
-        let group = descriptor.group
-        return group.isEmpty ? rawValue.lowercased() : "\(rawValue.lowercased()).\(group)"
-    }
 }

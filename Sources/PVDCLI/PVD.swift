@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PVDModel
 
 /// The `pvd` command: a kubectl-like front end to pvd's store and controllers.
 public struct PVD: AsyncParsableCommand {
@@ -7,7 +8,7 @@ public struct PVD: AsyncParsableCommand {
         commandName: "pvd",
         abstract: "Persistent volumes for bare-metal Linux nodes, the Kubernetes way.",
         version: PVDVersion.string,
-        subcommands: [Apply.self, Get.self, Describe.self, Delete.self, Patch.self, Wait.self, Reconcile.self, Serve.self, Store.self, Version.self]
+        subcommands: [Apply.self, Get.self, Describe.self, Delete.self, Patch.self, Wait.self, Reconcile.self, Serve.self, Kubeconfig.self, Store.self, Version.self]
     )
 
     public init() {}

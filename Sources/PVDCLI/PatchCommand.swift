@@ -1,4 +1,5 @@
 import ArgumentParser
+import PVDAdmission
 import PVDModel
 import PVDStore
 
@@ -85,28 +86,11 @@ extension PVD {
             do { decoded = try ManifestReader.decodeObject(value, source: "-p", document: 1).object } catch {
                 throw CLIError(error.description)
             }
-            var merged: AnyResource
-            switch ApplyMerge.merge(existing: object, incoming: decoded) {
-            case .failure(let e): throw CLIError("\(object.displayName): \(e.field): \(e.message)")
-            case .success(let m): merged = m
+            do {
+                return try Admission.replace(object, with: decoded)
+            } catch {
+                throw CLIError(error.description)
             }
-            if case .persistentVolume(var pv) = merged, case .persistentVolume(let d) = decoded {
-                pv.spec.claimRef = d.spec.claimRef
-                merged = .persistentVolume(pv)
-            }
-            if case .persistentVolumeClaim(var c) = merged, case .persistentVolumeClaim(let d) = decoded, c.phase != .bound {
-                c.spec.volumeName = d.spec.volumeName
-                merged = .persistentVolumeClaim(c)
-            }
-            merged.metadata.annotations = decoded.metadata.annotations
-            // A patch may remove finalizers ({"metadata":{"finalizers":null}}), which apply keeps.
-            merged.metadata.finalizers = decoded.metadata.finalizers
-            merged.metadata.resourceVersion = object.metadata.resourceVersion
-            let errors = merged.validate()
-            if !errors.isEmpty {
-                throw CLIError(errors.map { "\(object.displayName): \($0.field): \($0.message)" }.joined(separator: "\nerror: "))
-            }
-            return merged
         }
     }
 }

@@ -9,7 +9,7 @@ extension PVD {
     struct Serve: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "serve",
-            abstract: "Run the controllers continuously, with /healthz, /readyz and /metrics over HTTP.",
+            abstract: "Run the controllers continuously, with /healthz, /readyz and /metrics over HTTP and the Kubernetes API over HTTPS.",
             discussion: """
                 Settings come from flags, then the config file, then PVD_ROOT, PVD_STORE, PVD_NODE, \
                 PVD_ALLOWED_ROOTS and PVD_BUSY_TIMEOUT, then defaults. Durations: 500ms, 1.5s, 2m, 1h30m. SIGTERM or SIGINT stops it gracefully.
@@ -50,6 +50,21 @@ extension PVD {
         @Option(name: .customLong("leader-lease"), help: ArgumentHelp("The leader's lease on an etcd store; a dead leader is replaced within about this long (default 10s).", valueName: "duration"))
         var leaderLease: String?
 
+        @Option(name: .customLong("api-listen"), help: ArgumentHelp("Where the Kubernetes API (HTTPS) listens, or off (default 127.0.0.1:6443).", valueName: "host:port|off"))
+        var apiListen: String?
+
+        @Option(name: .customLong("tls-cert-file"), help: ArgumentHelp("The API's serving certificate (PEM) instead of the one pvd makes under <root>/api.", valueName: "file"))
+        var tlsCertFile: String?
+
+        @Option(name: .customLong("tls-private-key-file"), help: ArgumentHelp("The key of --tls-cert-file (PEM).", valueName: "file"))
+        var tlsPrivateKeyFile: String?
+
+        @Option(name: .customLong("token-auth-file"), help: ArgumentHelp("Bearer tokens, kube-apiserver's CSV: token,user,uid,\"group1,group2\".", valueName: "file"))
+        var tokenAuthFile: String?
+
+        @Option(name: .customLong("authorization-mode"), help: ArgumentHelp("The API's authorizers in order, comma-separated: AlwaysAllow, AlwaysDeny, RBAC (default RBAC).", valueName: "modes"))
+        var authorizationMode: String?
+
         func run() async throws {
             try await runReportingErrors {
                 let settings = try resolvedConfig()
@@ -76,7 +91,8 @@ extension PVD {
             var flags = ServerSettings(
                 environment: global.settings, listen: listen, logLevel: logLevel, resyncInterval: resyncInterval,
                 pollInterval: pollInterval, orphanGrace: orphanGrace, integrityInterval: integrityInterval,
-                heartbeatInterval: heartbeatInterval, nodeGrace: nodeGrace, leaderLease: leaderLease)
+                heartbeatInterval: heartbeatInterval, nodeGrace: nodeGrace, leaderLease: leaderLease, apiListen: apiListen,
+                tlsCertFile: tlsCertFile, tlsPrivateKeyFile: tlsPrivateKeyFile, tokenAuthFile: tokenAuthFile, authorizationMode: authorizationMode)
             flags.environment.allowedRoots = allowedRoots.map { $0.split(separator: ":").map(String.init) }
             do {
                 let path = config ?? ServerConfig.defaultPath

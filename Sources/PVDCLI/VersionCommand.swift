@@ -1,4 +1,5 @@
 import ArgumentParser
+import PVDModel
 
 extension PVD {
     /// `pvd version`: prints the version.

@@ -1,3 +1,4 @@
+import PVDAdmission
 import PVDDrivers
 import PVDModel
 
@@ -22,5 +23,12 @@ public enum ClassDirectoryAdmission {
         return ValidationError(
             field: field,
             message: "\(dir.path) \(PathReservations.relation(of: dir.path, to: clash.path)) \(clash); a class needs a directory of its own, clear of pvd's own directories, other classes' and volumes' data")
+    }
+
+    /// The check as the one admission path takes it, for this node's drivers.
+    public static func classCheck(_ agent: NodeAgent) -> Admission.ClassCheck {
+        Admission.ClassCheck(
+            concerns: { agent.driver(for: $0.provisioner) != nil },
+            check: { sc, classes, volumes in check(sc, classes: classes, volumes: volumes, agent: agent) })
     }
 }

@@ -28,6 +28,7 @@ struct InformerCache: Sendable {
             guard x.metadata.namespace == NodeLease.namespace else { break }
             nodeLeases[x.metadata.name] = gone ? nil : x
         case .csiStorageCapacity(let x): capacities[x.key] = gone ? nil : x
+        case .role, .clusterRole, .roleBinding, .clusterRoleBinding: break
         }
     }
 

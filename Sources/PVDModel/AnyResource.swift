@@ -9,6 +9,10 @@ public indirect enum AnyResource: Sendable, Equatable {
     case event(Event)
     case lease(Lease)
     case csiStorageCapacity(CSIStorageCapacity)
+    case role(Role)
+    case clusterRole(ClusterRole)
+    case roleBinding(RoleBinding)
+    case clusterRoleBinding(ClusterRoleBinding)
 
     /// Wraps a typed object.
     public init<R: Resource>(_ r: R) {
@@ -21,6 +25,10 @@ public indirect enum AnyResource: Sendable, Equatable {
         case let x as Event: self = .event(x)
         case let x as Lease: self = .lease(x)
         case let x as CSIStorageCapacity: self = .csiStorageCapacity(x)
+        case let x as Role: self = .role(x)
+        case let x as ClusterRole: self = .clusterRole(x)
+        case let x as RoleBinding: self = .roleBinding(x)
+        case let x as ClusterRoleBinding: self = .clusterRoleBinding(x)
         default: preconditionFailure("unknown Resource type \(R.self)")
         }
     }
@@ -36,6 +44,10 @@ public indirect enum AnyResource: Sendable, Equatable {
         case .event(let x): x
         case .lease(let x): x
         case .csiStorageCapacity(let x): x
+        case .role(let x): x
+        case .clusterRole(let x): x
+        case .roleBinding(let x): x
+        case .clusterRoleBinding(let x): x
         }
     }
 
@@ -52,6 +64,10 @@ public indirect enum AnyResource: Sendable, Equatable {
         case .event: .event
         case .lease: .lease
         case .csiStorageCapacity: .csiStorageCapacity
+        case .role: .role
+        case .clusterRole: .clusterRole
+        case .roleBinding: .roleBinding
+        case .clusterRoleBinding: .clusterRoleBinding
         }
     }
 
@@ -66,6 +82,10 @@ public indirect enum AnyResource: Sendable, Equatable {
             case .event(let x): x.metadata
             case .lease(let x): x.metadata
             case .csiStorageCapacity(let x): x.metadata
+            case .role(let x): x.metadata
+            case .clusterRole(let x): x.metadata
+            case .roleBinding(let x): x.metadata
+            case .clusterRoleBinding(let x): x.metadata
             }
         }
         set {
@@ -78,6 +98,10 @@ public indirect enum AnyResource: Sendable, Equatable {
             case .event(var x): x.metadata = newValue; self = .event(x)
             case .lease(var x): x.metadata = newValue; self = .lease(x)
             case .csiStorageCapacity(var x): x.metadata = newValue; self = .csiStorageCapacity(x)
+            case .role(var x): x.metadata = newValue; self = .role(x)
+            case .clusterRole(var x): x.metadata = newValue; self = .clusterRole(x)
+            case .roleBinding(var x): x.metadata = newValue; self = .roleBinding(x)
+            case .clusterRoleBinding(var x): x.metadata = newValue; self = .clusterRoleBinding(x)
             }
         }
     }
@@ -106,6 +130,10 @@ public indirect enum AnyResource: Sendable, Equatable {
         case .event: .event(try decoder.decode(Event.self, from: data))
         case .lease: .lease(try decoder.decode(Lease.self, from: data))
         case .csiStorageCapacity: .csiStorageCapacity(try decoder.decode(CSIStorageCapacity.self, from: data))
+        case .role: .role(try decoder.decode(Role.self, from: data))
+        case .clusterRole: .clusterRole(try decoder.decode(ClusterRole.self, from: data))
+        case .roleBinding: .roleBinding(try decoder.decode(RoleBinding.self, from: data))
+        case .clusterRoleBinding: .clusterRoleBinding(try decoder.decode(ClusterRoleBinding.self, from: data))
         }
     }
 
@@ -119,6 +147,10 @@ public indirect enum AnyResource: Sendable, Equatable {
         case (.event(let x), .event(let y)): x == y
         case (.lease(let x), .lease(let y)): x == y
         case (.csiStorageCapacity(let x), .csiStorageCapacity(let y)): x == y
+        case (.role(let x), .role(let y)): x == y
+        case (.clusterRole(let x), .clusterRole(let y)): x == y
+        case (.roleBinding(let x), .roleBinding(let y)): x == y
+        case (.clusterRoleBinding(let x), .clusterRoleBinding(let y)): x == y
         default: false
         }
     }

@@ -87,6 +87,20 @@ public enum ApplyMerge {
             // Every member may change: a capacity is what its producer last measured.
             i.metadata = meta
             return .success(.csiStorageCapacity(i))
+        case (.role, .role(var i)):
+            i.metadata = meta
+            return .success(.role(i))
+        case (.clusterRole, .clusterRole(var i)):
+            i.metadata = meta
+            return .success(.clusterRole(i))
+        case (.roleBinding(let e), .roleBinding(var i)):
+            if i.roleRef != e.roleRef { return .failure(invalid("roleRef", "cannot change roleRef")) }
+            i.metadata = meta
+            return .success(.roleBinding(i))
+        case (.clusterRoleBinding(let e), .clusterRoleBinding(var i)):
+            if i.roleRef != e.roleRef { return .failure(invalid("roleRef", "cannot change roleRef")) }
+            i.metadata = meta
+            return .success(.clusterRoleBinding(i))
         default:
             return .failure(ValidationError(field: "kind", message: "cannot change an object's kind"))
         }

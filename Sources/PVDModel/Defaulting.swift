@@ -31,7 +31,13 @@ public enum Defaulting {
             node.metadata.namespace = nil
             node.status = nil
             return .node(node)
-        case .event, .lease, .csiStorageCapacity:
+        case .clusterRole(var r):
+            r.metadata.namespace = nil
+            return .clusterRole(r)
+        case .clusterRoleBinding(var b):
+            b.metadata.namespace = nil
+            return .clusterRoleBinding(b)
+        case .event, .lease, .csiStorageCapacity, .role, .roleBinding:
             return object
         }
     }

@@ -8,6 +8,9 @@ public struct ManifestObject: Sendable {
     public var document: Int
     public var object: AnyResource
     public var warnings: [String]
+    /// The paths of the fields pvd does not know ("spec.foo"), which the warnings name: the
+    /// API refuses them when the client asks for strict field validation.
+    public var unknownFields: [String] = []
 
     /// "manifest.yaml document 2", as errors and warnings say where.
     public var location: String { "\(source) document \(document)" }
@@ -107,12 +110,14 @@ public enum ManifestReader {
             throw fail(nil, "the object would be stored as \(encoded.count) bytes, more than the \(ManifestLimits.maxStoredObjectBytes) (1.5 MiB) etcd takes for one object", object: display)
         }
         var warnings: [String] = []
+        var unknown: [String] = []
         if let encoded, let back = try? JSONCoding.shared.decode(JSONValue.self, from: encoded) {
-            for path in unknownFields(in: value, comparedTo: back, prefix: "") {
+            unknown = unknownFields(in: value, comparedTo: back, prefix: "")
+            for path in unknown {
                 warnings.append("\(source) document \(document): \(display): unknown field \"\(path)\" ignored")
             }
         }
-        return ManifestObject(source: source, document: document, object: object, warnings: warnings)
+        return ManifestObject(source: source, document: document, object: object, warnings: warnings, unknownFields: unknown)
     }
 
     /// Paths present in `input` but absent from `known` (what the typed object kept).

@@ -11,6 +11,10 @@ public enum ResourceKind: String, Sendable, Hashable, CaseIterable, Codable {
     case event = "Event"
     case lease = "Lease"
     case csiStorageCapacity = "CSIStorageCapacity"
+    case role = "Role"
+    case clusterRole = "ClusterRole"
+    case roleBinding = "RoleBinding"
+    case clusterRoleBinding = "ClusterRoleBinding"
 
     /// This kind's names, group and scope.
     public var descriptor: KindDescriptor {
@@ -23,6 +27,10 @@ public enum ResourceKind: String, Sendable, Hashable, CaseIterable, Codable {
         case .event: KindDescriptor(plural: "events", shortName: "ev", namespaced: true)
         case .lease: KindDescriptor(group: "coordination.k8s.io", plural: "leases", shortName: nil, namespaced: true)
         case .csiStorageCapacity: KindDescriptor(group: "storage.k8s.io", plural: "csistoragecapacities", shortName: nil, namespaced: true)
+        case .role: KindDescriptor(group: "rbac.authorization.k8s.io", plural: "roles", shortName: nil, namespaced: true)
+        case .clusterRole: KindDescriptor(group: "rbac.authorization.k8s.io", plural: "clusterroles", shortName: nil, namespaced: false)
+        case .roleBinding: KindDescriptor(group: "rbac.authorization.k8s.io", plural: "rolebindings", shortName: nil, namespaced: true)
+        case .clusterRoleBinding: KindDescriptor(group: "rbac.authorization.k8s.io", plural: "clusterrolebindings", shortName: nil, namespaced: false)
         }
     }
 
@@ -37,6 +45,10 @@ public enum ResourceKind: String, Sendable, Hashable, CaseIterable, Codable {
         case .event: Event.self
         case .lease: Lease.self
         case .csiStorageCapacity: CSIStorageCapacity.self
+        case .role: Role.self
+        case .clusterRole: ClusterRole.self
+        case .roleBinding: RoleBinding.self
+        case .clusterRoleBinding: ClusterRoleBinding.self
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import PVDAPI
 import PVDControllers
 import PVDDrivers
 import PVDEnvironment
@@ -101,6 +102,24 @@ public struct Daemon: Sendable {
         return loop
     }
 
+    /// The Kubernetes API over this daemon's store, admitting pvd's own classes with this node's drivers.
+    private func apiService(_ api: APIServerConfig, signal: StartSignal) throws(DaemonError) -> some Service {
+        let agent = nodeLoop.reconciler.agent
+        let (logger, metrics) = (logger, metrics)
+        do {
+            return try APIServer.service(
+                config: api, store: store, classCheck: ClassDirectoryAdmission.classCheck(agent), hosts: [agent.nodeName, Hostname.current()],
+                onListening: {
+                    logger.info("API listening", metadata: ["pvd.api.listen": "\(api.address)"])
+                    signal.fire()
+                },
+                observe: { status, took in metrics.recordAPIRequest(status: status, duration: took) },
+                logger: logger)
+        } catch {
+            throw DaemonError(error.message)
+        }
+    }
+
     /// `PRAGMA quick_check` before anything reads or writes: a damaged page the daemon would
     /// never read at start (old history, say) would otherwise go unnoticed while it writes on.
     /// About a second per 150k objects (see README); the full check runs later, periodically.
@@ -159,6 +178,7 @@ public struct Daemon: Sendable {
             }
         }
         typealias Configured = ServiceGroupConfiguration.ServiceConfiguration
+        let apiListening = config.api == nil ? nil : StartSignal()
         var services: [Configured] = [
             Configured(service: InformerService(informer: informer, loops: loops), successTerminationBehavior: .gracefullyShutdownGroup),
             Configured(
@@ -170,8 +190,14 @@ public struct Daemon: Sendable {
                 service: HeartbeatService(interval: config.heartbeatInterval, leaseDuration: config.nodeGrace, reconciler: nodeLoop.reconciler, logger: logger),
                 successTerminationBehavior: .ignore),
             Configured(service: http, successTerminationBehavior: .gracefullyShutdownGroup),
-            Configured(service: ReadinessService(informer: informer, listening: listening, listen: config.listen, logger: logger), successTerminationBehavior: .ignore),
+            Configured(
+                service: ReadinessService(informer: informer, listening: listening, apiListening: apiListening, listen: config.listen, logger: logger),
+                successTerminationBehavior: .ignore),
         ]
+        if let api = config.api, let apiListening {
+            // Beside the health endpoint, stopped before it: the API is the users' way in.
+            services.insert(Configured(service: try apiService(api, signal: apiListening), successTerminationBehavior: .gracefullyShutdownGroup), at: services.count - 2)
+        }
         if let sqlite {
             // The SQLite file's own watch: a log or file taken away, a damaged page.
             services.insert(Configured(

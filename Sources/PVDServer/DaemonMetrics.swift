@@ -33,6 +33,11 @@ public final class DaemonMetrics: Sendable {
     let terms: Counter
     /// Wall time of each periodic `integrity_check`.
     let integrityDuration: DurationHistogram
+    /// Time to answer one Kubernetes API request (a watch: until its stream began).
+    let apiDuration: DurationHistogram
+    /// API requests refused as not authenticated (401) and as not authorized (403).
+    let apiUnauthorized: Counter
+    let apiForbidden: Counter
     /// Faults that stopped the store's writes, by reason; every reason is emitted from the start.
     private let storeFaults: [StoreFault.Reason: Counter]
     /// Label sets of `pvd_objects` already emitted, so one that empties is reported as 0.
@@ -72,6 +77,11 @@ public final class DaemonMetrics: Sendable {
         integrityDuration = registry.makeDurationHistogram(
             descriptor: name("store_integrity_check_duration", "seconds", "Time of one PRAGMA integrity_check over the whole store."),
             buckets: Self.latencyBuckets)
+        apiDuration = registry.makeDurationHistogram(
+            descriptor: name("api_request_duration", "seconds", "Time to answer one Kubernetes API request (a watch: until its stream began)."),
+            buckets: Self.latencyBuckets)
+        apiUnauthorized = registry.makeCounter(descriptor: name("api_unauthorized", "total", "Kubernetes API requests refused as not authenticated (401)."))
+        apiForbidden = registry.makeCounter(descriptor: name("api_forbidden", "total", "Kubernetes API requests refused by the authorizers (403)."))
         var faults: [StoreFault.Reason: Counter] = [:]
         for reason in StoreFault.Reason.allCases {
             faults[reason] = registry.makeCounter(
@@ -96,6 +106,13 @@ public final class DaemonMetrics: Sendable {
         if run.summary.provisioningFailures > 0 { provisioningFailures.increment(by: Int64(run.summary.provisioningFailures)) }
         for d in run.bindingLatencies { binding.record(d) }
         if !run.retried.isEmpty { retries.increment(by: Int64(run.retried.count)) }
+    }
+
+    /// Folds in one Kubernetes API request: its status code and how long it took.
+    func recordAPIRequest(status: Int, duration: Duration) {
+        apiDuration.record(duration)
+        if status == 401 { apiUnauthorized.increment() }
+        if status == 403 { apiForbidden.increment() }
     }
 
     /// Records how long one periodic integrity check took.

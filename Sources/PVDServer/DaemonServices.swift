@@ -133,14 +133,17 @@ struct ReadinessService: Service, CustomStringConvertible {
 
     let informer: Informer
     let listening: StartSignal
+    /// The Kubernetes API's, when it is served.
+    let apiListening: StartSignal?
     let listen: ListenAddress
     let logger: Logger
 
     func run() async throws {
-        let (informer, listening) = (self.informer, self.listening)
+        let (informer, listening, apiListening) = (self.informer, self.listening, self.apiListening)
         await cancelWhenGracefulShutdown {
             await informer.waitUntilSynced()
             await listening.wait()
+            await apiListening?.wait()
         }
         guard !Task.isCancelled, !Task.isShuttingDownGracefully else { return }
         let told = SystemdNotifier.notify("READY=1")

@@ -1,4 +1,5 @@
 import Logging
+import PVDAPI
 import PVDEnvironment
 
 /// Everything `pvd serve` is configured with, resolved: defaults filled in, every value checked.
@@ -30,9 +31,12 @@ public struct ServerConfig: Sendable, Equatable {
     public var nodeGrace: Duration = .seconds(40)
     /// The leader's lease on an etcd store: a dead leader's successor takes over within about this long.
     public var leaderLease: Duration = .seconds(10)
+    /// The Kubernetes API (`--api-listen`, default 127.0.0.1:6443); nil when turned off.
+    public var api: APIServerConfig?
 
     public init(environment: NodeEnvironment) {
         self.environment = environment
+        api = APIServerConfig(certificateDirectory: environment.root + "/api")
     }
 }
 

@@ -51,6 +51,11 @@ extension ServerSettings {
         s.heartbeatInterval = try scalar("heartbeatInterval")
         s.nodeGrace = try scalar("nodeGrace")
         s.leaderLease = try scalar("leaderLease")
+        s.apiListen = try scalar("apiListen")
+        s.tlsCertFile = try scalar("tlsCertFile")
+        s.tlsPrivateKeyFile = try scalar("tlsPrivateKeyFile")
+        s.tokenAuthFile = try scalar("tokenAuthFile")
+        s.authorizationMode = try scalar("authorizationMode")
         if let v = map["allowedRoots"], !(v is NSNull) {
             guard let list = v as? [Any], list.allSatisfy({ $0 is String }) else {
                 throw ConfigError("\(place): field allowedRoots", "want a list of directories")

@@ -16,12 +16,24 @@ public struct ServerSettings: Sendable, Equatable {
     public var heartbeatInterval: String?
     public var nodeGrace: String?
     public var leaderLease: String?
+    /// The Kubernetes API's address, or "off".
+    public var apiListen: String?
+    public var tlsCertFile: String?
+    public var tlsPrivateKeyFile: String?
+    public var tokenAuthFile: String?
+    public var authorizationMode: String?
 
     public init(
         environment: NodeSettings = NodeSettings(), listen: String? = nil, logLevel: String? = nil,
         resyncInterval: String? = nil, pollInterval: String? = nil, orphanGrace: String? = nil, integrityInterval: String? = nil,
-        heartbeatInterval: String? = nil, nodeGrace: String? = nil, leaderLease: String? = nil
+        heartbeatInterval: String? = nil, nodeGrace: String? = nil, leaderLease: String? = nil, apiListen: String? = nil,
+        tlsCertFile: String? = nil, tlsPrivateKeyFile: String? = nil, tokenAuthFile: String? = nil, authorizationMode: String? = nil
     ) {
+        self.apiListen = apiListen
+        self.tlsCertFile = tlsCertFile
+        self.tlsPrivateKeyFile = tlsPrivateKeyFile
+        self.tokenAuthFile = tokenAuthFile
+        self.authorizationMode = authorizationMode
         self.environment = environment
         self.listen = listen
         self.logLevel = logLevel
@@ -37,7 +49,7 @@ public struct ServerSettings: Sendable, Equatable {
     /// The daemon's own fields, as the config file spells them.
     static let daemonFieldNames = [
         "listen", "logLevel", "resyncInterval", "pollInterval", "orphanGrace", "integrityInterval", "heartbeatInterval", "nodeGrace",
-        "leaderLease",
+        "leaderLease", "apiListen", "tlsCertFile", "tlsPrivateKeyFile", "tokenAuthFile", "authorizationMode",
     ]
 
     /// Every field name, as the config file spells them.
@@ -85,6 +97,7 @@ public struct ServerSettings: Sendable, Equatable {
         if let d = try duration(\.heartbeatInterval, "heartbeatInterval", minimum: .seconds(1)) { c.heartbeatInterval = d }
         if let d = try duration(\.nodeGrace, "nodeGrace", minimum: .seconds(2)) { c.nodeGrace = d }
         if let d = try duration(\.leaderLease, "leaderLease", minimum: .seconds(2)) { c.leaderLease = d }
+        c.api = try resolveAPI(layers, root: c.environment.root)
         // A grace no longer than the heartbeat would call every node not Ready between beats.
         if c.nodeGrace <= c.heartbeatInterval {
             throw SettingError(

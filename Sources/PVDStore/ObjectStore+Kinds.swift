@@ -18,6 +18,10 @@ extension ObjectStore {
         case .event: return .event(try await get(Event.self, namespace: namespace, name: name))
         case .lease: return .lease(try await get(Lease.self, namespace: namespace, name: name))
         case .csiStorageCapacity: return .csiStorageCapacity(try await get(CSIStorageCapacity.self, namespace: namespace, name: name))
+        case .role: return .role(try await get(Role.self, namespace: namespace, name: name))
+        case .clusterRole: return .clusterRole(try await get(ClusterRole.self, namespace: nil, name: name))
+        case .roleBinding: return .roleBinding(try await get(RoleBinding.self, namespace: namespace, name: name))
+        case .clusterRoleBinding: return .clusterRoleBinding(try await get(ClusterRoleBinding.self, namespace: nil, name: name))
         }
     }
 
@@ -39,6 +43,10 @@ extension ObjectStore {
         case .event: return try await wrap(Event.self)
         case .lease: return try await wrap(Lease.self)
         case .csiStorageCapacity: return try await wrap(CSIStorageCapacity.self)
+        case .role: return try await wrap(Role.self)
+        case .clusterRole: return try await wrap(ClusterRole.self)
+        case .roleBinding: return try await wrap(RoleBinding.self)
+        case .clusterRoleBinding: return try await wrap(ClusterRoleBinding.self)
         }
     }
 
@@ -56,6 +64,10 @@ extension ObjectStore {
         case .lease: return try await delete(Lease.self, namespace: namespace, name: name, uid: nil).map { .lease($0) }
         case .csiStorageCapacity:
             return try await delete(CSIStorageCapacity.self, namespace: namespace, name: name, uid: nil).map { .csiStorageCapacity($0) }
+        case .role: return try await delete(Role.self, namespace: namespace, name: name, uid: nil).map { .role($0) }
+        case .clusterRole: return try await delete(ClusterRole.self, namespace: nil, name: name, uid: nil).map { .clusterRole($0) }
+        case .roleBinding: return try await delete(RoleBinding.self, namespace: namespace, name: name, uid: nil).map { .roleBinding($0) }
+        case .clusterRoleBinding: return try await delete(ClusterRoleBinding.self, namespace: nil, name: name, uid: nil).map { .clusterRoleBinding($0) }
         }
     }
 }

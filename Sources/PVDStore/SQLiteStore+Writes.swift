@@ -342,6 +342,10 @@ extension AnyResource {
         case .event(var x): x.setTypeMeta(); return .event(x)
         case .lease(var x): x.setTypeMeta(); return .lease(x)
         case .csiStorageCapacity(var x): x.setTypeMeta(); return .csiStorageCapacity(x)
+        case .role(var x): x.setTypeMeta(); return .role(x)
+        case .clusterRole(var x): x.setTypeMeta(); return .clusterRole(x)
+        case .roleBinding(var x): x.setTypeMeta(); return .roleBinding(x)
+        case .clusterRoleBinding(var x): x.setTypeMeta(); return .clusterRoleBinding(x)
         }
     }
 
@@ -356,6 +360,10 @@ extension AnyResource {
         case .event(let x): (x.apiVersion, x.kindName)
         case .lease(let x): (x.apiVersion, x.kindName)
         case .csiStorageCapacity(let x): (x.apiVersion, x.kindName)
+        case .role(let x): (x.apiVersion, x.kindName)
+        case .clusterRole(let x): (x.apiVersion, x.kindName)
+        case .roleBinding(let x): (x.apiVersion, x.kindName)
+        case .clusterRoleBinding(let x): (x.apiVersion, x.kindName)
         }
     }
 }

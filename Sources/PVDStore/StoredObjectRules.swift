@@ -22,6 +22,10 @@ public enum StoredObjectRules {
             case .event(let x): return try JSONCoding.shared.encode(x)
             case .lease(let x): return try JSONCoding.shared.encode(x)
             case .csiStorageCapacity(let x): return try JSONCoding.shared.encode(x)
+            case .role(let x): return try JSONCoding.shared.encode(x)
+            case .clusterRole(let x): return try JSONCoding.shared.encode(x)
+            case .roleBinding(let x): return try JSONCoding.shared.encode(x)
+            case .clusterRoleBinding(let x): return try JSONCoding.shared.encode(x)
             }
         } catch {
             throw StoreError(.invalid, "\(object.displayName): cannot be encoded: \(error)")

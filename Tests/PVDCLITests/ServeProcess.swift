@@ -22,7 +22,9 @@ final class ServeProcess {
         FileManager.default.createFile(atPath: logPath, contents: nil)
         process.executableURL = URL(fileURLWithPath: PVDProcess.binary)
         let listen = args.contains("--listen") ? [] : ["--listen", "127.0.0.1:\(self.port)"]
-        process.arguments = ["serve", "--root", pvd.root.path, "--log-level", "debug"] + listen + args
+        // Tests run daemons side by side: the API's default port is for a test that asks for it.
+        let api = args.contains("--api-listen") ? [] : ["--api-listen", "off"]
+        process.arguments = ["serve", "--root", pvd.root.path, "--log-level", "debug"] + listen + api + args
         var environment = ProcessInfo.processInfo.environment
         for k in ["PVD_STORE", "PVD_ROOT", "PVD_NODE", "NOTIFY_SOCKET"] { environment.removeValue(forKey: k) }
         for (k, v) in env { environment[k] = v }
@@ -72,24 +74,7 @@ final class ServeProcess {
 
     func get(_ path: String) -> LoopbackHTTPClient.Response? { LoopbackHTTPClient.get(port: port, path: path) }
 
-    /// A port nothing listens on now: bound to port 0, read back, closed.
-    static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw POSIXError(.EMFILE) }
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        addr.sin_port = 0
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let ok = withUnsafeMutablePointer(to: &addr) { p in
-            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
-                bind(fd, sa, len) == 0 && getsockname(fd, sa, &len) == 0
-            }
-        }
-        guard ok else { throw POSIXError(.EADDRINUSE) }
-        return Int(UInt16(bigEndian: addr.sin_port))
-    }
+    static func freePort() throws -> Int { try LoopbackPort.free() }
 }
 
 /// The value of one series in Prometheus text output.

@@ -33,7 +33,7 @@ final class DaemonProcess: @unchecked Sendable {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: pvdBinary)
         p.arguments = [
-            "serve", "--root", root, "--node", node, "--store", store, "--listen", "127.0.0.1:\(port)", "--config", root + "/config.yaml",
+            "serve", "--root", root, "--node", node, "--store", store, "--listen", "127.0.0.1:\(port)", "--api-listen", "off", "--config", root + "/config.yaml",
         ] + extra
         var env = ProcessInfo.processInfo.environment
         env.removeValue(forKey: "PVD_STORE")

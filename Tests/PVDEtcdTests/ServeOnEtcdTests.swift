@@ -36,7 +36,7 @@ extension EtcdFaultTests {
         let port = try EtcdCluster.freePorts(1)[0]
         let serve = Process()
         serve.executableURL = URL(fileURLWithPath: pvdBinary)
-        serve.arguments = ["serve", "--root", root, "--store", store, "--listen", "127.0.0.1:\(port)", "--config", root + "/config.yaml"]
+        serve.arguments = ["serve", "--root", root, "--store", store, "--listen", "127.0.0.1:\(port)", "--api-listen", "off", "--config", root + "/config.yaml"]
         let log = root + "/serve.log"
         FileManager.default.createFile(atPath: log, contents: nil)
         let logHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))

@@ -165,6 +165,25 @@ struct FastJSONTests {
         return c
     }()
 
+    static let rules = [
+        PolicyRule(verbs: ["get", nasty], apiGroups: ["", "storage.k8s.io"], resources: ["persistentvolumeclaims"], resourceNames: ["a"]),
+        PolicyRule(verbs: ["get"], nonResourceURLs: ["/healthz", "/api/*"]),
+    ]
+    static let subjects = [
+        Subject(kind: "User", apiGroup: "rbac.authorization.k8s.io", name: nasty), Subject(kind: "ServiceAccount", apiGroup: "", name: "sa", namespace: "ns"),
+    ]
+    static let rbac: [AnyResource] = {
+        var role = Role(name: "r", namespace: "team-a", rules: rules)
+        role.metadata = meta
+        var clusterRole = ClusterRole(name: "system:c", rules: rules)
+        clusterRole.metadata = meta
+        var binding = RoleBinding(name: "b", namespace: "team-a", roleRef: RoleRef(kind: "Role", name: "r"), subjects: subjects)
+        binding.metadata = meta
+        var clusterBinding = ClusterRoleBinding(name: "cb", roleRef: RoleRef(kind: "ClusterRole", name: "system:c"), subjects: subjects)
+        clusterBinding.metadata = meta
+        return [.role(role), .clusterRole(clusterRole), .roleBinding(binding), .clusterRoleBinding(clusterBinding)]
+    }()
+
     static let minimal: [AnyResource] = [
         .storageClass(StorageClass(name: "s", provisioner: "p")),
         .persistentVolume(PersistentVolume(name: "p")),
@@ -174,11 +193,15 @@ struct FastJSONTests {
         .event(Event(name: "e", namespace: "d", involvedObject: ObjectReference(), type: .normal, reason: "", message: "", at: Time(seconds: 5))),
         .lease(Lease(name: "l")),
         .csiStorageCapacity(CSIStorageCapacity(name: "c", storageClassName: "")),
+        .role(Role(name: "r")),
+        .clusterRole(ClusterRole(name: "c")),
+        .roleBinding(RoleBinding(name: "b", roleRef: RoleRef(kind: "Role", name: "r"))),
+        .clusterRoleBinding(ClusterRoleBinding(name: "cb", roleRef: RoleRef(kind: "ClusterRole", name: "c"))),
     ]
 
     static var fixtures: [AnyResource] {
         [.persistentVolume(pv), .persistentVolumeClaim(pvc), .persistentVolumeClaim(resizingPVC), .pod(pod), .node(node), .event(event), .storageClass(storageClass), .lease(lease),
-         .csiStorageCapacity(capacity)] + minimal
+         .csiStorageCapacity(capacity)] + rbac + minimal
     }
 
     // MARK: Helpers
@@ -200,6 +223,10 @@ struct FastJSONTests {
         case .event(let x): try checkRoundTrip(x, sourceLocation: sourceLocation)
         case .lease(let x): try checkRoundTrip(x, sourceLocation: sourceLocation)
         case .csiStorageCapacity(let x): try checkRoundTrip(x, sourceLocation: sourceLocation)
+        case .role(let x): try checkRoundTrip(x, sourceLocation: sourceLocation)
+        case .clusterRole(let x): try checkRoundTrip(x, sourceLocation: sourceLocation)
+        case .roleBinding(let x): try checkRoundTrip(x, sourceLocation: sourceLocation)
+        case .clusterRoleBinding(let x): try checkRoundTrip(x, sourceLocation: sourceLocation)
         }
     }
 

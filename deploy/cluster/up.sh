@@ -109,7 +109,7 @@ for i in 1 2 3; do
     node=${nodes[$((i - 1))]}
     mkdir -p "$dir/nodes/$node"
     start "$node" "$dir/logs/$node.log" "$PVD" serve --root "$dir/nodes/$node" --node "$node" --store "$store" \
-        --listen "127.0.0.1:$(node_port $i)" --config "$dir/config.yaml"
+        --listen "127.0.0.1:$(node_port $i)" --api-listen off --config "$dir/config.yaml"
 done
 ready() { curl -fsS -m 1 "http://127.0.0.1:$1/readyz"; }
 for i in 1 2 3; do

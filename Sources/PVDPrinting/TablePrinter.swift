@@ -46,6 +46,13 @@ public struct TablePrinter: Sendable {
             t.rows = objects.compactMap { $0.as(CSIStorageCapacity.self) }.map {
                 [$0.metadata.name, $0.storageClassName, $0.capacity?.description ?? "<unset>"]
             }
+        case .role, .clusterRole:
+            // kubectl's printRole: the creation time itself, not an age.
+            t = Table(headers: ["NAME", "CREATED AT"])
+            t.rows = objects.map { [$0.metadata.name, $0.metadata.creationTimestamp?.rfc3339 ?? ""] }
+        case .roleBinding, .clusterRoleBinding:
+            t = Table(headers: ["NAME", "ROLE", "AGE"] + (wide ? ["USERS", "GROUPS", "SERVICEACCOUNTS"] : []))
+            t.rows = objects.compactMap(bindingRow)
         }
         if withNamespace && kind.isNamespaced {
             t.headers.insert("NAMESPACE", at: 0)
@@ -56,7 +63,7 @@ public struct TablePrinter: Sendable {
         return t
     }
 
-    static func modes(_ m: [AccessMode]?) -> String { (m ?? []).map(\.short).joined(separator: ",") }
+    public static func modes(_ m: [AccessMode]?) -> String { (m ?? []).map(\.short).joined(separator: ",") }
 
     private func age(_ m: ObjectMeta) -> String { HumanDuration.age(m.creationTimestamp, now: now) }
 
@@ -101,6 +108,24 @@ public struct TablePrinter: Sendable {
         default: "Unknown"
         }
         return [node.metadata.name, status, "<none>", age(node.metadata), "pvd-\(PVDVersion.string)"]
+    }
+
+    /// kubectl's printRoleBinding: `Kind/name` of the role; with -o wide the subjects by kind.
+    func bindingRow(_ o: AnyResource) -> [String]? {
+        let (ref, subjects): (RoleRef, [Subject])
+        switch o {
+        case .roleBinding(let b): (ref, subjects) = (b.roleRef, b.subjects ?? [])
+        case .clusterRoleBinding(let b): (ref, subjects) = (b.roleRef, b.subjects ?? [])
+        default: return nil
+        }
+        var r = [o.metadata.name, "\(ref.kind)/\(ref.name)", age(o.metadata)]
+        if wide {
+            func names(_ kind: String) -> String {
+                subjects.filter { $0.kind == kind }.map { kind == "ServiceAccount" ? "\($0.namespace ?? "")/\($0.name)" : $0.name }.joined(separator: ", ")
+            }
+            r += [names("User"), names("Group"), names("ServiceAccount")]
+        }
+        return r
     }
 
     /// kubectl's printLease: the holder, "" when there is none.

@@ -1,0 +1,20 @@
+/// Who made a request, as Kubernetes' authenticators say it: a user name, a uid, and groups
+/// (every authenticated user is also in `system:authenticated`).
+public struct UserInfo: Sendable, Hashable {
+    public var name: String
+    public var uid: String
+    public var groups: [String]
+
+    public init(name: String, uid: String = "", groups: [String] = []) {
+        self.name = name
+        self.uid = uid
+        self.groups = groups
+    }
+
+    /// The same user with `system:authenticated` added, as the API server adds it.
+    var authenticated: UserInfo {
+        var u = self
+        if !u.groups.contains("system:authenticated") { u.groups.append("system:authenticated") }
+        return u
+    }
+}

@@ -1,0 +1,74 @@
+import PVDModel
+import PVDStore
+import ServiceLifecycle
+
+/// One watch as the API streams it: a synthetic ADDED per current match when the client gave
+/// no resourceVersion (kubectl drops the first event of a single-object watch and needs the
+/// current state), then every change after the revision, filtered to the request's namespace
+/// and selectors, one JSON event per line, until the timeout or the client leaves. A revision
+/// the store no longer holds ends the watch with an ERROR event holding a 410 Expired Status.
+public struct WatchStream: Sendable {
+    let store: any ObjectStore
+    let kind: ResourceKind
+    let namespace: String?
+    let labels: LabelSelector?
+    let fields: FieldSelector?
+    let initial: [AnyResource]
+    let after: Int64
+    let timeout: Duration
+    let table: Bool
+
+    /// Sends each event's bytes through `send`; returns at the timeout, throws when `send` does
+    /// (the client went away).
+    public func run(_ send: ([UInt8]) async throws -> Void) async throws {
+        for o in initial { try await send(event("ADDED", o)) }
+        let (events, continuation) = AsyncThrowingStream.makeStream(of: WatchEvent.self, throwing: (any Error).self)
+        let store = self.store, kind = self.kind, after = self.after, timeout = self.timeout
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                do {
+                    for try await e in store.watch([kind], after: after) { continuation.yield(e) }
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+            }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                continuation.finish()
+            }
+            // The daemon stopping ends every watch (the client lists and watches again, as
+            // after any closed watch), or the server would wait for the longest one to time out.
+            group.addTask {
+                try? await gracefulShutdown()
+                continuation.finish()
+            }
+            defer { group.cancelAll() }
+            do {
+                for try await e in events where matches(e.object) {
+                    var object = e.object
+                    // A DELETED object carries the deletion's revision, so a client resumes after it.
+                    if e.type == .deleted { object.metadata.resourceVersion = String(e.revision) }
+                    try await send(event(e.type.rawValue, object))
+                }
+            } catch let error as StoreError where error.code == .compacted {
+                let status = APIStatus.expired("too old resource version: \(after) (\(error.message))")
+                try await send(RESTObjects.watchEvent(type: "ERROR", object: RESTObjects.bytes(status.json)))
+            }
+        }
+    }
+
+    func matches(_ o: AnyResource) -> Bool {
+        if let namespace, o.metadata.namespace != namespace { return false }
+        if let labels, !labels.matches(o.metadata.labels) { return false }
+        if let fields, !fields.isEmpty, !fields.matches(o) { return false }
+        return true
+    }
+
+    func event(_ type: String, _ o: AnyResource) -> [UInt8] {
+        let object = table
+            ? RESTObjects.bytes(APITable.table(kind: kind, objects: [o], resourceVersion: o.metadata.resourceVersion, include: .metadata))
+            : RESTObjects.bytes(o)
+        return RESTObjects.watchEvent(type: type, object: object)
+    }
+}

@@ -1,0 +1,264 @@
+import Foundation
+import PVDServer
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Stock kubectl 1.32 against a real `pvd serve`: what a user types, and what they read back.
+@Suite(.enabled(if: APIDaemon.kubectlPath != nil, "kubectl is not installed here"))
+struct KubectlTests {
+    static let classAndClaim = """
+        apiVersion: storage.k8s.io/v1
+        kind: StorageClass
+        metadata: {name: hp}
+        provisioner: pvd.io/hostpath
+        ---
+        apiVersion: v1
+        kind: PersistentVolumeClaim
+        metadata: {name: data, labels: {app: web}}
+        spec:
+          accessModes: [ReadWriteOnce]
+          storageClassName: hp
+          resources: {requests: {storage: 1Gi}}
+
+        """
+
+    @Test func applyGetWaitPatchDelete() throws {
+        let d = try APIDaemon()
+        try #require(d.listening, "the API did not come up: \(d.log)")
+        let manifest = try d.write("m.yaml", Self.classAndClaim)
+        let applied = try d.kubectl(["apply", "-f", manifest])
+        #expect(applied.status == 0, "\(applied.stderr)")
+        #expect(applied.stdout.contains("storageclass.storage.k8s.io/hp created"))
+        #expect(applied.stdout.contains("persistentvolumeclaim/data created"))
+
+        let waited = try d.kubectl(["wait", "--for=jsonpath={.status.phase}=Bound", "pvc/data", "--timeout=60s"])
+        #expect(waited.status == 0, "\(waited.stderr)")
+        #expect(waited.stdout.contains("persistentvolumeclaim/data condition met"))
+
+        let wide = try d.kubectl(["get", "pvc", "-o", "wide"])
+        let header = wide.stdout.split(separator: "\n").first.map(String.init) ?? ""
+        #expect(header.contains("STATUS") && header.contains("VOLUMEMODE"), "\(wide.stdout)")
+        #expect(wide.stdout.contains("Bound") && wide.stdout.contains("Filesystem"))
+        let narrow = try d.kubectl(["get", "pvc"])
+        #expect(!narrow.stdout.contains("VOLUMEMODE"), "priority-1 columns only with -o wide: \(narrow.stdout)")
+        let all = try d.kubectl(["get", "pvc", "-A"])
+        #expect(all.stdout.contains("NAMESPACE") && all.stdout.contains("default     data"), "\(all.stdout)")
+
+        let yaml = try d.kubectl(["get", "pvc", "data", "-o", "yaml"])
+        #expect(yaml.stdout.contains("kind: PersistentVolumeClaim") && yaml.stdout.contains("phase: Bound"), "\(yaml.stdout)")
+        let json = try d.kubectl(["get", "pvc", "data", "-o", "json"])
+        let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+        #expect((object?["metadata"] as? [String: Any])?["name"] as? String == "data")
+        let name = try d.kubectl(["get", "pvc", "-o", "name"])
+        #expect(name.stdout == "persistentvolumeclaim/data\n")
+        let phase = try d.kubectl(["get", "pvc", "data", "-o", "jsonpath={.status.phase}"])
+        #expect(phase.stdout == "Bound")
+        #expect(try d.kubectl(["get", "pvc", "-l", "app=web", "-o", "name"]).stdout == "persistentvolumeclaim/data\n")
+        #expect(try d.kubectl(["get", "pvc", "-l", "app!=web", "-o", "name"]).stdout == "")
+
+        // Re-applying the same manifest sends nothing kubectl would call a change.
+        let again = try d.kubectl(["apply", "-f", manifest])
+        #expect(again.stdout.contains("persistentvolumeclaim/data unchanged"), "\(again.stdout) \(again.stderr)")
+
+        let patched = try d.kubectl(["patch", "pvc", "data", "--type", "merge", "-p", #"{"metadata":{"labels":{"tier":"gold"}}}"#])
+        #expect(patched.stdout.contains("persistentvolumeclaim/data patched"), "\(patched.stderr)")
+        let noop = try d.kubectl(["patch", "pvc", "data", "--type", "merge", "-p", #"{"metadata":{"labels":{"tier":"gold"}}}"#])
+        #expect(noop.stdout.contains("patched (no change)"), "\(noop.stdout)")
+        #expect(try d.kubectl(["get", "pvc", "-l", "tier=gold", "-o", "name"]).stdout == "persistentvolumeclaim/data\n")
+
+        let missing = try d.kubectl(["get", "pvc", "nothere"])
+        #expect(missing.status != 0)
+        #expect(missing.stderr.contains(#"Error from server (NotFound): persistentvolumeclaims "nothere" not found"#), "\(missing.stderr)")
+        let missingClass = try d.kubectl(["get", "sc", "nothere"])
+        #expect(missingClass.stderr.contains(#"storageclasses.storage.k8s.io "nothere" not found"#), "\(missingClass.stderr)")
+
+        let canI = try d.kubectl(["auth", "can-i", "create", "pvc"])
+        #expect(canI.status == 0 && canI.stdout == "yes\n", "\(canI.stdout) \(canI.stderr)")
+
+        let dry = try d.kubectl(["apply", "--dry-run=server", "-f", try d.write("dry.yaml", Self.classAndClaim.replacingOccurrences(of: "name: data", with: "name: dry"))])
+        #expect(dry.stdout.contains("persistentvolumeclaim/dry created (server dry run)"), "\(dry.stdout) \(dry.stderr)")
+        #expect(try d.pvd(["get", "pvc", "-o", "name"]).stdout == "persistentvolumeclaim/data\n", "a dry run wrote")
+
+        let deleted = try d.kubectl(["delete", "pvc", "data", "--wait=true", "--timeout=60s"])
+        #expect(deleted.stdout.contains(#"persistentvolumeclaim "data" deleted"#), "\(deleted.stderr)")
+        #expect(try d.pvd(["get", "pvc", "-o", "name"]).stdout == "", "the store still holds the claim")
+    }
+
+    @Test func getWatchSeesTheBind() throws {
+        let d = try APIDaemon()
+        try #require(d.listening, "the API did not come up: \(d.log)")
+        let config = try d.kubeconfig(token: APIDaemon.adminToken)
+        // Discovery first, so the watch below starts at once.
+        _ = try d.kubectl(["get", "pvc"], kubeconfig: config)
+        let out = d.root.appendingPathComponent("watch.out").path
+        FileManager.default.createFile(atPath: out, contents: nil)
+        let watch = Process()
+        watch.executableURL = URL(fileURLWithPath: APIDaemon.kubectlPath ?? "/usr/bin/kubectl")
+        watch.arguments = ["--kubeconfig", config, "--cache-dir", d.cacheDir, "get", "pvc", "-w"]
+        watch.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
+        watch.standardError = watch.standardOutput
+        try watch.run()
+        defer {
+            kill(watch.processIdentifier, SIGTERM)
+            watch.waitUntilExit()
+        }
+        usleep(500_000)
+        #expect(try d.kubectl(["apply", "-f", try d.write("m.yaml", Self.classAndClaim)], kubeconfig: config).status == 0)
+        var text = ""
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline {
+            text = (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
+            if text.contains("Bound") { break }
+            usleep(50_000)
+        }
+        let lines = text.split(separator: "\n").filter { $0.hasPrefix("data ") }
+        #expect(lines.contains { $0.contains("Bound") }, "the watch never showed the bind: \(text)")
+        #expect(watch.isRunning, "kubectl get -w ended: the server closed the watch")
+    }
+
+    @Test func staleUpdateIsAConflict() throws {
+        let d = try APIDaemon()
+        try #require(d.listening, "the API did not come up: \(d.log)")
+        #expect(try d.kubectl(["apply", "-f", try d.write("m.yaml", Self.classAndClaim)]).status == 0)
+        let before = try d.kubectl(["get", "sc", "hp", "-o", "json"]).stdout
+        #expect(try d.kubectl(["label", "sc", "hp", "x=1"]).status == 0)
+        // `replace` sends the object as read before the label: its resourceVersion is stale.
+        let stale = try d.kubectl(["replace", "-f", "-"], stdin: before)
+        #expect(stale.status != 0)
+        #expect(stale.stderr.contains("Error from server (Conflict)"), "\(stale.stderr)")
+        #expect(stale.stderr.contains("the object has been modified; please apply your changes to the latest version and try again"))
+        #expect(try d.kubectl(["get", "sc", "hp", "-o", "jsonpath={.metadata.labels.x}"]).stdout == "1")
+    }
+
+    @Test func invalidObjectIsRefusedAsKubernetesRefusesIt() throws {
+        let d = try APIDaemon()
+        try #require(d.listening, "the API did not come up: \(d.log)")
+        let bad = try d.write("bad.yaml", """
+            apiVersion: v1
+            kind: PersistentVolumeClaim
+            metadata: {name: inv}
+            spec:
+              resources: {requests: {storage: 1Gi}}
+
+            """)
+        let r = try d.kubectl(["apply", "-f", bad])
+        #expect(r.status != 0)
+        #expect(r.stderr.contains(#"The PersistentVolumeClaim "inv" is invalid"#) && r.stderr.contains("spec.accessModes"), "\(r.stderr)")
+        let unknown = try d.write("unknown.yaml", Self.classAndClaim.replacingOccurrences(of: "storageClassName: hp", with: "storageClassName: hp\n  foo: bar"))
+        let strict = try d.kubectl(["apply", "-f", unknown])
+        #expect(strict.status != 0)
+        #expect(strict.stderr.contains(#"unknown field "spec.foo""#), "\(strict.stderr)")
+        #expect(try d.pvd(["get", "pvc", "-A", "-o", "name"]).stdout == "", "a refused claim was written")
+    }
+
+    @Test func noCredentialsAre401AndAlwaysDenyIs403() throws {
+        let open = try APIDaemon()
+        try #require(open.listening, "the API did not come up: \(open.log)")
+        // kubectl asks for a user name when a kubeconfig has no credentials, so curl asks instead.
+        let ca = open.root.appendingPathComponent("api/ca.crt").path
+        let anonymous = try open.run("/usr/bin/curl", ["-sS", "--cacert", ca, "-w", "\n%{http_code}", "\(open.server)/api/v1/persistentvolumeclaims"])
+        #expect(anonymous.stdout.hasSuffix("\n401"), "\(anonymous.stdout) \(anonymous.stderr)")
+        #expect(anonymous.stdout.contains(#""reason":"Unauthorized""#))
+        let wrong = try open.kubectl(["get", "pvc"], kubeconfig: try open.kubeconfig(token: "not-a-token"))
+        #expect(wrong.status != 0 && (wrong.stderr.contains("Unauthorized") || wrong.stderr.contains("logged in")), "\(wrong.stderr)")
+
+        let denied = try APIDaemon(args: ["--authorization-mode", "AlwaysDeny"])
+        try #require(denied.listening, "the API did not come up: \(denied.log)")
+        let claim = try denied.write("pvc.json", #"{"apiVersion":"v1","kind":"PersistentVolumeClaim","metadata":{"name":"x"},"spec":{"accessModes":["ReadWriteOnce"],"resources":{"requests":{"storage":"1Gi"}}}}"#)
+        // --raw skips discovery, which AlwaysDeny refuses too (kubectl then says only "unknown").
+        let r = try denied.kubectl(["create", "--raw", "/api/v1/namespaces/default/persistentvolumeclaims", "-f", claim])
+        #expect(r.status != 0)
+        #expect(
+            r.stderr.contains(#"Error from server (Forbidden): persistentvolumeclaims is forbidden: User "admin" cannot create resource "persistentvolumeclaims" in API group "" in the namespace "default""#),
+            "\(r.stderr)")
+        let list = try denied.kubectl(["get", "--raw", "/api/v1/persistentvolumes"])
+        #expect(list.stderr.contains(#"cannot list resource "persistentvolumes" in API group "" at the cluster scope"#), "\(list.stderr)")
+        #expect(try denied.pvd(["get", "pvc", "-A", "-o", "name"]).stdout == "", "a denied request wrote")
+        let metrics = LoopbackHTTPClient.get(port: denied.healthPort, path: "/metrics")?.body ?? ""
+        #expect((LoopbackHTTPClient.metricValue(metrics, "pvd_api_forbidden_total") ?? 0) >= 2, "denials are not counted: \(metrics)")
+    }
+
+    @Test func clientCertificatesFromPvdsCAOnly() throws {
+        let d = try APIDaemon()
+        try #require(d.listening, "the API did not come up: \(d.log)")
+        let mine = try d.kubeconfig(user: "carol", groups: ["team-a", "system:masters"])
+        let ok = try d.kubectl(["apply", "-f", try d.write("m.yaml", Self.classAndClaim)], kubeconfig: mine)
+        #expect(ok.status == 0, "a certificate pvd's CA signed was refused: \(ok.stderr)")
+
+        // Another root, another CA: its certificate is well formed and refused by the authenticator.
+        let other = FileManager.default.temporaryDirectory.appendingPathComponent("pvd-api-other-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: other, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: other) }
+        let foreign = try d.kubeconfig(user: "mallory", root: other)
+        // The foreign kubeconfig trusts the other CA; give it this server's CA so only the client side is foreign.
+        let caData = Data(try String(contentsOfFile: d.root.appendingPathComponent("api/ca.crt").path, encoding: .utf8).utf8).base64EncodedString()
+        let text = try String(contentsOfFile: foreign, encoding: .utf8)
+        let fixed = text.split(separator: "\n").map { $0.contains("certificate-authority-data:") ? "    certificate-authority-data: \(caData)" : String($0) }
+        let foreignWithServerCA = try d.write("foreign.yaml", fixed.joined(separator: "\n") + "\n")
+        let refused = try d.kubectl(["get", "pvc"], kubeconfig: foreignWithServerCA)
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("You must be logged in") || refused.stderr.contains("Unauthorized"), "\(refused.stderr)")
+
+        // A client that does not trust pvd's CA does not talk to it at all.
+        let noCA = try d.write("noca.yaml", text.split(separator: "\n").filter { !$0.contains("certificate-authority-data:") }.joined(separator: "\n") + "\n")
+        let untrusted = try d.kubectl(["get", "pvc"], kubeconfig: noCA)
+        #expect(untrusted.status != 0)
+        #expect(untrusted.stderr.contains("certificate signed by unknown authority") || untrusted.stderr.contains("x509"), "\(untrusted.stderr)")
+    }
+}
+
+/// RBAC through kubectl: the admin (group system:masters) grants a team a Role in its namespace.
+@Suite(.enabled(if: APIDaemon.kubectlPath != nil, "kubectl is not installed here"))
+struct KubectlRBACTests {
+    @Test func aTeamRoleAllowsItsNamespaceOnly() throws {
+        let d = try APIDaemon(args: ["--authorization-mode", "RBAC"])
+        try #require(d.listening, "the API did not come up: \(d.log)")
+        let grant = try d.write("grant.yaml", """
+            apiVersion: rbac.authorization.k8s.io/v1
+            kind: Role
+            metadata: {name: claims, namespace: team-a}
+            rules:
+            - apiGroups: [""]
+              resources: [persistentvolumeclaims]
+              verbs: [get, list, watch, create, patch]
+            ---
+            apiVersion: rbac.authorization.k8s.io/v1
+            kind: RoleBinding
+            metadata: {name: team-a-claims, namespace: team-a}
+            roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: claims}
+            subjects:
+            - {apiGroup: rbac.authorization.k8s.io, kind: Group, name: team-a}
+
+            """)
+        let granted = try d.kubectl(["apply", "-f", grant])
+        #expect(granted.status == 0, "the admin (system:masters) could not grant: \(granted.stderr)")
+        let team = try d.kubeconfig(user: "teammate", token: "team-token")
+        let claim = """
+            apiVersion: v1
+            kind: PersistentVolumeClaim
+            metadata: {name: c, namespace: NS}
+            spec:
+              accessModes: [ReadWriteOnce]
+              resources: {requests: {storage: 1Gi}}
+
+            """
+        let mine = try d.kubectl(["apply", "-f", try d.write("a.yaml", claim.replacingOccurrences(of: "NS", with: "team-a"))], kubeconfig: team)
+        #expect(mine.status == 0, "\(mine.stderr)")
+        let theirs = try d.kubectl(["create", "-f", try d.write("b.yaml", claim.replacingOccurrences(of: "NS", with: "team-b"))], kubeconfig: team)
+        #expect(theirs.status != 0)
+        #expect(
+            theirs.stderr.contains(#"persistentvolumeclaims is forbidden: User "teammate" cannot create resource "persistentvolumeclaims" in API group "" in the namespace "team-b""#),
+            "\(theirs.stderr)")
+        let volumes = try d.kubectl(["get", "pv"], kubeconfig: team)
+        #expect(volumes.stderr.contains(#"cannot list resource "persistentvolumes" in API group "" at the cluster scope"#), "\(volumes.stderr)")
+        #expect(try d.kubectl(["auth", "can-i", "create", "pvc", "-n", "team-a"], kubeconfig: team).stdout == "yes\n")
+        let no = try d.kubectl(["auth", "can-i", "create", "pvc", "-n", "team-b"], kubeconfig: team)
+        #expect(no.status != 0 && no.stdout.hasPrefix("no"), "\(no.stdout) \(no.stderr)")
+        #expect(try d.pvd(["get", "pvc", "-A", "-o", "name"]).stdout == "persistentvolumeclaim/c\n", "only team-a's claim is stored")
+        let roles = try d.kubectl(["get", "clusterroles", "-o", "name"])
+        #expect(roles.stdout.contains("clusterrole.rbac.authorization.k8s.io/cluster-admin"), "\(roles.stdout) \(roles.stderr)")
+    }
+}
