@@ -7,7 +7,8 @@ extension APIHandler {
     func get(_ t: APIRoute.ResourceTarget, name: String, _ request: APIRequest) async throws -> APIResponse {
         let object = try await stored(t, name: name)
         if request.wantsTable {
-            return .json(200, APITable.table(kind: t.kind, objects: [object], resourceVersion: object.metadata.resourceVersion, include: include(request)))
+            return APIResponse(status: 200, body: .bytes(
+                APITable.table(kind: t.kind, objects: [object], resourceVersion: object.metadata.resourceVersion, include: include(request))))
         }
         return APIResponse(status: 200, body: .bytes(RESTObjects.bytes(object)))
     }
@@ -19,7 +20,8 @@ extension APIHandler {
         let (labels, fields) = try selectors(request, kind: t.kind)
         let (items, revision) = try await listed(t, labels: labels, fields: fields)
         if request.wantsTable {
-            return .json(200, APITable.table(kind: t.kind, objects: items, resourceVersion: String(revision), include: include(request)))
+            return APIResponse(status: 200, body: .bytes(
+                APITable.table(kind: t.kind, objects: items, resourceVersion: String(revision), include: include(request))))
         }
         return APIResponse(status: 200, body: .bytes(RESTObjects.list(kind: t.kind, objects: items, resourceVersion: revision)))
     }

@@ -9,44 +9,60 @@ import PVDPrinting
 public enum APITable {
     public enum Include: Sendable { case metadata, object, none }
 
-    /// The Table for `objects` of `kind` as JSON, with the list's resourceVersion.
-    public static func table(kind: ResourceKind, objects: [AnyResource], resourceVersion: String?, include: Include, now: Time = .now()) -> JSONValue {
+    /// The Table for `objects` of `kind`, as JSON bytes, with the list's resourceVersion. Written
+    /// straight to one buffer: rows of thousands of objects are not built as JSON trees first.
+    public static func table(kind: ResourceKind, objects: [AnyResource], resourceVersion: String?, include: Include, now: Time = .now()) -> [UInt8] {
         let narrow = TablePrinter(wide: false, now: now).table(kind: kind, objects: []).headers.count
         let t = TablePrinter(wide: true, now: now).table(kind: kind, objects: objects)
-        let columns: [JSONValue] = t.headers.enumerated().map { i, header in
-            .object([
-                "name": .string(columnName(header)), "type": .string("string"), "format": .string(i == 0 && header == "NAME" ? "name" : ""),
-                "description": .string(""), "priority": .int(i < narrow ? 0 : 1),
-            ])
+        var w = JSONWriter(capacity: 256 + objects.count * (include == .object ? 1200 : 400))
+        w.beginObject()
+        w.field("apiVersion", "meta.k8s.io/v1")
+        w.key("columnDefinitions")
+        w.beginArray()
+        for (i, header) in t.headers.enumerated() {
+            w.beginObject()
+            w.field("description", "")
+            w.field("format", i == 0 && header == "NAME" ? "name" : "")
+            w.field("name", columnName(header))
+            w.field("priority", i < narrow ? 0 : 1)
+            w.field("type", "string")
+            w.endObject()
         }
-        var rows: [JSONValue] = []
-        rows.reserveCapacity(objects.count)
+        w.endArray()
+        w.field("kind", "Table")
+        w.key("metadata")
+        w.beginObject()
+        w.field("resourceVersion", resourceVersion)
+        w.endObject()
+        w.key("rows")
+        w.beginArray()
         for (i, o) in objects.enumerated() where i < t.rows.count {
-            var row: [String: JSONValue] = ["cells": .array(t.rows[i].map(JSONValue.string))]
+            w.beginObject()
+            w.field("cells", t.rows[i])
             switch include {
-            case .metadata: row["object"] = partialMetadata(o)
-            case .object: row["object"] = RESTObjects.value(o)
+            case .metadata:
+                // Only the metadata: a row needs nothing else, and a list has thousands.
+                w.key("object")
+                w.beginObject()
+                w.field("apiVersion", "meta.k8s.io/v1")
+                w.field("kind", "PartialObjectMetadata")
+                w.field("metadata", o.metadata)
+                w.endObject()
+            case .object:
+                w.key("object")
+                w.raw(RESTObjects.bytes(o))
             case .none: break
             }
-            rows.append(.object(row))
+            w.endObject()
         }
-        var meta: [String: JSONValue] = [:]
-        if let resourceVersion { meta["resourceVersion"] = .string(resourceVersion) }
-        return .object([
-            "kind": .string("Table"), "apiVersion": .string("meta.k8s.io/v1"), "metadata": .object(meta),
-            "columnDefinitions": .array(columns), "rows": .array(rows),
-        ])
+        w.endArray()
+        w.endObject()
+        return w.bytes
     }
 
     /// kubectl prints column names upper-cased itself; the API names them as Kubernetes does
     /// ("Name", "Access Modes"), so the same header comes out.
     static func columnName(_ header: String) -> String {
         header.split(separator: " ").map { $0.prefix(1) + $0.dropFirst().lowercased() }.joined(separator: " ")
-    }
-
-    static func partialMetadata(_ o: AnyResource) -> JSONValue {
-        // Only the metadata is encoded: a row needs nothing else, and a list has thousands.
-        let meta = (try? JSONCoding.shared.encode(o.metadata)).flatMap { try? JSONCoding.shared.decode(JSONValue.self, from: $0) } ?? .object([:])
-        return .object(["kind": .string("PartialObjectMetadata"), "apiVersion": .string("meta.k8s.io/v1"), "metadata": meta])
     }
 }

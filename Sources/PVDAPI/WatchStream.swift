@@ -67,7 +67,7 @@ public struct WatchStream: Sendable {
 
     func event(_ type: String, _ o: AnyResource) -> [UInt8] {
         let object = table
-            ? RESTObjects.bytes(APITable.table(kind: kind, objects: [o], resourceVersion: o.metadata.resourceVersion, include: .metadata))
+            ? APITable.table(kind: kind, objects: [o], resourceVersion: o.metadata.resourceVersion, include: .metadata)
             : RESTObjects.bytes(o)
         return RESTObjects.watchEvent(type: type, object: object)
     }

@@ -85,6 +85,13 @@ public struct JSONWriter: Sendable {
         needsComma = false
     }
 
+    /// Writes a value already encoded as JSON (an object's stored bytes), as it is.
+    public mutating func raw(_ json: [UInt8]) {
+        comma()
+        bytes.append(contentsOf: json)
+        needsComma = true
+    }
+
     // MARK: Scalars
 
     public mutating func null() {
