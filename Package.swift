@@ -91,6 +91,18 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The pod runtime: OCI bundles, runc, the offline image store and the node-side
+        // controller that runs Pods' containers with their claims mounted.
+        .target(
+            name: "PVDRuntime",
+            dependencies: [
+                "PVDModel", "PVDStore", "PVDDrivers", "CLinux",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            swiftSettings: strict
+        ),
         // The node's environment, shared by the CLI and the daemon: root, store location, node
         // name, allowed roots, busy timeout; the one duration grammar; opening the store and
         // making the drivers from them.
@@ -106,7 +118,7 @@ let package = Package(
         .target(
             name: "PVDServer",
             dependencies: [
-                "PVDModel", "PVDStore", "PVDEtcd", "PVDControllers", "PVDDrivers", "PVDEnvironment",
+                "PVDModel", "PVDStore", "PVDEtcd", "PVDControllers", "PVDDrivers", "PVDEnvironment", "PVDRuntime",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -120,7 +132,7 @@ let package = Package(
         .target(
             name: "PVDCLI",
             dependencies: [
-                "PVDModel", "PVDStore", "PVDEtcd", "PVDControllers", "PVDEnvironment", "PVDServer",
+                "PVDModel", "PVDStore", "PVDEtcd", "PVDControllers", "PVDEnvironment", "PVDServer", "PVDRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -169,6 +181,8 @@ let package = Package(
         .testTarget(
             name: "PVDCLITests", dependencies: ["PVDCLI", "PVDStore", "PVDModel", "PVDDrivers", "PVDServer"], swiftSettings: strict),
         .testTarget(name: "PVDServerTests", dependencies: ["PVDServer", "PVDEnvironment"], swiftSettings: strict),
+        .testTarget(
+            name: "PVDRuntimeTests", dependencies: ["PVDRuntime", "PVDModel", "PVDStore", "PVDDrivers", "CLinux"], swiftSettings: strict),
         .testTarget(name: "PVDEnvironmentTests", dependencies: ["PVDEnvironment", "PVDStore", "PVDEtcd"], swiftSettings: strict),
     ]
 )

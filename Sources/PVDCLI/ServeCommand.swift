@@ -49,6 +49,9 @@ extension PVD {
         @Option(name: .customLong("leader-lease"), help: ArgumentHelp("The leader's lease on an etcd store; a dead leader is replaced within about this long (default 10s).", valueName: "duration"))
         var leaderLease: String?
 
+        @Option(name: .customLong("runtime"), help: ArgumentHelp("none (default: Pods are consumer records) or runc (this node runs its Pods' containers through runc).", valueName: "runtime"))
+        var runtime: String?
+
         func run() async throws {
             try await runReportingErrors {
                 let settings = try resolvedConfig()
@@ -75,7 +78,7 @@ extension PVD {
             var flags = ServerSettings(
                 environment: global.settings, listen: listen, logLevel: logLevel, resyncInterval: resyncInterval,
                 pollInterval: pollInterval, orphanGrace: orphanGrace, integrityInterval: integrityInterval,
-                heartbeatInterval: heartbeatInterval, nodeGrace: nodeGrace, leaderLease: leaderLease)
+                heartbeatInterval: heartbeatInterval, nodeGrace: nodeGrace, leaderLease: leaderLease, runtime: runtime)
             flags.environment.allowedRoots = allowedRoots.map { $0.split(separator: ":").map(String.init) }
             do {
                 let path = config ?? ServerConfig.defaultPath

@@ -30,6 +30,8 @@ public struct ServerConfig: Sendable, Equatable {
     public var nodeGrace: Duration = .seconds(40)
     /// The leader's lease on an etcd store: a dead leader's successor takes over within about this long.
     public var leaderLease: Duration = .seconds(10)
+    /// Whether this node runs its Pods' containers (`runc`) or keeps Pods as consumer records (`none`).
+    public var runtime: PodRuntimeChoice = .none
 
     public init(environment: NodeEnvironment) {
         self.environment = environment
@@ -56,4 +58,11 @@ public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+}
+
+/// The pod runtime a node uses: `none` (the default until a node has runc: Pods are consumer
+/// records, their volumes published) or `runc`.
+public enum PodRuntimeChoice: String, Sendable, Equatable {
+    case none
+    case runc
 }

@@ -51,6 +51,7 @@ extension ServerSettings {
         s.heartbeatInterval = try scalar("heartbeatInterval")
         s.nodeGrace = try scalar("nodeGrace")
         s.leaderLease = try scalar("leaderLease")
+        s.runtime = try scalar("runtime")
         if let v = map["allowedRoots"], !(v is NSNull) {
             guard let list = v as? [Any], list.allSatisfy({ $0 is String }) else {
                 throw ConfigError("\(place): field allowedRoots", "want a list of directories")

@@ -1,0 +1,139 @@
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A `pvd serve --runtime runc` on its own temporary root with its own runc state directory
+/// (`<root>/runc`) and the busybox image imported as `alpine`. `cleanup` stops the daemon by
+/// pid, deletes exactly the containers under its runc root, unmounts exactly the mounts under
+/// its root and removes the root, whatever state the test left.
+final class RuntimeFixture {
+    static let node = "n1"
+    let pvd: PVDProcess
+    var serve: ServeProcess?
+
+    /// Why runc cannot run here, or nil.
+    static var unavailable: String? {
+        guard geteuid() == 0 else { return "needs root: runc, overlay and bind mounts" }
+        for tool in ["/usr/sbin/runc", "/usr/bin/umoci", "/usr/bin/skopeo", "/bin/busybox"] where access(tool, X_OK) != 0 {
+            return "\(tool) missing: apt-get install runc umoci skopeo busybox-static"
+        }
+        return nil
+    }
+
+    init() throws {
+        pvd = try PVDProcess()
+        // `image busybox`: the root goes after the subcommand's own name.
+        let built = Self.capture(PVDProcess.binary, ["image", "busybox", "--root", pvd.root.path, "--name", "alpine"])
+        #expect(built.contains("imported"), "busybox image not built: \(built)")
+    }
+
+    func start() throws -> ServeProcess {
+        let s = try ServeProcess(pvd, args: ["--node", Self.node, "--runtime", "runc"])
+        serve = s
+        #expect(s.waitUntilReady(), "serve did not become ready: \(s.log)")
+        return s
+    }
+
+    var runcRoot: String { pvd.root.appendingPathComponent("runc").path }
+
+    /// The ids runc lists under this fixture's own state directory.
+    func containers() -> [String] {
+        let out = Self.capture("/usr/sbin/runc", ["--root", runcRoot, "list", "-q"])
+        return out.split(separator: "\n").map(String.init)
+    }
+
+    func cleanup() {
+        if let serve, serve.process.isRunning { _ = serve.stop() }
+        for id in containers() { _ = Self.capture("/usr/sbin/runc", ["--root", runcRoot, "delete", "--force", id]) }
+        pvd.cleanup()
+    }
+
+    static let classAndClaim = """
+        apiVersion: storage.k8s.io/v1
+        kind: StorageClass
+        metadata: {name: hostpath}
+        provisioner: pvd.io/hostpath
+        ---
+        apiVersion: v1
+        kind: PersistentVolumeClaim
+        metadata: {name: data}
+        spec:
+          storageClassName: hostpath
+          accessModes: [ReadWriteOnce]
+          resources: {requests: {storage: 64Mi}}
+
+        """
+
+    /// A Pod of one container running `script` under /bin/sh with the claim `data` at /opt.
+    static func pod(_ name: String, script: String, policy: String = "Never", readOnly: Bool = false, extra: String = "", mount: String = "") -> String {
+        """
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: \(name)}
+        spec:
+          restartPolicy: \(policy)
+        \(extra)
+          containers:
+          - image: alpine
+            name: app
+            command: ["/bin/sh", "-c"]
+            args: [\(json(script))]
+            volumeMounts: [{mountPath: /opt, name: data-volume\(readOnly ? ", readOnly: true" : "")\(mount)}]
+          volumes:
+          - name: data-volume
+            persistentVolumeClaim: {claimName: data}
+
+        """
+    }
+
+    static func json(_ s: String) -> String {
+        String(decoding: (try? JSONSerialization.data(withJSONObject: [s], options: [.withoutEscapingSlashes])) ?? Data(), as: UTF8.self)
+            .dropFirst().dropLast().description
+    }
+
+    /// The Pod as JSON, or nil when it is not there.
+    func pod(_ name: String) -> [String: Any]? {
+        try? pvd.items("pods").first { $0.path("metadata.name") as? String == name }
+    }
+
+    /// Polls until `check` holds for the Pod (nil: gone); false after `seconds`.
+    func wait(_ name: String, seconds: Double = 90, _ check: ([String: Any]?) -> Bool) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if check(pod(name)) { return true }
+            usleep(100_000)
+        }
+        return false
+    }
+
+    func waitPhase(_ name: String, _ phase: String, seconds: Double = 90) -> Bool {
+        wait(name, seconds: seconds) { $0?.path("status.phase") as? String == phase }
+    }
+
+    /// The first container's status of a Pod.
+    func containerStatus(_ name: String) -> [String: Any]? {
+        (pod(name)?.path("status.containerStatuses") as? [[String: Any]])?.first
+    }
+
+    /// The claim `data`'s volume directory on the host.
+    func volumeDirectory() throws -> String {
+        let pv = try #require(try pvd.items("pv").first)
+        return try #require(pv.path("spec.hostPath.path") as? String)
+    }
+
+    static func capture(_ path: String, _ args: [String]) -> String {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: path)
+        p.arguments = args
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        guard (try? p.run()) != nil else { return "" }
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
+    }
+}
