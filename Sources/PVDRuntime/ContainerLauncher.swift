@@ -88,7 +88,9 @@ public struct ContainerLauncher: Sendable {
     /// Removes the container from runc (killing what is left), then its mounts and files; the
     /// logs stay (for `pvd logs --previous`).
     public func teardown(uid: String, container: String) async throws(RuntimeError) {
-        try await runc.delete(RuntimeLayout.containerID(podUID: uid, container: container))
+        let id = RuntimeLayout.containerID(podUID: uid, container: container)
+        // runc keeps a container's state in <state>/<id>: none there, nothing for runc to delete.
+        if access("\(runc.stateDirectory)/\(id)", F_OK) == 0 { try await runc.delete(id) }
         let dir = layout.container(uid, container)
         try RuntimeMounts.unmountAll(under: dir)
         try Self.remove(dir)

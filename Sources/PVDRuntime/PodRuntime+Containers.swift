@@ -36,7 +36,7 @@ extension PodRuntime {
             let message = "Container image \"\(image)\" is not present with pull policy of Never"
             out[c.name] = ContainerStateWaiting(reason: "ErrImageNeverPull", message: message)
             if rec.announced.insert("ErrImageNeverPull/\(c.name)").inserted {
-                await event(pod, .warning, "ErrImageNeverPull", message)
+                rec.record(.warning, "ErrImageNeverPull", message)
                 logger.warning("image not present", metadata: ["pvd.pod": "\(rec.key)", "pvd.container": "\(c.name)", "pvd.image": "\(image)"])
             }
         }
@@ -71,7 +71,7 @@ extension PodRuntime {
             if c.hasRun { c.status.restartCount += 1 }
             if !rec.announced.contains("Pulled/\(spec.name)/\(image.digest)") {
                 rec.announced.insert("Pulled/\(spec.name)/\(image.digest)")
-                await event(pod, .normal, "Pulled", "Container image \"\(spec.image ?? "")\" already present on machine")
+                rec.record(.normal, "Pulled", "Container image \"\(spec.image ?? "")\" already present on machine")
             }
             try launcher.writePodFiles(uid: uid, podName: pod.metadata.name)
             _ = try await launcher.prepare(pod: pod, uid: uid, container: spec, image: image)
@@ -83,13 +83,13 @@ extension PodRuntime {
             c.restartAt = ContinuousClock.now + RestartRules.initialBackoff
             rec.containers[spec.name] = c
             if rec.announced.insert("Failed/\(spec.name)/\(error.message)").inserted {
-                await event(pod, .warning, "Failed", "Error: \(error.message)")
+                rec.record(.warning, "Failed", "Error: \(error.message)")
             }
             logger.warning("container not created", metadata: meta.merging(["pvd.error": "\(error.message)"]) { a, _ in a })
             return
         }
         let id = RuntimeLayout.containerID(podUID: uid, container: spec.name)
-        await event(pod, .normal, "Created", "Created container \(spec.name)")
+        rec.record(.normal, "Created", "Created container \(spec.name)")
         let (launcher, mailbox, logger, run) = (self.launcher, self.mailbox, self.logger, c.status.restartCount)
         let name = spec.name
         // Detached: the wait outlives a shutting-down daemon's services (the container runs on
@@ -116,7 +116,7 @@ extension PodRuntime {
         c.status.started = true
         c.status.containerID = "runc://\(id)"
         rec.containers[spec.name] = c
-        await event(pod, .normal, "Started", "Started container \(spec.name)")
+        rec.record(.normal, "Started", "Started container \(spec.name)")
         logger.info("container started", metadata: meta.merging(["pvd.container.id": "\(id)", "pvd.restarts": "\(run)"]) { a, _ in a })
     }
 
@@ -125,11 +125,8 @@ extension PodRuntime {
         guard var rec = state[uid], var c = rec.containers[name], c.running else { return }
         let id = RuntimeLayout.containerID(podUID: uid, container: name)
         let oom = Runc.wasOOMKilled(containerID: id)
-        do {
-            try await launcher.teardown(uid: uid, container: name)
-        } catch {
-            logger.warning("container not removed", metadata: ["pvd.container.id": "\(id)", "pvd.error": "\(error.message)"])
-        }
+        // Removed after the status is written: runc delete is not on the way to Succeeded.
+        rec.pendingTeardown.append(name)
         var term = ContainerStateTerminated(
             exitCode: exitCode, reason: reason ?? RestartRules.reason(exitCode: exitCode, oomKilled: oom),
             startedAt: c.status.state?.running?.startedAt, finishedAt: Time.now())
@@ -148,7 +145,7 @@ extension PodRuntime {
             c.status.lastState = ContainerState(terminated: term)
             c.status.state = ContainerState(waiting: ContainerStateWaiting(
                 reason: "CrashLoopBackOff", message: "back-off \(wait) restarting failed container=\(name) pod=\(rec.name)"))
-            await event(reference: rec, .warning, "BackOff", "Back-off restarting failed container \(name) in pod \(rec.name)")
+            rec.record(.warning, "BackOff", "Back-off restarting failed container \(name) in pod \(rec.name)")
         } else {
             c.finished = true
         }
@@ -178,7 +175,7 @@ extension PodRuntime {
                 if !c.termSent {
                     c.termSent = await launcher.runc.kill(id, signal: "TERM")
                     if c.termSent {
-                        await event(reference: rec, .normal, "Killing", "Stopping container \(name)")
+                        rec.record(.normal, "Killing", "Stopping container \(name)")
                         logger.info("container stopping", metadata: ["pvd.pod": "\(rec.key)", "pvd.container": "\(name)", "pvd.grace": "\(grace)"])
                     }
                 }
@@ -188,6 +185,18 @@ extension PodRuntime {
             }
             rec.containers[name] = c
         }
+    }
+
+    /// Removes the runs that ended since the last pass (runc delete, overlay, bundle).
+    func tearDownEnded(_ rec: inout PodRecord) async {
+        for name in rec.pendingTeardown where rec.containers[name]?.running != true {
+            do {
+                try await launcher.teardown(uid: rec.uid, container: name)
+            } catch {
+                logger.warning("container not removed", metadata: ["pvd.pod": "\(rec.key)", "pvd.container": "\(name)", "pvd.error": "\(error.message)"])
+            }
+        }
+        rec.pendingTeardown = []
     }
 
     /// Containers an earlier pvd started: their exit files say when and how they ended; one

@@ -9,8 +9,13 @@ import Glibc
 extension PodRuntime {
     /// Writes the Pod's status as the record says, when it differs from the stored one:
     /// read, change, compare-and-swap, again on a conflict (another writer got in between).
-    func writeStatus(_ pod: Pod, _ rec: PodRecord) async {
-        await modify(pod, what: "status") { p in
+    /// The events recorded since the last write go in the same commit.
+    func writeStatus(_ pod: Pod, _ rec: inout PodRecord) async {
+        let events = rec.pendingEvents
+        rec.pendingEvents = []
+        let snapshot = rec
+        await modify(pod, what: "status", with: events.map { .create(.event($0)) }) { p in
+            let rec = snapshot
             var status = p.status ?? PodStatus()
             let app = rec.appNames.compactMap { rec.containers[$0] }
             let inits = rec.initNames.compactMap { rec.containers[$0] }
@@ -47,13 +52,29 @@ extension PodRuntime {
         logger.info("pod released", metadata: ["pvd.pod": "\(pod.key)"])
     }
 
-    /// Read-modify-write of one Pod (the same uid only), at most five rounds on conflicts.
-    func modify(_ pod: Pod, what: String, _ change: (inout Pod) -> Bool) async {
+    /// Writes the events recorded for a Pod whose status is not written (one being stopped).
+    func flushEvents(_ rec: inout PodRecord) async {
+        guard !rec.pendingEvents.isEmpty else { return }
+        let writes = rec.pendingEvents.map { StoreWrite.create(.event($0)) }
+        rec.pendingEvents = []
+        do {
+            _ = try await store.commit(writes)
+        } catch {
+            logger.debug("events not recorded", metadata: ["pvd.pod": "\(rec.key)", "pvd.error": "\(error.message)"])
+        }
+    }
+
+    /// Read-modify-write of one Pod (the same uid only), at most five rounds on conflicts, with
+    /// `extra` writes (events) in the same commit; when the Pod needs no change, `extra` alone.
+    func modify(_ pod: Pod, what: String, with extra: [StoreWrite] = [], _ change: (inout Pod) -> Bool) async {
         var current = pod
         for _ in 0..<5 {
-            guard change(&current) else { return }
+            guard change(&current) else {
+                if !extra.isEmpty { _ = try? await store.commit(extra) }
+                return
+            }
             do {
-                _ = try await store.update(current)
+                _ = try await store.commit([.update(.pod(current))] + extra)
                 return
             } catch where error.code == .conflict {
                 guard let fresh = try? await store.get(Pod.self, namespace: pod.metadata.namespace, name: pod.metadata.name),
@@ -64,34 +85,6 @@ extension PodRuntime {
                 logger.warning("pod \(what) not written", metadata: ["pvd.pod": "\(pod.key)", "pvd.error": "\(error.message)"])
                 return
             }
-        }
-    }
-
-    func event(_ pod: Pod, _ type: EventType, _ reason: String, _ message: String) async {
-        await event(pod.reference, namespace: pod.metadata.namespace ?? "default", name: pod.metadata.name, type, reason, message)
-    }
-
-    func event(reference rec: PodRecord, _ type: EventType, _ reason: String, _ message: String) async {
-        var ref = ObjectReference()
-        ref.kind = "Pod"
-        ref.apiVersion = "v1"
-        ref.namespace = rec.namespace
-        ref.name = rec.name
-        ref.uid = rec.uid
-        await event(ref, namespace: rec.namespace, name: rec.name, type, reason, message)
-    }
-
-    /// One Event on the Pod, from the `kubelet` component as Kubernetes' are.
-    func event(_ ref: ObjectReference, namespace: String, name: String, _ type: EventType, _ reason: String, _ message: String) async {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        let suffix = String(UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec), radix: 16)
-        let e = Event(name: "\(name).\(suffix)", namespace: namespace, involvedObject: ref, type: type, reason: reason,
-                      message: message, at: Time.now(), component: "kubelet")
-        do {
-            _ = try await store.create(e)
-        } catch {
-            logger.debug("event not recorded", metadata: ["pvd.pod": "\(namespace)/\(name)", "pvd.reason": "\(reason)", "pvd.error": "\(error.message)"])
         }
     }
 }

@@ -46,7 +46,7 @@ public final class PodRuntime: Sendable {
             // A Pod waiting for its volumes is looked at again soon: the publisher's mount
             // changes nothing in the store, so no change wakes the loop for it.
             let waiting = state.values.contains { $0.waitingForVolumes }
-            await mailbox.wait(upTo: waiting ? min(tick, .milliseconds(100)) : tick)
+            await mailbox.wait(upTo: waiting ? min(tick, .milliseconds(25)) : tick)
         }
     }
 
@@ -78,6 +78,7 @@ public final class PodRuntime: Sendable {
         for uid in state.keys.sorted() where !mine.contains(uid) {
             guard var rec = state[uid] else { continue }
             await stop(&rec, graceful: false)
+            rec.pendingEvents = []
             state[uid] = rec
             if !rec.anyRunning { await forget(uid, &state) }
         }
@@ -105,8 +106,10 @@ public final class PodRuntime: Sendable {
         var rec = state[uid] ?? PodRecord(pod: pod, uid: uid)
         var keep = true
         defer { if keep { state[uid] = rec } }
+        await tearDownEnded(&rec)
         if pod.metadata.deletionTimestamp != nil {
             await stop(&rec, graceful: true, grace: pod.spec.terminationGracePeriodSeconds ?? 30)
+            await flushEvents(&rec)
             guard !rec.anyRunning else { return }
             state[uid] = rec
             keep = false
@@ -132,7 +135,8 @@ public final class PodRuntime: Sendable {
         } else {
             await progress(pod, uid: uid, &rec)
         }
-        await writeStatus(pod, rec)
+        await writeStatus(pod, &rec)
+        await tearDownEnded(&rec)
     }
 
     /// Removes everything of a Pod the runtime no longer runs, and its record.

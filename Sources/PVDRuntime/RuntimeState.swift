@@ -1,5 +1,9 @@
 import PVDModel
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// What the runtime loop knows of one container of one Pod: the status it reports, whether a
 /// run is under way (started by this pvd, or adopted from the one before it), when a back-off
 /// ends, and whether it is finished for good.
@@ -45,6 +49,11 @@ struct PodRecord: Sendable {
     /// Warnings already recorded once (ErrImageNeverPull, …): not repeated every pass.
     var announced: Set<String> = []
 
+    /// Containers whose run ended and whose pieces are still to be removed.
+    var pendingTeardown: [String] = []
+    /// Events to write with the next status write (one commit, not one write each).
+    var pendingEvents: [Event] = []
+
     var key: String { "\(namespace)/\(name)" }
     var anyRunning: Bool { containers.values.contains { $0.running } }
 
@@ -74,5 +83,24 @@ struct PodRecord: Sendable {
                 containers[n] = c
             }
         }
+    }
+}
+
+extension PodRecord {
+    /// Records an Event on the Pod, from the `kubelet` component as Kubernetes' are; written with
+    /// the next status write.
+    mutating func record(_ type: EventType, _ reason: String, _ message: String) {
+        var ref = ObjectReference()
+        ref.kind = "Pod"
+        ref.apiVersion = "v1"
+        ref.namespace = namespace
+        ref.name = name
+        ref.uid = uid
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        let suffix = String(UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec) &+ UInt64(pendingEvents.count), radix: 16)
+        pendingEvents.append(Event(
+            name: "\(name).\(suffix)", namespace: namespace, involvedObject: ref, type: type, reason: reason, message: message,
+            at: Time.now(), component: "kubelet"))
     }
 }

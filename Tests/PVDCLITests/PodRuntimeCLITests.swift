@@ -10,28 +10,17 @@ import Glibc
 /// starts containers and the machine has two cores.
 @Suite(.serialized, .enabled(if: RuntimeFixture.unavailable == nil, "\(RuntimeFixture.unavailable ?? "")"))
 struct PodRuntimeCLITests {
-    static let manifest = """
-        apiVersion: v1
-        kind: Pod
-        metadata: {name: random-number-generator}
-        spec:
-          restartPolicy: Never
-          containers:
-          - image: alpine
-            name: alpine
-            command: ["/bin/sh", "-c"]
-            args: ["shuf -i 0-100 -n 1 >> /opt/number.out;"]
-            volumeMounts: [{mountPath: /opt, name: data-volume}]
-          volumes:
-          - name: data-volume
-            persistentVolumeClaim: {claimName: data}
-
-        """
+    /// The issue's manifest as the README shows it and deploy/pods ships it.
+    static var manifest: String {
+        let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return (try? String(contentsOf: packageRoot.appendingPathComponent("deploy/pods/random-number-generator.yaml"), encoding: .utf8)) ?? ""
+    }
 
     @Test func theIssuesManifestTwiceKeepsBothNumbers() throws {
         let f = try RuntimeFixture()
         defer { f.cleanup() }
         let serve = try f.start()
+        #expect(Self.manifest.contains("shuf -i 0-100 -n 1 >> /opt/number.out;"))
         let file = try f.pvd.write("pod.yaml", RuntimeFixture.classAndClaim + "---\n" + Self.manifest)
         for run in 1...2 {
             try f.pvd.ok(["apply", "-f", file])
@@ -186,7 +175,7 @@ struct PodRuntimeCLITests {
         try f.pvd.ok(["delete", "pod", "gone"])
         let second = try f.start()
         #expect(f.wait("-", seconds: 30) { _ in f.containers().isEmpty }, "\(second.log.suffix(3000))")
-        #expect(second.log.contains("orphan container removed"))
+        #expect(f.wait("-", seconds: 10) { _ in second.log.contains("orphan container removed") }, "\(second.log.suffix(3000))")
         #expect(f.wait("-", seconds: 30) { _ in !FileManager.default.fileExists(atPath: f.pvd.root.appendingPathComponent("runtime/\(uid)").path) })
         #expect(OwnDevices.mounts(under: f.pvd.root.appendingPathComponent("runtime").path).isEmpty)
         #expect(access("/sys/fs/cgroup/memory/pvd-\(uid)-app", F_OK) != 0)
