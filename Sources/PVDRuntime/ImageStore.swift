@@ -150,7 +150,7 @@ public struct ImageStore: Sendable {
     /// Written to a temporary file and renamed: a reader sees the old map or the new one.
     func writeNames(_ names: [String: String]) throws(RuntimeError) {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
         let temp = "\(namesFile).tmp"
         do {
             try encoder.encode(names).write(to: URL(fileURLWithPath: temp))

@@ -180,4 +180,19 @@ struct PodRuntimeCLITests {
         #expect(OwnDevices.mounts(under: f.pvd.root.appendingPathComponent("runtime").path).isEmpty)
         #expect(access("/sys/fs/cgroup/memory/pvd-\(uid)-app", F_OK) != 0)
     }
+
+    @Test func logsFollowPrintsUntilTheRunEnds() throws {
+        let f = try RuntimeFixture()
+        defer { f.cleanup() }
+        let serve = try f.start()
+        let pod = RuntimeFixture.pod("talker", script: "echo one; sleep 2; echo two")
+        try f.pvd.ok(["apply", "-f", try f.pvd.write("t.yaml", RuntimeFixture.classAndClaim + "---\n" + pod)])
+        #expect(f.waitPhase("talker", "Running"), "\(serve.log.suffix(3000))")
+        #expect(f.wait("-", seconds: 10) { _ in ((try? f.pvd.run(["logs", "talker"]))?.stdout ?? "").contains("one") })
+        let followed = try f.pvd.run(["logs", "talker", "-f"])
+        #expect(followed.status == 0 && followed.stdout == "one\ntwo\n", "\(followed)")
+        #expect(f.pod("talker")?.path("status.phase") as? String == "Succeeded" || f.waitPhase("talker", "Succeeded", seconds: 10))
+        let wrong = try f.pvd.run(["logs", "talker", "-c", "nope"])
+        #expect(wrong.status != 0 && wrong.stderr.contains("choose one of: [app]"), "\(wrong.stderr)")
+    }
 }
