@@ -82,7 +82,7 @@ public struct ContainerLauncher: Sendable {
     public func run(uid: String, container: String, run: Int32) async throws(RuntimeError) -> Runc.Exit {
         try await runc.run(
             id: RuntimeLayout.containerID(podUID: uid, container: container), bundle: layout.bundle(uid, container),
-            log: layout.log(uid, container, run: run), exitFile: layout.exitFile(uid, container))
+            log: layout.log(uid, container, run: run), exitFile: layout.exitFile(uid, container), pidFile: layout.pidFile(uid, container))
     }
 
     /// Removes the container from runc (killing what is left), then its mounts and files; the

@@ -3,6 +3,10 @@ import PVDDrivers
 import PVDModel
 import PVDStore
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 extension PodRuntime {
     /// Why nothing of the Pod can start yet, per container ("" for all): a claim that does not
     /// exist or is not published here yet (ContainerCreating), an image not in the store
@@ -107,17 +111,40 @@ extension PodRuntime {
             }
             await mailbox.exited(.init(uid: uid, container: name, exitCode: code))
         }
+        // runc writes the pid file once the container's process runs: only then is it Running,
+        // as the kubelet reports a container once its runtime has started it.
+        let (pidFile, exitFile) = (layout.pidFile(uid, name), layout.exitFile(uid, name))
+        Task.detached {
+            // At most a minute; a run that ends without a pid file never started.
+            for _ in 0..<12000 {
+                if access(pidFile, F_OK) == 0 {
+                    await mailbox.started(uid: uid, container: name)
+                    return
+                }
+                if access(exitFile, F_OK) == 0 { return }
+                try? await Task.sleep(for: .milliseconds(5))
+            }
+        }
         c.running = true
         c.hasRun = true
         c.restartAt = nil
         c.termSent = false
+        c.status.state = ContainerState(waiting: ContainerStateWaiting(reason: "ContainerCreating"))
+        c.status.containerID = "runc://\(id)"
+        rec.containers[spec.name] = c
+        logger.info("container created", metadata: meta.merging(["pvd.container.id": "\(id)", "pvd.restarts": "\(run)"]) { a, _ in a })
+    }
+
+    /// runc started the run's process: the container is Running (and Ready: pvd has no probes).
+    func started(_ uid: String, _ name: String, _ state: inout [String: PodRecord]) {
+        guard var rec = state[uid], var c = rec.containers[name], c.running, c.status.state?.running == nil else { return }
         c.status.state = ContainerState(running: ContainerStateRunning(startedAt: Time.now()))
         c.status.ready = true
         c.status.started = true
-        c.status.containerID = "runc://\(id)"
-        rec.containers[spec.name] = c
-        rec.record(.normal, "Started", "Started container \(spec.name)")
-        logger.info("container started", metadata: meta.merging(["pvd.container.id": "\(id)", "pvd.restarts": "\(run)"]) { a, _ in a })
+        rec.containers[name] = c
+        rec.record(.normal, "Started", "Started container \(name)")
+        state[uid] = rec
+        logger.info("container started", metadata: ["pvd.pod": "\(rec.key)", "pvd.container": "\(name)", "pvd.restarts": "\(c.status.restartCount)"])
     }
 
     /// A run ended: its state, its OOM verdict, its removal, and whether it runs again.
@@ -129,7 +156,7 @@ extension PodRuntime {
         rec.pendingTeardown.append(name)
         var term = ContainerStateTerminated(
             exitCode: exitCode, reason: reason ?? RestartRules.reason(exitCode: exitCode, oomKilled: oom),
-            startedAt: c.status.state?.running?.startedAt, finishedAt: Time.now())
+            startedAt: c.status.state?.running?.startedAt ?? Time.now(), finishedAt: Time.now())
         term.signal = exitCode > 128 ? exitCode - 128 : nil
         c.running = false
         c.adopted = false

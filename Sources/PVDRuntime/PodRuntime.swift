@@ -52,7 +52,9 @@ public final class PodRuntime: Sendable {
 
     /// One pass: exits first, then every Pod of this node, then what belongs to no Pod any more.
     func sync(_ state: inout [String: PodRecord]) async {
-        for e in await mailbox.take() { await finish(e.uid, e.container, exitCode: e.exitCode, &state) }
+        let (starts, exits) = await mailbox.take()
+        for s in starts { started(s.uid, s.container, &state) }
+        for e in exits { await finish(e.uid, e.container, exitCode: e.exitCode, &state) }
         await checkAdopted(&state)
         let pods: [Pod]
         do {

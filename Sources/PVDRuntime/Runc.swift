@@ -28,14 +28,14 @@ public struct Runc: Sendable {
         case signalled(Int32)
     }
 
-    /// `runc run --keep --bundle B ID`, in the foreground, stdin from /dev/null and stdout and
+    /// `runc run --keep --pid-file P --bundle B ID`, in the foreground, stdin from /dev/null and stdout and
     /// stderr appended to `log`; returns when the container has exited. runc runs under a small
     /// `sh` in a session of its own, which writes runc's exit status to `exitFile` (written
     /// whole, by rename): if pvd dies meanwhile, the container runs on and the next pvd reads
     /// how it ended from the file, as a kubelet reads it from its runtime's shim. A terminal's
     /// Ctrl-C meant for pvd is not forwarded to containers. `--keep` leaves the stopped
     /// container (and its cgroup) for the caller to read the OOM count from, then delete.
-    public func run(id: String, bundle: String, log: String, exitFile: String) async throws(RuntimeError) -> Exit {
+    public func run(id: String, bundle: String, log: String, exitFile: String, pidFile: String) async throws(RuntimeError) -> Exit {
         guard let executable = binary.hasPrefix("/") ? binary : ToolInvocation.locate(binary) else {
             throw RuntimeError(.unsupported, "\(binary) not found on PATH: install Debian's runc")
         }
@@ -43,11 +43,11 @@ public struct Runc: Sendable {
         guard out >= 0 else { throw RuntimeError.system("open log", log, errno: errno) }
         var options = PlatformOptions()
         options.createSession = true
-        let script = #""$0" --root "$1" run --keep --bundle "$2" "$3" </dev/null; c=$?; echo $c > "$4.tmp" && mv "$4.tmp" "$4"; exit $c"#
+        let script = #""$0" --root "$1" run --keep --pid-file "$5" --bundle "$2" "$3" </dev/null; c=$?; echo $c > "$4.tmp" && mv "$4.tmp" "$4"; exit $c"#
         do {
             let result = try await Subprocess.run(
                 .path(FilePath("/bin/sh")),
-                arguments: Arguments(["-c", script, executable, stateDirectory, bundle, id, exitFile]),
+                arguments: Arguments(["-c", script, executable, stateDirectory, bundle, id, exitFile, pidFile]),
                 platformOptions: options,
                 input: .none,
                 output: .fileDescriptor(FileDescriptor(rawValue: out), closeAfterSpawningProcess: true),

@@ -15,6 +15,8 @@ public struct RuntimeLayout: Sendable, Hashable {
     public func bundle(_ uid: String, _ name: String) -> String { "\(container(uid, name))/bundle" }
     public func rootfs(_ uid: String, _ name: String) -> String { "\(bundle(uid, name))/rootfs" }
     public func exitFile(_ uid: String, _ name: String) -> String { "\(container(uid, name))/exit" }
+    /// Written by runc (`--pid-file`) once the container's process runs.
+    public func pidFile(_ uid: String, _ name: String) -> String { "\(container(uid, name))/pid" }
     public func subPaths(_ uid: String, _ name: String) -> String { "\(container(uid, name))/subpaths" }
     public func logs(_ uid: String, _ name: String) -> String { "\(pod(uid))/logs/\(name)" }
     public func log(_ uid: String, _ name: String, run: Int32) -> String { "\(logs(uid, name))/\(run).log" }
