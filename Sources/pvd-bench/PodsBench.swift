@@ -20,6 +20,9 @@ struct PodsBench: AsyncParsableCommand {
     @Option(help: "How many Pods (and raw runs).")
     var count = 20
 
+    @Option(help: "Then this many Pods at once, each with its own claim: all Succeeded, all deleted, nothing left (0 skips it).")
+    var concurrent = 50
+
     @Option(help: "The pvd binary (default: the one beside pvd-bench).")
     var pvd: String?
 
@@ -98,6 +101,62 @@ struct PodsBench: AsyncParsableCommand {
         results["rawMs"] = raw.map { $0 * 1000 }
         try ResultFile.write(results, to: out)
         print("  wrote \(out)")
+        if concurrent > 0 { try await many(binary: binary, root: root, errors: errors) }
+    }
+
+    /// `concurrent` claims and Pods in one apply; every Pod Succeeded, then every Pod and claim
+    /// deleted, then a check that no container, mount, cgroup or pod directory is left.
+    func many(binary: String, root: String, errors: String) async throws {
+        var yaml = ""
+        for i in 0..<concurrent {
+            yaml += """
+                apiVersion: v1
+                kind: PersistentVolumeClaim
+                metadata: {name: c-\(i)}
+                spec: {storageClassName: bench, accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Mi}}}
+                ---
+                \(Self.pod("p-\(i)").replacingOccurrences(of: "claimName: data", with: "claimName: c-\(i)"))
+                ---
+
+                """
+        }
+        let file = root + "/many.yaml"
+        try Data(yaml.utf8).write(to: URL(fileURLWithPath: file))
+        let (failed, up) = try await Measure.seconds { () async throws -> [String] in
+            guard try ChildProcess.run([binary, "apply", "--root", root, "-f", file], stderrPath: errors) == 0 else { return ["apply"] }
+            var failed: [String] = []
+            for i in 0..<concurrent where try ChildProcess.run(
+                [binary, "wait", "--root", root, "pod/p-\(i)", "--for=phase=Succeeded", "--timeout", "120s"], stderrPath: errors) != 0 {
+                failed.append("p-\(i)")
+            }
+            return failed
+        }
+        guard failed.isEmpty else { throw BenchError("not Succeeded: \(failed.joined(separator: " ")): \(ChildProcess.tail(errors))") }
+        let uids = try Self.podUIDs(binary: binary, root: root)
+        let (_, down) = try await Measure.seconds { () async throws -> Int32 in
+            _ = try ChildProcess.run([binary, "delete", "--root", root, "pod"] + (0..<concurrent).map { "p-\($0)" } + ["--wait", "--timeout", "120s"], stderrPath: errors)
+            return try ChildProcess.run([binary, "delete", "--root", root, "pvc"] + (0..<concurrent).map { "c-\($0)" } + ["--wait", "--timeout", "120s"], stderrPath: errors)
+        }
+        // What must be gone: runc's containers, the mounts under the pod and runtime trees, the
+        // containers' cgroups, the pods' directories.
+        let list = root + "/runc-list.txt"
+        _ = try ChildProcess.run(["/usr/sbin/runc", "--root", root + "/runc", "list", "-q"], stdoutPath: list)
+        let containers = ((try? String(contentsOfFile: list, encoding: .utf8)) ?? "").split(separator: "\n").count
+        let mounts = ((try? MountTable.entries()) ?? []).filter { $0.mountPoint.hasPrefix(root + "/pods/") || $0.mountPoint.hasPrefix(root + "/runtime/") }.count
+        let cgroups = uids.filter { access("/sys/fs/cgroup/memory" + BundleBuilder.cgroupsPath(containerID: "\($0)-app"), F_OK) == 0 }.count
+        let dirs = ((try? FileManager.default.contentsOfDirectory(atPath: root + "/runtime")) ?? []).count
+            + ((try? FileManager.default.contentsOfDirectory(atPath: root + "/pods")) ?? []).count
+        print(String(format: "  %d Pods at once, each with its own claim: all Succeeded %.2f s after the apply, all deleted in %.2f s", concurrent, up, down))
+        print("  left behind: \(containers) containers, \(mounts) mounts, \(cgroups) cgroups, \(dirs) pod directories")
+        guard containers + mounts + cgroups + dirs == 0 else { throw BenchError("the \(concurrent) Pods left things behind") }
+    }
+
+    static func podUIDs(binary: String, root: String) throws -> [String] {
+        let out = root + "/pods.json"
+        _ = try ChildProcess.run([binary, "get", "--root", root, "pods", "-o", "json"], stdoutPath: out)
+        let obj = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out))) as? [String: Any]
+        let items = obj?["items"] as? [[String: Any]] ?? []
+        return items.compactMap { ($0["metadata"] as? [String: Any])?["uid"] as? String }
     }
 
     /// The same container as the Pods', run by runc directly: the bundle written once by pvd's
