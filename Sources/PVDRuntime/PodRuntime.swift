@@ -93,6 +93,10 @@ public final class PodRuntime: Sendable {
         else { return }
         for var pod in pods {
             pod.spec.nodeName = nodeName
+            // Held in the same write: one store round less before the first container starts.
+            if !pod.metadata.hasFinalizer(Finalizers.podRuntime) {
+                pod.metadata.finalizers = (pod.metadata.finalizers ?? []) + [Finalizers.podRuntime]
+            }
             do {
                 _ = try await store.update(pod)
                 logger.info("pod scheduled", metadata: ["pvd.pod": "\(pod.key)", "pvd.node": "\(nodeName)"])
