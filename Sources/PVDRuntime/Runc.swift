@@ -18,9 +18,6 @@ public struct Runc: Sendable {
         self.binary = binary
     }
 
-    /// Whether runc can be found at all.
-    public var isAvailable: Bool { ToolInvocation.locate(binary) != nil || binary.hasPrefix("/") }
-
     /// How a foreground `runc run` ended: the container's exit code (128 + n after signal n,
     /// as runc reports it), or runc itself killed by a signal.
     public enum Exit: Sendable, Hashable {

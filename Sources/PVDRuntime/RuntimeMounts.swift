@@ -49,10 +49,5 @@ public enum RuntimeMounts {
             .sorted { $0.mountPoint.count != $1.mountPoint.count ? $0.mountPoint.count > $1.mountPoint.count : $0.id > $1.id }
         for m in inside { try unmount(m.mountPoint) }
     }
-
-    /// Whether something is mounted exactly at `path`.
-    public static func isMountPoint(_ path: String) -> Bool {
-        ((try? MountTable.entries()) ?? []).contains { $0.mountPoint == path }
-    }
 }
 

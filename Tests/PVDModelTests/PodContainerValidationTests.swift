@@ -73,3 +73,16 @@ struct PodContainerValidationTests {
         #expect(pod.validate().isEmpty)
     }
 }
+
+/// `spec.restartPolicy` is a field pvd keeps now, selectable as in Kubernetes.
+struct PodRestartPolicySelectionTests {
+    @Test(arguments: [(nil, "Always"), ("Never", "Never"), ("OnFailure", "OnFailure")] as [(String?, String)])
+    func restartPolicyIsSelectableWithItsDefault(policy: String?, expected: String) throws {
+        var pod = Pod(name: "p")
+        pod.spec.restartPolicy = policy
+        let field = try #require(Pod.selectableFields.first { $0.name == "spec.restartPolicy" })
+        #expect(field.value(pod) == expected)
+        let selector = try FieldSelector(parsing: "spec.restartPolicy=\(expected)")
+        #expect(selector.matches(["spec.restartPolicy": field.value(pod)]))
+    }
+}
