@@ -5,6 +5,12 @@ import Testing
 import Glibc
 #endif
 
+/// The suites that run containers through a real `pvd serve --runtime runc`, one test at a time
+/// across all of them: each starts a daemon and containers on a two-core machine, and the
+/// timing-sensitive suites (elections, heartbeats) running beside them must not starve.
+@Suite(.serialized, .enabled(if: RuntimeFixture.unavailable == nil, "\(RuntimeFixture.unavailable ?? "")"))
+struct RuntimeSuites {}
+
 /// A `pvd serve --runtime runc` on its own temporary root with its own runc state directory
 /// (`<root>/runc`) and the busybox image imported as `alpine`. `cleanup` stops the daemon by
 /// pid, deletes exactly the containers under its runc root, unmounts exactly the mounts under
