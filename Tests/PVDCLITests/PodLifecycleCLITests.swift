@@ -95,5 +95,27 @@ extension RuntimeSuites {
             #expect(f.wait("-", seconds: 30) { _ in ((try? f.pvd.items("pvc")) ?? []).isEmpty }, "\(serve.log.suffix(3000))")
             #expect(f.containers().isEmpty)
         }
+
+        @Test func userEnvironmentHostnameAndEtcFilesReachTheProcess() throws {
+            let f = try RuntimeFixture()
+            defer { f.cleanup() }
+            let serve = try f.start()
+            let script = "echo uid=$(id -u) gid=$(id -g) groups=$(id -G); echo host=$(hostname) env=$GREETING/$HOSTNAME; "
+                + "cat /etc/hostname; grep -c localhost /etc/hosts; echo pwd=$(pwd); touch /opt/by-user; ls -n /opt/by-user"
+            let pod = RuntimeFixture.pod("who", script: script, extra: "  securityContext: {runAsUser: 1000, runAsGroup: 2000, fsGroup: 3000}")
+                .replacingOccurrences(of: "    volumeMounts:", with: "    env: [{name: GREETING, value: hello}]\n    workingDir: /tmp\n    volumeMounts:")
+            try f.pvd.ok(["apply", "-f", try f.pvd.write("c.yaml", RuntimeFixture.classAndClaim)])
+            // The volume is root's: let the Pod's user write into it (pvd does not chown for fsGroup).
+            #expect(f.wait("-", seconds: 60) { _ in (try? f.volumeDirectory()) != nil })
+            _ = chmod(try f.volumeDirectory(), 0o777)
+            try f.pvd.ok(["apply", "-f", try f.pvd.write("w.yaml", pod)])
+            #expect(f.wait("who", seconds: 90) { ["Succeeded", "Failed"].contains($0?.path("status.phase") as? String ?? "") }, "\(serve.log.suffix(3000))")
+            let logs = try f.pvd.ok(["logs", "who"]).stdout
+            #expect(logs.contains("uid=1000 gid=2000 groups=2000 3000"), "\(logs)")
+            #expect(logs.contains("host=who env=hello/who"), "\(logs)")
+            #expect(logs.contains("\nwho\n"), "\(logs)")
+            #expect(logs.contains("pwd=/tmp"), "\(logs)")
+            #expect(logs.contains(" 1000 "), "the file in the volume is the Pod user's: \(logs)")
+        }
     }
 }
