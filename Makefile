@@ -1,13 +1,14 @@
 # pvd: two targets do everything on a fresh Debian machine.
-#   make run   installs what is missing, builds pvd, applies the example classes and claims
-#              into a local store (./.pvd) and runs `pvd serve` on it in the foreground
+#   make run   installs what is missing, builds pvd, applies the example classes and claims,
+#              and the busybox image (named alpine)
+#              into a local store (./.pvd) and runs `pvd serve --runtime runc` on it in the foreground
 #              (Ctrl-C stops it; http://127.0.0.1:9108/metrics meanwhile).
 #   make test  installs what is missing, builds, and runs every test.
 
 SWIFT      ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
 RUN_ROOT   ?= $(CURDIR)/.pvd
 RUN_LISTEN ?= 127.0.0.1:9108
-DEB_PACKAGES := python3 libsqlite3-dev sqlite3 pkg-config libmount-dev libblkid-dev e2fsprogs xfsprogs btrfs-progs quota util-linux curl etcd-server jq
+DEB_PACKAGES := python3 libsqlite3-dev sqlite3 pkg-config libmount-dev libblkid-dev e2fsprogs xfsprogs btrfs-progs quota util-linux curl etcd-server jq runc busybox-static skopeo umoci
 # Debian packages are installed only when missing, and only as root (CI and these VMs run as root).
 APT_GET    := DEBIAN_FRONTEND=noninteractive apt-get
 
@@ -34,8 +35,9 @@ release: deps
 run: release
 	@mkdir -p $(RUN_ROOT)
 	.build/release/pvd --root $(RUN_ROOT) apply -f deploy/examples/
-	@echo "pvd serve on $(RUN_ROOT); in another shell: PVD_ROOT=$(RUN_ROOT) .build/release/pvd get pvc -A"
-	.build/release/pvd serve --root $(RUN_ROOT) --config deploy/config.yaml --listen $(RUN_LISTEN)
+	.build/release/pvd image busybox --root $(RUN_ROOT) --name alpine
+	@echo "pvd serve on $(RUN_ROOT); in another shell: PVD_ROOT=$(RUN_ROOT) .build/release/pvd apply -f deploy/pods/random-number-generator.yaml"
+	.build/release/pvd serve --root $(RUN_ROOT) --config deploy/config.yaml --listen $(RUN_LISTEN) --runtime runc
 
 test: build check-codecs
 	PVD_BIN=$(CURDIR)/.build/debug/pvd $(SWIFT) test

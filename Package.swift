@@ -96,6 +96,18 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The pod runtime: OCI bundles, runc, the offline image store and the node-side
+        // controller that runs Pods' containers with their claims mounted.
+        .target(
+            name: "PVDRuntime",
+            dependencies: [
+                "PVDModel", "PVDStore", "PVDDrivers", "CLinux",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            swiftSettings: strict
+        ),
         // The node's environment, shared by the CLI and the daemon: root, store location, node
         // name, allowed roots, busy timeout; the one duration grammar; opening the store and
         // making the drivers from them.
@@ -111,7 +123,7 @@ let package = Package(
         .target(
             name: "PVDServer",
             dependencies: [
-                "PVDModel", "PVDStore", "PVDEtcd", "PVDControllers", "PVDDrivers", "PVDEnvironment", "PVDAPI",
+                "PVDModel", "PVDStore", "PVDEtcd", "PVDControllers", "PVDDrivers", "PVDEnvironment", "PVDAPI", "PVDRuntime",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -150,7 +162,7 @@ let package = Package(
         .target(
             name: "PVDCLI",
             dependencies: [
-                "PVDModel", "PVDStore", "PVDEtcd", "PVDControllers", "PVDEnvironment", "PVDServer", "PVDPrinting", "PVDAdmission", "PVDAPI",
+                "PVDModel", "PVDStore", "PVDEtcd", "PVDControllers", "PVDEnvironment", "PVDServer", "PVDPrinting", "PVDAdmission", "PVDAPI", "PVDRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -160,7 +172,7 @@ let package = Package(
         .executableTarget(
             name: "pvd-bench",
             dependencies: [
-                "PVDModel", "PVDStore", "PVDEtcd", "PVDControllers", "PVDDrivers", "PVDServer",
+                "PVDModel", "PVDStore", "PVDEtcd", "PVDControllers", "PVDDrivers", "PVDServer", "PVDRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -206,6 +218,8 @@ let package = Package(
                 .product(name: "SwiftASN1", package: "swift-asn1"), .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
+        .testTarget(
+            name: "PVDRuntimeTests", dependencies: ["PVDRuntime", "PVDModel", "PVDStore", "PVDDrivers", "CLinux"], swiftSettings: strict),
         .testTarget(name: "PVDEnvironmentTests", dependencies: ["PVDEnvironment", "PVDStore", "PVDEtcd"], swiftSettings: strict),
     ]
 )

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# A narrated tour of a volume's whole life under pvd: a class, a claim, a pod that writes,
-# a second pod that reads what the first wrote, protection of a claim in use, and what happens
-# to the data when the claim goes under Retain and under Delete.
+# A narrated tour of a volume's whole life under pvd: a class, a claim, a Pod whose container
+# writes, a second Pod whose container reads what the first wrote, protection of a claim in use,
+# and what happens to the data when the claim goes under Retain and under Delete. The Pods run for
+# real, through runc (`pvd serve --runtime runc`), from a busybox image built offline.
 #
-# Run it after `make run` has built pvd (as root: pods get bind mounts):
+# Run it after `make run` has built pvd (as root: containers, overlays, bind mounts):
 #   sudo deploy/demo.sh
 # It works in a directory of its own (PVD_DEMO_ROOT, default a new /tmp/pvd-demo.XXXX), starts
 # its own `pvd serve` there, and stops it and removes everything it made when it ends.
@@ -14,6 +15,9 @@ PVD_BIN=${PVD_BIN:-$here/.build/release/pvd}
 [ -x "$PVD_BIN" ] || PVD_BIN=$here/.build/debug/pvd
 [ -x "$PVD_BIN" ] || { echo "demo: no pvd binary; run 'make run' (or 'swift build') first" >&2; exit 1; }
 [ "$(id -u)" -eq 0 ] || { echo "demo: run as root: pods' volumes are bind mounts" >&2; exit 1; }
+for tool in runc umoci skopeo busybox; do
+    command -v "$tool" >/dev/null || { echo "demo: $tool missing: apt-get install runc umoci skopeo busybox-static" >&2; exit 1; }
+done
 
 root=${PVD_DEMO_ROOT:-$(mktemp -d /tmp/pvd-demo.XXXX)}
 port=${PVD_DEMO_PORT:-19108}
@@ -32,6 +36,10 @@ cleanup() {
     if [ -n "$serve_pid" ] && kill -0 "$serve_pid" 2>/dev/null; then
         kill -TERM "$serve_pid"; wait "$serve_pid" 2>/dev/null
     fi
+    # Containers the demo left running (if it stopped half-way): only those under its own runc root.
+    if [ -d "$root/runc" ]; then
+        runc --root "$root/runc" list -q | while read -r id; do runc --root "$root/runc" delete --force "$id"; done
+    fi
     # Leave nothing behind: what was mounted under this root (pods' bind mounts, if the demo
     # stopped half-way), deepest first, by exact path; then the root itself.
     grep -F " $root/" /proc/self/mountinfo | awk '{print $5}' | sort -r | while read -r m; do umount "$m"; done
@@ -42,7 +50,8 @@ cleanup() {
 trap cleanup EXIT
 
 say "pvd keeps everything for this demo under $root; the daemon runs there too."
-"$PVD_BIN" serve --listen "127.0.0.1:$port" --api-listen off >"$root.serve.log" 2>&1 &
+"$PVD_BIN" image busybox --name alpine
+"$PVD_BIN" serve --listen "127.0.0.1:$port" --runtime runc --api-listen off >"$root.serve.log" 2>&1 &
 serve_pid=$!
 for _ in $(seq 100); do curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
 curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null || fail "pvd serve did not become ready (log: $root.serve.log)"
@@ -79,51 +88,49 @@ run get pvc notes
 pv=$("$PVD_BIN" get pvc notes -o json | sed -n 's/.*"volumeName" *: *"\([^"]*\)".*/\1/p')
 run get pv "$pv"
 
-pod_path() { # where pvd publishes a pod's claim: <root>/pods/<pod uid>/volumes/<claim>
-    local uid
-    uid=$("$PVD_BIN" get pod "$1" -o json | sed -n 's/.*"uid" *: *"\([^"]*\)".*/\1/p' | head -1)
-    echo "$root/pods/$uid/volumes/$2"
-}
-pod() { # a Pod on this node that uses claim $2
+pod() { # a Pod on this node whose container runs the shell command $3 with claim $2 at /data
     "$PVD_BIN" apply -f - <<YAML
 apiVersion: v1
 kind: Pod
 metadata: {name: $1}
 spec:
   nodeName: $PVD_NODE
-  containers: [{name: app, image: busybox}]
+  restartPolicy: Never
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: app
+    image: alpine
+    command: ["/bin/sh", "-c", "$3"]
+    volumeMounts: [{name: data, mountPath: /data}]
   volumes: [{name: data, persistentVolumeClaim: {claimName: $2}}]
 YAML
 }
-wait_for() { for _ in $(seq 100); do eval "$1" && return 0; sleep 0.05; done; fail "timed out waiting for: $1"; }
 
-say "A Pod named 'writer' uses the claim. pvd runs no containers; it makes the volume reachable at the pod's own path."
-pod writer notes
-w=$(pod_path writer notes)
-wait_for "mountpoint -q '$w'"
-echo "published at $w"
-echo "written by writer at $(date -u +%FT%TZ)" >"$w/hello.txt"
-printf '%s$ cat %s%s\n' "$dim" "$w/hello.txt" "$plain"; cat "$w/hello.txt"
+say "A Pod named 'writer' uses the claim. Its container (busybox through runc) writes into the volume at /data, and exits."
+pod writer notes 'echo written by writer on $(hostname) at $(date -u +%FT%TZ) >> /data/hello.txt'
+run wait pod/writer --for=phase=Succeeded --timeout 60s
+run get pods
 
-say "The writer Pod goes away. Its mount and its directory go with it; the data stays in the volume."
-run delete pod writer
-wait_for "[ ! -e '$(dirname "$(dirname "$w")")' ]"
-echo "$(dirname "$(dirname "$w")") is gone"
+say "The writer Pod goes away. The data stays in the volume."
+run delete pod writer --wait
 
-say "A new Pod, 'reader', gets the same claim and finds what the writer left."
-pod reader notes
-r=$(pod_path reader notes)
-wait_for "mountpoint -q '$r'"
-printf '%s$ cat %s%s\n' "$dim" "$r/hello.txt" "$plain"; cat "$r/hello.txt" || fail "the data did not survive the pod"
+say "A new Pod, 'reader', gets the same claim; its container prints what the writer left."
+pod reader notes 'cat /data/hello.txt'
+run wait pod/reader --for=phase=Succeeded --timeout 60s
+run logs reader
+"$PVD_BIN" logs reader | grep -q "written by writer" || fail "the data did not survive the pod"
+run delete pod reader --wait
 
-say "Deleting a claim a live Pod uses does not pull the volume away: it stays Terminating (kubernetes.io/pvc-protection)."
+say "Deleting a claim a running Pod uses does not pull the volume away: it stays Terminating (kubernetes.io/pvc-protection)."
+pod holder notes 'sleep 600'
+run wait pod/holder --for=phase=Running --timeout 60s
 run delete pvc notes
 sleep 0.3
 run get pvc notes
 "$PVD_BIN" get pvc notes >/dev/null || fail "the claim vanished while in use"
 
-say "Once the reader Pod goes, the claim goes. Under Retain the volume turns Released and keeps the data."
-run delete pod reader
+say "Once the holder Pod's container is stopped (TERM, its grace period, KILL), the claim goes. Under Retain the volume turns Released and keeps the data."
+run delete pod holder --wait
 run wait pvc/notes --for=delete --timeout 30s
 run wait pv/"$pv" --for=phase=Released --timeout 30s
 run get pv "$pv"

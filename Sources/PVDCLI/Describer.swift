@@ -50,7 +50,12 @@ public struct Describer: Sendable {
             conditions = claimConditions(c.status?.conditions ?? [])
         case .pod(let p):
             f += [("Node", p.spec.nodeName ?? "<none>")] + common(p.metadata)
-            f += [("Status", p.status?.phase ?? "Pending")]
+            f += [("Status", p.metadata.deletionTimestamp != nil ? "Terminating" : (p.status?.phase ?? "Pending"))]
+            if !(p.spec.initContainers ?? []).isEmpty {
+                f += [("Init Containers", "")] + Self.containerLines(p.spec.initContainers ?? [], p.status?.initContainerStatuses ?? [])
+            }
+            f += [("Containers", (p.spec.containers ?? []).isEmpty ? "<none>" : "")]
+            f += Self.containerLines(p.spec.containers ?? [], p.status?.containerStatuses ?? [])
             var vols: [(String, String)] = [("Volumes", (p.spec.volumes ?? []).isEmpty ? "<none>" : "")]
             for v in p.spec.volumes ?? [] {
                 vols.append(("  \(v.name)", ""))

@@ -8,7 +8,7 @@ public struct PVD: AsyncParsableCommand {
         commandName: "pvd",
         abstract: "Persistent volumes for bare-metal Linux nodes, the Kubernetes way.",
         version: PVDVersion.string,
-        subcommands: [Apply.self, Get.self, Describe.self, Delete.self, Patch.self, Wait.self, Reconcile.self, Serve.self, Kubeconfig.self, Store.self, Version.self]
+        subcommands: [Apply.self, Get.self, Describe.self, Delete.self, Patch.self, Wait.self, Logs.self, Image.self, Reconcile.self, Serve.self, Kubeconfig.self, Store.self, Version.self]
     )
 
     public init() {}

@@ -65,6 +65,9 @@ extension PVD {
         @Option(name: .customLong("authorization-mode"), help: ArgumentHelp("The API's authorizers in order, comma-separated: AlwaysAllow, AlwaysDeny, RBAC (default RBAC).", valueName: "modes"))
         var authorizationMode: String?
 
+        @Option(name: .customLong("runtime"), help: ArgumentHelp("none (default: Pods are consumer records) or runc (this node runs its Pods' containers through runc).", valueName: "runtime"))
+        var runtime: String?
+
         func run() async throws {
             try await runReportingErrors {
                 let settings = try resolvedConfig()
@@ -92,7 +95,8 @@ extension PVD {
                 environment: global.settings, listen: listen, logLevel: logLevel, resyncInterval: resyncInterval,
                 pollInterval: pollInterval, orphanGrace: orphanGrace, integrityInterval: integrityInterval,
                 heartbeatInterval: heartbeatInterval, nodeGrace: nodeGrace, leaderLease: leaderLease, apiListen: apiListen,
-                tlsCertFile: tlsCertFile, tlsPrivateKeyFile: tlsPrivateKeyFile, tokenAuthFile: tokenAuthFile, authorizationMode: authorizationMode)
+                tlsCertFile: tlsCertFile, tlsPrivateKeyFile: tlsPrivateKeyFile, tokenAuthFile: tokenAuthFile, authorizationMode: authorizationMode,
+                runtime: runtime)
             flags.environment.allowedRoots = allowedRoots.map { $0.split(separator: ":").map(String.init) }
             do {
                 let path = config ?? ServerConfig.defaultPath

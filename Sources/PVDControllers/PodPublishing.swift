@@ -4,9 +4,9 @@ import PVDModel
 /// make reachable under `<root>/pods/<uid>/volumes/<claim>`, which Pods' directories must go,
 /// and which requests to refuse (with the Warning the kubelet would record).
 ///
-/// A Pod counts while it is *live*: it names a node, is not being deleted, and its phase is
-/// neither Succeeded nor Failed (pvd runs no containers, so a Pod being deleted has nothing left
-/// to finish). Access modes are enforced as Kubernetes does: ReadWriteOncePod admits one live
+/// A Pod counts while it is *live*: it names a node, is not being deleted (or is, but the pod
+/// runtime's finalizer says containers may still run on its volumes), and its phase is neither
+/// Succeeded nor Failed. Access modes are enforced as Kubernetes does: ReadWriteOncePod admits one live
 /// Pod in the cluster, ReadWriteOnce (without ReadWriteMany or ReadOnlyMany) one node. A Pod or a
 /// node that already has the volume keeps it; otherwise the oldest live Pod decides.
 public enum PodPublishing {
@@ -40,7 +40,8 @@ public enum PodPublishing {
 
     /// Whether a Pod still uses its volumes.
     public static func isLive(_ pod: Pod) -> Bool {
-        guard let node = pod.spec.nodeName, !node.isEmpty, pod.metadata.deletionTimestamp == nil else { return false }
+        guard let node = pod.spec.nodeName, !node.isEmpty else { return false }
+        if pod.metadata.deletionTimestamp != nil && !(pod.metadata.finalizers ?? []).contains(Finalizers.podRuntime) { return false }
         let phase = pod.status?.phase
         return phase != "Succeeded" && phase != "Failed"
     }

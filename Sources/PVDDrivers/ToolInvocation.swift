@@ -5,23 +5,29 @@ import SystemPackage
 import Glibc
 #endif
 
-/// One run of an external program (mkfs.ext4, resize2fs, xfs_growfs…) through swift-subprocess
-/// (`Subprocess.run`), its stdout and stderr captured so a failure can quote them.
-struct ToolInvocation: Sendable {
+/// One run of an external program (mkfs.ext4, resize2fs, xfs_growfs, runc, skopeo…) through
+/// swift-subprocess (`Subprocess.run`), its stdout and stderr captured so a failure can quote them.
+public struct ToolInvocation: Sendable {
     /// Directories searched after PATH: a daemon started with a minimal PATH still finds the
     /// filesystem tools, which live in sbin.
     static let fallbackDirectories = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"]
     /// At most this much of each stream is kept; tools pvd runs print far less.
     static let outputLimit = 1 << 20
 
-    var tool: String
-    var arguments: [String]
+    public var tool: String
+    public var arguments: [String]
     /// Exit codes that mean success (e2fsck exits 1 when it corrected something).
-    var successCodes: Set<Int32> = [0]
+    public var successCodes: Set<Int32> = [0]
+
+    public init(tool: String, arguments: [String], successCodes: Set<Int32> = [0]) {
+        self.tool = tool
+        self.arguments = arguments
+        self.successCodes = successCodes
+    }
 
     /// The executable `name` resolves to: the first regular, executable file of that name in
     /// PATH, then in `fallbackDirectories`.
-    static func locate(_ name: String) -> String? {
+    public static func locate(_ name: String) -> String? {
         guard !name.isEmpty, !name.contains("/") else { return nil }
         let path = getenv("PATH").map { String(cString: $0) } ?? ""
         let directories = path.split(separator: ":").map(String.init) + fallbackDirectories
@@ -39,7 +45,7 @@ struct ToolInvocation: Sendable {
     /// and no stdin, and returns its stdout. A non-zero exit, a signal, or a failure to start
     /// throws, quoting the command line and whatever the tool wrote to stderr (or stdout).
     @discardableResult
-    func run() async throws(DriverError) -> String {
+    public func run() async throws(DriverError) -> String {
         let commandLine = ([tool] + arguments).joined(separator: " ")
         guard let executable = Self.locate(tool) else {
             throw DriverError(.unsupported, "\(commandLine) failed: \(tool) not found on PATH or in sbin", errno: ENOENT)

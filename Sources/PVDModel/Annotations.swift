@@ -18,6 +18,10 @@ public enum Finalizers {
     /// provisioner puts it on the volumes it made with reclaim policy Delete and removes it once
     /// the backing is deleted, so deleting the PV object first never orphans the backing.
     public static let provisionerDeletion = "external-provisioner.volume.kubernetes.io/finalizer"
+    /// pvd's pod runtime holds a Pod it runs containers for until they are stopped and removed,
+    /// the part of graceful deletion Kubernetes gives the kubelet: a Pod being deleted keeps its
+    /// volumes published while the finalizer is there.
+    public static let podRuntime = "pvd.io/pod-runtime"
 }
 
 /// Well-known label keys.

@@ -63,11 +63,17 @@ public enum ApplyMerge {
             i.status = e.status
             return .success(.persistentVolumeClaim(i))
         case (.pod(let e), .pod(var i)):
+            // A node set by scheduling (pvd binds an unscheduled Pod to a single node) is kept by
+            // a manifest that never named one, as kubectl's merge keeps it.
+            if i.spec.nodeName == nil { i.spec.nodeName = e.spec.nodeName }
             if e.spec.nodeName != nil && i.spec.nodeName != e.spec.nodeName {
                 return .failure(forbidden("spec.nodeName", "pod updates may not change fields other than spec.containers[*].image, spec.activeDeadlineSeconds, spec.tolerations or spec.nodeName when unset"))
             }
             if i.spec.volumes != e.spec.volumes {
                 return .failure(forbidden("spec.volumes", "pod updates may not change fields other than spec.containers[*].image, spec.activeDeadlineSeconds, spec.tolerations or spec.nodeName when unset"))
+            }
+            if Self.withoutImages(i.spec) != Self.withoutImages(e.spec) {
+                return .failure(forbidden("spec", "pod updates may not change fields other than spec.containers[*].image, spec.activeDeadlineSeconds, spec.tolerations or spec.nodeName when unset"))
             }
             i.metadata = meta
             i.status = e.status
@@ -104,6 +110,15 @@ public enum ApplyMerge {
         default:
             return .failure(ValidationError(field: "kind", message: "cannot change an object's kind"))
         }
+    }
+
+    /// A Pod spec with what an update may change blanked: container images and an unset node.
+    static func withoutImages(_ spec: PodSpec) -> PodSpec {
+        var s = spec
+        s.nodeName = nil
+        s.containers = s.containers?.map { var c = $0; c.image = nil; return c }
+        s.initContainers = s.initContainers?.map { var c = $0; c.image = nil; return c }
+        return s
     }
 
     private static func forbidden(_ field: String, _ message: String) -> ValidationError {

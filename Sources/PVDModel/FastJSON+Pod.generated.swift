@@ -54,7 +54,11 @@ extension PodSpec: FastJSONEncodable, FastJSONDecodable {
     public func writeJSON(to w: inout JSONWriter) {
         w.beginObject()
         w.field("containers", containers)
+        w.field("initContainers", initContainers)
         w.field("nodeName", nodeName)
+        w.field("restartPolicy", restartPolicy)
+        w.field("securityContext", securityContext)
+        w.field("terminationGracePeriodSeconds", terminationGracePeriodSeconds)
         w.field("volumes", volumes)
         w.endObject()
     }
@@ -73,11 +77,50 @@ extension PodSpec: FastJSONEncodable, FastJSONDecodable {
                 self.volumes = try r.optionalArray(PodVolume.self)
             } else if r.isKey("containers") {
                 try r.once(&seen, 1 << 2)
-                self.containers = try r.optionalArray(JSONValue.self)
+                self.containers = try r.optionalArray(Container.self)
+            } else if r.isKey("initContainers") {
+                try r.once(&seen, 1 << 3)
+                self.initContainers = try r.optionalArray(Container.self)
+            } else if r.isKey("restartPolicy") {
+                try r.once(&seen, 1 << 4)
+                self.restartPolicy = try r.optionalString()
+            } else if r.isKey("terminationGracePeriodSeconds") {
+                try r.once(&seen, 1 << 5)
+                self.terminationGracePeriodSeconds = try r.optionalInt64()
+            } else if r.isKey("securityContext") {
+                try r.once(&seen, 1 << 6)
+                self.securityContext = try r.optional(PodSecurityContext.self)
             } else {
                 try r.skipValue()
             }
         }
+    }
+}
+
+extension PodSpec {
+    enum CodingKeys: String, CodingKey { case nodeName, volumes, containers, initContainers, restartPolicy, terminationGracePeriodSeconds, securityContext }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init()
+        self.nodeName = try c.decodeIfPresent(String.self, forKey: .nodeName)
+        self.volumes = try c.decodeIfPresent([PodVolume].self, forKey: .volumes)
+        self.containers = try c.decodeIfPresent([Container].self, forKey: .containers)
+        self.initContainers = try c.decodeIfPresent([Container].self, forKey: .initContainers)
+        self.restartPolicy = try c.decodeIfPresent(String.self, forKey: .restartPolicy)
+        self.terminationGracePeriodSeconds = try c.decodeIfPresent(Int64.self, forKey: .terminationGracePeriodSeconds)
+        self.securityContext = try c.decodeIfPresent(PodSecurityContext.self, forKey: .securityContext)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encodeIfPresent(nodeName, forKey: .nodeName)
+        try c.encodeIfPresent(volumes, forKey: .volumes)
+        try c.encodeIfPresent(containers, forKey: .containers)
+        try c.encodeIfPresent(initContainers, forKey: .initContainers)
+        try c.encodeIfPresent(restartPolicy, forKey: .restartPolicy)
+        try c.encodeIfPresent(terminationGracePeriodSeconds, forKey: .terminationGracePeriodSeconds)
+        try c.encodeIfPresent(securityContext, forKey: .securityContext)
     }
 }
 
@@ -143,10 +186,339 @@ extension PersistentVolumeClaimVolumeSource: FastJSONEncodable, FastJSONDecodabl
     }
 }
 
+extension Container: FastJSONEncodable, FastJSONDecodable {
+    public func writeJSON(to w: inout JSONWriter) {
+        w.beginObject()
+        w.field("args", args)
+        w.field("command", command)
+        w.field("env", env)
+        w.field("image", image)
+        w.field("name", name)
+        w.field("resources", resources)
+        w.field("securityContext", securityContext)
+        w.field("volumeMounts", volumeMounts)
+        w.field("workingDir", workingDir)
+        w.endObject()
+    }
+
+    public init(json r: inout JSONReader) throws(FastJSONError) {
+        self.init(name: "")
+        var seen: UInt32 = 0
+        try r.beginObject()
+        var first = true
+        while try r.nextKey(&first) {
+            if r.isKey("name") {
+                try r.once(&seen, 1 << 0)
+                self.name = try r.optionalString() ?? ""
+            } else if r.isKey("image") {
+                try r.once(&seen, 1 << 1)
+                self.image = try r.optionalString()
+            } else if r.isKey("command") {
+                try r.once(&seen, 1 << 2)
+                self.command = try r.optionalStringArray()
+            } else if r.isKey("args") {
+                try r.once(&seen, 1 << 3)
+                self.args = try r.optionalStringArray()
+            } else if r.isKey("env") {
+                try r.once(&seen, 1 << 4)
+                self.env = try r.optionalArray(EnvVar.self)
+            } else if r.isKey("workingDir") {
+                try r.once(&seen, 1 << 5)
+                self.workingDir = try r.optionalString()
+            } else if r.isKey("volumeMounts") {
+                try r.once(&seen, 1 << 6)
+                self.volumeMounts = try r.optionalArray(VolumeMount.self)
+            } else if r.isKey("securityContext") {
+                try r.once(&seen, 1 << 7)
+                self.securityContext = try r.optional(SecurityContext.self)
+            } else if r.isKey("resources") {
+                try r.once(&seen, 1 << 8)
+                self.resources = try r.optional(ResourceRequirements.self)
+            } else {
+                try r.skipValue()
+            }
+        }
+    }
+}
+
+extension Container {
+    enum CodingKeys: String, CodingKey { case name, image, command, args, env, workingDir, volumeMounts, securityContext, resources }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(name: "")
+        self.name = try c.decodeIfPresent(String.self, forKey: .name) ?? ""
+        self.image = try c.decodeIfPresent(String.self, forKey: .image)
+        self.command = try c.decodeIfPresent([String].self, forKey: .command)
+        self.args = try c.decodeIfPresent([String].self, forKey: .args)
+        self.env = try c.decodeIfPresent([EnvVar].self, forKey: .env)
+        self.workingDir = try c.decodeIfPresent(String.self, forKey: .workingDir)
+        self.volumeMounts = try c.decodeIfPresent([VolumeMount].self, forKey: .volumeMounts)
+        self.securityContext = try c.decodeIfPresent(SecurityContext.self, forKey: .securityContext)
+        self.resources = try c.decodeIfPresent(ResourceRequirements.self, forKey: .resources)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .name)
+        try c.encodeIfPresent(image, forKey: .image)
+        try c.encodeIfPresent(command, forKey: .command)
+        try c.encodeIfPresent(args, forKey: .args)
+        try c.encodeIfPresent(env, forKey: .env)
+        try c.encodeIfPresent(workingDir, forKey: .workingDir)
+        try c.encodeIfPresent(volumeMounts, forKey: .volumeMounts)
+        try c.encodeIfPresent(securityContext, forKey: .securityContext)
+        try c.encodeIfPresent(resources, forKey: .resources)
+    }
+}
+
+extension EnvVar: FastJSONEncodable, FastJSONDecodable {
+    public func writeJSON(to w: inout JSONWriter) {
+        w.beginObject()
+        w.field("name", name)
+        w.field("value", value)
+        w.endObject()
+    }
+
+    public init(json r: inout JSONReader) throws(FastJSONError) {
+        self.init(name: "")
+        var seen: UInt32 = 0
+        try r.beginObject()
+        var first = true
+        while try r.nextKey(&first) {
+            if r.isKey("name") {
+                try r.once(&seen, 1 << 0)
+                self.name = try r.optionalString() ?? ""
+            } else if r.isKey("value") {
+                try r.once(&seen, 1 << 1)
+                self.value = try r.optionalString()
+            } else {
+                try r.skipValue()
+            }
+        }
+    }
+}
+
+extension EnvVar {
+    enum CodingKeys: String, CodingKey { case name, value }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(name: "")
+        self.name = try c.decodeIfPresent(String.self, forKey: .name) ?? ""
+        self.value = try c.decodeIfPresent(String.self, forKey: .value)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .name)
+        try c.encodeIfPresent(value, forKey: .value)
+    }
+}
+
+extension VolumeMount: FastJSONEncodable, FastJSONDecodable {
+    public func writeJSON(to w: inout JSONWriter) {
+        w.beginObject()
+        w.field("mountPath", mountPath)
+        w.field("name", name)
+        w.field("readOnly", readOnly)
+        w.field("subPath", subPath)
+        w.endObject()
+    }
+
+    public init(json r: inout JSONReader) throws(FastJSONError) {
+        self.init(name: "", mountPath: "")
+        var seen: UInt32 = 0
+        try r.beginObject()
+        var first = true
+        while try r.nextKey(&first) {
+            if r.isKey("name") {
+                try r.once(&seen, 1 << 0)
+                self.name = try r.optionalString() ?? ""
+            } else if r.isKey("mountPath") {
+                try r.once(&seen, 1 << 1)
+                self.mountPath = try r.optionalString() ?? ""
+            } else if r.isKey("readOnly") {
+                try r.once(&seen, 1 << 2)
+                self.readOnly = try r.optionalBool()
+            } else if r.isKey("subPath") {
+                try r.once(&seen, 1 << 3)
+                self.subPath = try r.optionalString()
+            } else {
+                try r.skipValue()
+            }
+        }
+    }
+}
+
+extension VolumeMount {
+    enum CodingKeys: String, CodingKey { case name, mountPath, readOnly, subPath }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(name: "", mountPath: "")
+        self.name = try c.decodeIfPresent(String.self, forKey: .name) ?? ""
+        self.mountPath = try c.decodeIfPresent(String.self, forKey: .mountPath) ?? ""
+        self.readOnly = try c.decodeIfPresent(Bool.self, forKey: .readOnly)
+        self.subPath = try c.decodeIfPresent(String.self, forKey: .subPath)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .name)
+        try c.encode(mountPath, forKey: .mountPath)
+        try c.encodeIfPresent(readOnly, forKey: .readOnly)
+        try c.encodeIfPresent(subPath, forKey: .subPath)
+    }
+}
+
+extension SecurityContext: FastJSONEncodable, FastJSONDecodable {
+    public func writeJSON(to w: inout JSONWriter) {
+        w.beginObject()
+        w.field("runAsGroup", runAsGroup)
+        w.field("runAsUser", runAsUser)
+        w.endObject()
+    }
+
+    public init(json r: inout JSONReader) throws(FastJSONError) {
+        self.init()
+        var seen: UInt32 = 0
+        try r.beginObject()
+        var first = true
+        while try r.nextKey(&first) {
+            if r.isKey("runAsUser") {
+                try r.once(&seen, 1 << 0)
+                self.runAsUser = try r.optionalInt64()
+            } else if r.isKey("runAsGroup") {
+                try r.once(&seen, 1 << 1)
+                self.runAsGroup = try r.optionalInt64()
+            } else {
+                try r.skipValue()
+            }
+        }
+    }
+}
+
+extension SecurityContext {
+    enum CodingKeys: String, CodingKey { case runAsUser, runAsGroup }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init()
+        self.runAsUser = try c.decodeIfPresent(Int64.self, forKey: .runAsUser)
+        self.runAsGroup = try c.decodeIfPresent(Int64.self, forKey: .runAsGroup)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encodeIfPresent(runAsUser, forKey: .runAsUser)
+        try c.encodeIfPresent(runAsGroup, forKey: .runAsGroup)
+    }
+}
+
+extension PodSecurityContext: FastJSONEncodable, FastJSONDecodable {
+    public func writeJSON(to w: inout JSONWriter) {
+        w.beginObject()
+        w.field("fsGroup", fsGroup)
+        w.field("runAsGroup", runAsGroup)
+        w.field("runAsUser", runAsUser)
+        w.endObject()
+    }
+
+    public init(json r: inout JSONReader) throws(FastJSONError) {
+        self.init()
+        var seen: UInt32 = 0
+        try r.beginObject()
+        var first = true
+        while try r.nextKey(&first) {
+            if r.isKey("runAsUser") {
+                try r.once(&seen, 1 << 0)
+                self.runAsUser = try r.optionalInt64()
+            } else if r.isKey("runAsGroup") {
+                try r.once(&seen, 1 << 1)
+                self.runAsGroup = try r.optionalInt64()
+            } else if r.isKey("fsGroup") {
+                try r.once(&seen, 1 << 2)
+                self.fsGroup = try r.optionalInt64()
+            } else {
+                try r.skipValue()
+            }
+        }
+    }
+}
+
+extension PodSecurityContext {
+    enum CodingKeys: String, CodingKey { case runAsUser, runAsGroup, fsGroup }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init()
+        self.runAsUser = try c.decodeIfPresent(Int64.self, forKey: .runAsUser)
+        self.runAsGroup = try c.decodeIfPresent(Int64.self, forKey: .runAsGroup)
+        self.fsGroup = try c.decodeIfPresent(Int64.self, forKey: .fsGroup)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encodeIfPresent(runAsUser, forKey: .runAsUser)
+        try c.encodeIfPresent(runAsGroup, forKey: .runAsGroup)
+        try c.encodeIfPresent(fsGroup, forKey: .fsGroup)
+    }
+}
+
+extension ResourceRequirements: FastJSONEncodable, FastJSONDecodable {
+    public func writeJSON(to w: inout JSONWriter) {
+        w.beginObject()
+        w.field("limits", limits)
+        w.field("requests", requests)
+        w.endObject()
+    }
+
+    public init(json r: inout JSONReader) throws(FastJSONError) {
+        self.init()
+        var seen: UInt32 = 0
+        try r.beginObject()
+        var first = true
+        while try r.nextKey(&first) {
+            if r.isKey("limits") {
+                try r.once(&seen, 1 << 0)
+                self.limits = try r.optionalMap(Quantity.self)
+            } else if r.isKey("requests") {
+                try r.once(&seen, 1 << 1)
+                self.requests = try r.optionalMap(Quantity.self)
+            } else {
+                try r.skipValue()
+            }
+        }
+    }
+}
+
+extension ResourceRequirements {
+    enum CodingKeys: String, CodingKey { case limits, requests }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init()
+        self.limits = try c.decodeIfPresent([String: Quantity].self, forKey: .limits)
+        self.requests = try c.decodeIfPresent([String: Quantity].self, forKey: .requests)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encodeIfPresent(limits, forKey: .limits)
+        try c.encodeIfPresent(requests, forKey: .requests)
+    }
+}
+
 extension PodStatus: FastJSONEncodable, FastJSONDecodable {
     public func writeJSON(to w: inout JSONWriter) {
         w.beginObject()
+        w.field("containerStatuses", containerStatuses)
+        w.field("initContainerStatuses", initContainerStatuses)
+        w.field("message", message)
         w.field("phase", phase)
+        w.field("reason", reason)
+        w.field("startTime", startTime)
         w.endObject()
     }
 
@@ -159,9 +531,329 @@ extension PodStatus: FastJSONEncodable, FastJSONDecodable {
             if r.isKey("phase") {
                 try r.once(&seen, 1 << 0)
                 self.phase = try r.optionalString()
+            } else if r.isKey("message") {
+                try r.once(&seen, 1 << 1)
+                self.message = try r.optionalString()
+            } else if r.isKey("reason") {
+                try r.once(&seen, 1 << 2)
+                self.reason = try r.optionalString()
+            } else if r.isKey("startTime") {
+                try r.once(&seen, 1 << 3)
+                self.startTime = try r.optional(Time.self)
+            } else if r.isKey("containerStatuses") {
+                try r.once(&seen, 1 << 4)
+                self.containerStatuses = try r.optionalArray(ContainerStatus.self)
+            } else if r.isKey("initContainerStatuses") {
+                try r.once(&seen, 1 << 5)
+                self.initContainerStatuses = try r.optionalArray(ContainerStatus.self)
             } else {
                 try r.skipValue()
             }
         }
+    }
+}
+
+extension PodStatus {
+    enum CodingKeys: String, CodingKey { case phase, message, reason, startTime, containerStatuses, initContainerStatuses }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init()
+        self.phase = try c.decodeIfPresent(String.self, forKey: .phase)
+        self.message = try c.decodeIfPresent(String.self, forKey: .message)
+        self.reason = try c.decodeIfPresent(String.self, forKey: .reason)
+        self.startTime = try c.decodeIfPresent(Time.self, forKey: .startTime)
+        self.containerStatuses = try c.decodeIfPresent([ContainerStatus].self, forKey: .containerStatuses)
+        self.initContainerStatuses = try c.decodeIfPresent([ContainerStatus].self, forKey: .initContainerStatuses)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encodeIfPresent(phase, forKey: .phase)
+        try c.encodeIfPresent(message, forKey: .message)
+        try c.encodeIfPresent(reason, forKey: .reason)
+        try c.encodeIfPresent(startTime, forKey: .startTime)
+        try c.encodeIfPresent(containerStatuses, forKey: .containerStatuses)
+        try c.encodeIfPresent(initContainerStatuses, forKey: .initContainerStatuses)
+    }
+}
+
+extension ContainerStatus: FastJSONEncodable, FastJSONDecodable {
+    public func writeJSON(to w: inout JSONWriter) {
+        w.beginObject()
+        w.field("containerID", containerID)
+        w.field("image", image)
+        w.field("lastState", lastState)
+        w.field("name", name)
+        w.field("ready", ready)
+        w.field("restartCount", restartCount)
+        w.field("started", started)
+        w.field("state", state)
+        w.endObject()
+    }
+
+    public init(json r: inout JSONReader) throws(FastJSONError) {
+        self.init(name: "")
+        var seen: UInt32 = 0
+        try r.beginObject()
+        var first = true
+        while try r.nextKey(&first) {
+            if r.isKey("name") {
+                try r.once(&seen, 1 << 0)
+                self.name = try r.optionalString() ?? ""
+            } else if r.isKey("image") {
+                try r.once(&seen, 1 << 1)
+                self.image = try r.optionalString()
+            } else if r.isKey("state") {
+                try r.once(&seen, 1 << 2)
+                self.state = try r.optional(ContainerState.self)
+            } else if r.isKey("lastState") {
+                try r.once(&seen, 1 << 3)
+                self.lastState = try r.optional(ContainerState.self)
+            } else if r.isKey("ready") {
+                try r.once(&seen, 1 << 4)
+                self.ready = try r.optionalBool() ?? false
+            } else if r.isKey("restartCount") {
+                try r.once(&seen, 1 << 5)
+                self.restartCount = try r.optionalInt32() ?? 0
+            } else if r.isKey("started") {
+                try r.once(&seen, 1 << 6)
+                self.started = try r.optionalBool()
+            } else if r.isKey("containerID") {
+                try r.once(&seen, 1 << 7)
+                self.containerID = try r.optionalString()
+            } else {
+                try r.skipValue()
+            }
+        }
+    }
+}
+
+extension ContainerStatus {
+    enum CodingKeys: String, CodingKey { case name, image, state, lastState, ready, restartCount, started, containerID }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(name: "")
+        self.name = try c.decodeIfPresent(String.self, forKey: .name) ?? ""
+        self.image = try c.decodeIfPresent(String.self, forKey: .image)
+        self.state = try c.decodeIfPresent(ContainerState.self, forKey: .state)
+        self.lastState = try c.decodeIfPresent(ContainerState.self, forKey: .lastState)
+        self.ready = try c.decodeIfPresent(Bool.self, forKey: .ready) ?? false
+        self.restartCount = try c.decodeIfPresent(Int32.self, forKey: .restartCount) ?? 0
+        self.started = try c.decodeIfPresent(Bool.self, forKey: .started)
+        self.containerID = try c.decodeIfPresent(String.self, forKey: .containerID)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .name)
+        try c.encodeIfPresent(image, forKey: .image)
+        try c.encodeIfPresent(state, forKey: .state)
+        try c.encodeIfPresent(lastState, forKey: .lastState)
+        try c.encode(ready, forKey: .ready)
+        try c.encode(restartCount, forKey: .restartCount)
+        try c.encodeIfPresent(started, forKey: .started)
+        try c.encodeIfPresent(containerID, forKey: .containerID)
+    }
+}
+
+extension ContainerState: FastJSONEncodable, FastJSONDecodable {
+    public func writeJSON(to w: inout JSONWriter) {
+        w.beginObject()
+        w.field("running", running)
+        w.field("terminated", terminated)
+        w.field("waiting", waiting)
+        w.endObject()
+    }
+
+    public init(json r: inout JSONReader) throws(FastJSONError) {
+        self.init()
+        var seen: UInt32 = 0
+        try r.beginObject()
+        var first = true
+        while try r.nextKey(&first) {
+            if r.isKey("waiting") {
+                try r.once(&seen, 1 << 0)
+                self.waiting = try r.optional(ContainerStateWaiting.self)
+            } else if r.isKey("running") {
+                try r.once(&seen, 1 << 1)
+                self.running = try r.optional(ContainerStateRunning.self)
+            } else if r.isKey("terminated") {
+                try r.once(&seen, 1 << 2)
+                self.terminated = try r.optional(ContainerStateTerminated.self)
+            } else {
+                try r.skipValue()
+            }
+        }
+    }
+}
+
+extension ContainerState {
+    enum CodingKeys: String, CodingKey { case waiting, running, terminated }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init()
+        self.waiting = try c.decodeIfPresent(ContainerStateWaiting.self, forKey: .waiting)
+        self.running = try c.decodeIfPresent(ContainerStateRunning.self, forKey: .running)
+        self.terminated = try c.decodeIfPresent(ContainerStateTerminated.self, forKey: .terminated)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encodeIfPresent(waiting, forKey: .waiting)
+        try c.encodeIfPresent(running, forKey: .running)
+        try c.encodeIfPresent(terminated, forKey: .terminated)
+    }
+}
+
+extension ContainerStateWaiting: FastJSONEncodable, FastJSONDecodable {
+    public func writeJSON(to w: inout JSONWriter) {
+        w.beginObject()
+        w.field("message", message)
+        w.field("reason", reason)
+        w.endObject()
+    }
+
+    public init(json r: inout JSONReader) throws(FastJSONError) {
+        self.init()
+        var seen: UInt32 = 0
+        try r.beginObject()
+        var first = true
+        while try r.nextKey(&first) {
+            if r.isKey("reason") {
+                try r.once(&seen, 1 << 0)
+                self.reason = try r.optionalString()
+            } else if r.isKey("message") {
+                try r.once(&seen, 1 << 1)
+                self.message = try r.optionalString()
+            } else {
+                try r.skipValue()
+            }
+        }
+    }
+}
+
+extension ContainerStateWaiting {
+    enum CodingKeys: String, CodingKey { case reason, message }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init()
+        self.reason = try c.decodeIfPresent(String.self, forKey: .reason)
+        self.message = try c.decodeIfPresent(String.self, forKey: .message)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encodeIfPresent(reason, forKey: .reason)
+        try c.encodeIfPresent(message, forKey: .message)
+    }
+}
+
+extension ContainerStateRunning: FastJSONEncodable, FastJSONDecodable {
+    public func writeJSON(to w: inout JSONWriter) {
+        w.beginObject()
+        w.field("startedAt", startedAt)
+        w.endObject()
+    }
+
+    public init(json r: inout JSONReader) throws(FastJSONError) {
+        self.init()
+        var seen: UInt32 = 0
+        try r.beginObject()
+        var first = true
+        while try r.nextKey(&first) {
+            if r.isKey("startedAt") {
+                try r.once(&seen, 1 << 0)
+                self.startedAt = try r.optional(Time.self)
+            } else {
+                try r.skipValue()
+            }
+        }
+    }
+}
+
+extension ContainerStateRunning {
+    enum CodingKeys: String, CodingKey { case startedAt }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init()
+        self.startedAt = try c.decodeIfPresent(Time.self, forKey: .startedAt)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encodeIfPresent(startedAt, forKey: .startedAt)
+    }
+}
+
+extension ContainerStateTerminated: FastJSONEncodable, FastJSONDecodable {
+    public func writeJSON(to w: inout JSONWriter) {
+        w.beginObject()
+        w.field("exitCode", exitCode)
+        w.field("finishedAt", finishedAt)
+        w.field("message", message)
+        w.field("reason", reason)
+        w.field("signal", signal)
+        w.field("startedAt", startedAt)
+        w.endObject()
+    }
+
+    public init(json r: inout JSONReader) throws(FastJSONError) {
+        self.init()
+        var seen: UInt32 = 0
+        try r.beginObject()
+        var first = true
+        while try r.nextKey(&first) {
+            if r.isKey("exitCode") {
+                try r.once(&seen, 1 << 0)
+                self.exitCode = try r.optionalInt32() ?? 0
+            } else if r.isKey("signal") {
+                try r.once(&seen, 1 << 1)
+                self.signal = try r.optionalInt32()
+            } else if r.isKey("reason") {
+                try r.once(&seen, 1 << 2)
+                self.reason = try r.optionalString()
+            } else if r.isKey("message") {
+                try r.once(&seen, 1 << 3)
+                self.message = try r.optionalString()
+            } else if r.isKey("startedAt") {
+                try r.once(&seen, 1 << 4)
+                self.startedAt = try r.optional(Time.self)
+            } else if r.isKey("finishedAt") {
+                try r.once(&seen, 1 << 5)
+                self.finishedAt = try r.optional(Time.self)
+            } else {
+                try r.skipValue()
+            }
+        }
+    }
+}
+
+extension ContainerStateTerminated {
+    enum CodingKeys: String, CodingKey { case exitCode, signal, reason, message, startedAt, finishedAt }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init()
+        self.exitCode = try c.decodeIfPresent(Int32.self, forKey: .exitCode) ?? 0
+        self.signal = try c.decodeIfPresent(Int32.self, forKey: .signal)
+        self.reason = try c.decodeIfPresent(String.self, forKey: .reason)
+        self.message = try c.decodeIfPresent(String.self, forKey: .message)
+        self.startedAt = try c.decodeIfPresent(Time.self, forKey: .startedAt)
+        self.finishedAt = try c.decodeIfPresent(Time.self, forKey: .finishedAt)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(exitCode, forKey: .exitCode)
+        try c.encodeIfPresent(signal, forKey: .signal)
+        try c.encodeIfPresent(reason, forKey: .reason)
+        try c.encodeIfPresent(message, forKey: .message)
+        try c.encodeIfPresent(startedAt, forKey: .startedAt)
+        try c.encodeIfPresent(finishedAt, forKey: .finishedAt)
     }
 }

@@ -1,5 +1,5 @@
-/// A consumer of claims (v1 Pod). pvd runs no containers: it reads which node a Pod names and
-/// which claims it uses.
+/// A v1 Pod: a consumer of claims (which node it names, which claims it uses) and, on a node
+/// whose daemon runs Pods (`pvd serve --runtime runc`), containers run with those claims mounted.
 public struct Pod: Resource {
     public static let kind = ResourceKind.pod
     public var apiVersion: String?
@@ -29,16 +29,25 @@ public struct Pod: Resource {
     public var claimNames: [String] { spec.volumes?.compactMap { $0.persistentVolumeClaim?.claimName } ?? [] }
 }
 
-/// The parts of a Pod's spec pvd reads. Containers are kept as opaque values so a real Pod
-/// manifest round-trips.
+/// The parts of a Pod's spec pvd reads: which node and claims (publishing, protection) and, for
+/// a node that runs Pods (`runtime: runc`), its containers. Members pvd does not know are
+/// ignored on decode, as for every kind. Codecs: `Schema/Pod.json`.
 public struct PodSpec: Codable, Sendable, Hashable {
     public var nodeName: String?
     public var volumes: [PodVolume]?
-    public var containers: [JSONValue]?
+    public var containers: [Container]?
+    /// Run one after another, each to success, before `containers` start.
+    public var initContainers: [Container]?
+    /// `Always` (the default), `OnFailure` or `Never`.
+    public var restartPolicy: String?
+    /// Seconds between TERM and KILL when the Pod is deleted (default 30).
+    public var terminationGracePeriodSeconds: Int64?
+    public var securityContext: PodSecurityContext?
 
-    public init(nodeName: String? = nil, volumes: [PodVolume]? = nil) {
+    public init(nodeName: String? = nil, volumes: [PodVolume]? = nil, containers: [Container]? = nil) {
         self.nodeName = nodeName
         self.volumes = volumes
+        self.containers = containers
     }
 }
 
@@ -60,10 +69,4 @@ public struct PersistentVolumeClaimVolumeSource: Codable, Sendable, Hashable {
         self.claimName = claimName
         self.readOnly = readOnly
     }
-}
-
-/// The observed state of a Pod, as far as pvd keeps one.
-public struct PodStatus: Codable, Sendable, Hashable {
-    public var phase: String?
-    public init(phase: String? = nil) { self.phase = phase }
 }

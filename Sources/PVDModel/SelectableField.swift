@@ -33,13 +33,15 @@ extension PersistentVolumeClaim {
 
 extension Pod {
     public static let selectableFieldsNotKept = [
-        "spec.restartPolicy", "spec.schedulerName", "spec.serviceAccountName", "spec.hostNetwork",
+        "spec.schedulerName", "spec.serviceAccountName", "spec.hostNetwork",
         "status.podIP", "status.nominatedNodeName",
     ]
 
     public static let selectableFields: [SelectableField<Pod>] = [
         .metadataName, .metadataNamespace,
         SelectableField("spec.nodeName") { $0.spec.nodeName ?? "" },
+        // Kubernetes defaults an unset policy to Always before anything selects on it.
+        SelectableField("spec.restartPolicy") { $0.spec.restartPolicy ?? "Always" },
         SelectableField("status.phase") { $0.status?.phase ?? "" },
     ]
 }

@@ -35,6 +35,11 @@ public struct ValidationError: Error, Sendable, Equatable, CustomStringConvertib
         ValidationError(field: field, message: "Forbidden: \(detail)")
     }
 
+    /// A reference to something that does not exist (a volume mount naming no volume).
+    public static func notFound(_ field: String, _ value: String) -> ValidationError {
+        ValidationError(field: field, message: "Not found: \(quoted(value))")
+    }
+
     /// A value that repeats one that must be unique.
     public static func duplicate(_ field: String, _ value: String) -> ValidationError {
         ValidationError(field: field, message: "Duplicate value: \(quoted(value))")

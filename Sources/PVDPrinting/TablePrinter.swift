@@ -93,9 +93,8 @@ public struct TablePrinter: Sendable {
     }
 
     func row(_ pod: Pod) -> [String] {
-        let containers = pod.spec.containers?.count ?? 0
-        let phase = pod.metadata.deletionTimestamp != nil ? "Terminating" : (pod.status?.phase ?? "Pending")
-        var r = [pod.metadata.name, "0/\(containers)", phase, "0", age(pod.metadata)]
+        let s = PodSummary(pod)
+        var r = [pod.metadata.name, "\(s.ready)/\(s.total)", s.status, "\(s.restarts)", age(pod.metadata)]
         if wide { r += ["<none>", pod.spec.nodeName ?? "<none>", "<none>", "<none>"] }
         return r
     }

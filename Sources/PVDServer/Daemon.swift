@@ -6,6 +6,7 @@ import PVDDrivers
 import PVDEnvironment
 import PVDEtcd
 import PVDModel
+import PVDRuntime
 import PVDStore
 import ServiceLifecycle
 import UnixSignals
@@ -38,6 +39,8 @@ public struct Daemon: Sendable {
     /// this daemon runs them unconditionally).
     let election: (any LeaderElection)?
     let loops: LoopSet
+    /// This node's pod runtime, with `runtime: runc`.
+    let runtime: PodRuntime?
 
     /// Opens the store (creating it and its directory if missing) and makes this node's drivers.
     public init(config: ServerConfig, logger: Logger) throws(DaemonError) {
@@ -84,7 +87,17 @@ public struct Daemon: Sendable {
         cluster.roles = .cluster
         cluster.logger[metadataKey: "pvd.controllers"] = "cluster"
         clusterReconciler = cluster
-        loops = LoopSet(node: nodeLoop)
+        if config.runtime == .runc {
+            guard ToolInvocation.locate("runc") != nil else {
+                throw DaemonError("--runtime runc: runc not found on PATH (install Debian's runc)")
+            }
+            var runtimeLogger = logger
+            runtimeLogger[metadataKey: "pvd.controllers"] = "runtime"
+            runtime = PodRuntime(store: store, nodeName: agent.nodeName, root: env.root, logger: runtimeLogger)
+        } else {
+            runtime = nil
+        }
+        loops = LoopSet(node: nodeLoop, runtime: runtime)
         do {
             election = try store.leaderElection(LeaderElectionConfig(identity: agent.nodeName, ttl: config.leaderLease), logger: logger)
         } catch {
@@ -210,9 +223,15 @@ public struct Daemon: Sendable {
             // Listed first, so it is the last service told to stop.
             services.insert(Configured(service: EtcdCompactorService(store: etcd), successTerminationBehavior: .ignore), at: 0)
         }
+        if let runtime {
+            // After the informer and the node loop, so it stops before them.
+            services.insert(
+                Configured(service: PodRuntimeService(runtime: runtime), successTerminationBehavior: .gracefullyShutdownGroup),
+                at: etcd == nil ? 2 : 3)
+        }
         logger.info("starting", metadata: [
             "pvd.store": "\(config.environment.store)", "pvd.root": "\(config.environment.root)", "pvd.node": "\(nodeLoop.reconciler.agent.nodeName)",
-            "pvd.listen": "\(config.listen)",
+            "pvd.listen": "\(config.listen)", "pvd.runtime": "\(config.runtime.rawValue)",
         ])
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: services,

@@ -1,6 +1,7 @@
 import Logging
 import PVDControllers
 import PVDModel
+import PVDRuntime
 import PVDStore
 import ServiceLifecycle
 
@@ -153,4 +154,16 @@ struct ReadinessService: Service, CustomStringConvertible {
         logger.info("shutting down")
     }
 
+}
+
+/// This node's pod runtime (`runtime: runc`): the loop that runs its Pods' containers, stopped
+/// with the group. Containers keep running when the daemon stops; the next start adopts them.
+struct PodRuntimeService: Service, CustomStringConvertible {
+    var description: String { "PodRuntimeService" }
+
+    let runtime: PodRuntime
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown { await runtime.run() }
+    }
 }

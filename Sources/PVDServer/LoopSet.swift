@@ -1,5 +1,6 @@
 import PVDControllers
 import PVDModel
+import PVDRuntime
 
 /// The controller loops running now: the node loop always, the cluster loop while this daemon
 /// leads. The informer hands every change to each; the resync timer and `/metrics` see them all.
@@ -7,9 +8,12 @@ actor LoopSet {
     let node: ControllerLoop
     private(set) var cluster: ControllerLoop?
     private(set) var leading = false
+    /// This node's pod runtime, woken by every change (nil: `runtime: none`).
+    let runtime: PodRuntime?
 
-    init(node: ControllerLoop) {
+    init(node: ControllerLoop, runtime: PodRuntime? = nil) {
         self.node = node
+        self.runtime = runtime
     }
 
     var loops: [ControllerLoop] { [node] + (cluster.map { [$0] } ?? []) }
@@ -17,6 +21,7 @@ actor LoopSet {
     func enqueue(_ change: InformerChange) async {
         await node.enqueue(change)
         await cluster?.enqueue(change)
+        await runtime?.poke()
     }
 
     func resync() async {

@@ -33,6 +33,8 @@ public struct ServerConfig: Sendable, Equatable {
     public var leaderLease: Duration = .seconds(10)
     /// The Kubernetes API (`--api-listen`, default 127.0.0.1:6443); nil when turned off.
     public var api: APIServerConfig?
+    /// Whether this node runs its Pods' containers (`runc`) or keeps Pods as consumer records (`none`).
+    public var runtime: PodRuntimeChoice = .none
 
     public init(environment: NodeEnvironment) {
         self.environment = environment
@@ -60,4 +62,11 @@ public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+}
+
+/// The pod runtime a node uses: `none` (the default until a node has runc: Pods are consumer
+/// records, their volumes published) or `runc`.
+public enum PodRuntimeChoice: String, Sendable, Equatable {
+    case none
+    case runc
 }

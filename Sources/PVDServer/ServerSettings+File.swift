@@ -56,6 +56,7 @@ extension ServerSettings {
         s.tlsPrivateKeyFile = try scalar("tlsPrivateKeyFile")
         s.tokenAuthFile = try scalar("tokenAuthFile")
         s.authorizationMode = try scalar("authorizationMode")
+        s.runtime = try scalar("runtime")
         if let v = map["allowedRoots"], !(v is NSNull) {
             guard let list = v as? [Any], list.allSatisfy({ $0 is String }) else {
                 throw ConfigError("\(place): field allowedRoots", "want a list of directories")

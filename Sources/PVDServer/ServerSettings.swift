@@ -22,12 +22,15 @@ public struct ServerSettings: Sendable, Equatable {
     public var tlsPrivateKeyFile: String?
     public var tokenAuthFile: String?
     public var authorizationMode: String?
+    /// `none` or `runc`.
+    public var runtime: String?
 
     public init(
         environment: NodeSettings = NodeSettings(), listen: String? = nil, logLevel: String? = nil,
         resyncInterval: String? = nil, pollInterval: String? = nil, orphanGrace: String? = nil, integrityInterval: String? = nil,
         heartbeatInterval: String? = nil, nodeGrace: String? = nil, leaderLease: String? = nil, apiListen: String? = nil,
-        tlsCertFile: String? = nil, tlsPrivateKeyFile: String? = nil, tokenAuthFile: String? = nil, authorizationMode: String? = nil
+        tlsCertFile: String? = nil, tlsPrivateKeyFile: String? = nil, tokenAuthFile: String? = nil, authorizationMode: String? = nil,
+        runtime: String? = nil
     ) {
         self.apiListen = apiListen
         self.tlsCertFile = tlsCertFile
@@ -44,12 +47,13 @@ public struct ServerSettings: Sendable, Equatable {
         self.heartbeatInterval = heartbeatInterval
         self.nodeGrace = nodeGrace
         self.leaderLease = leaderLease
+        self.runtime = runtime
     }
 
     /// The daemon's own fields, as the config file spells them.
     static let daemonFieldNames = [
         "listen", "logLevel", "resyncInterval", "pollInterval", "orphanGrace", "integrityInterval", "heartbeatInterval", "nodeGrace",
-        "leaderLease", "apiListen", "tlsCertFile", "tlsPrivateKeyFile", "tokenAuthFile", "authorizationMode",
+        "leaderLease", "apiListen", "tlsCertFile", "tlsPrivateKeyFile", "tokenAuthFile", "authorizationMode", "runtime",
     ]
 
     /// Every field name, as the config file spells them.
@@ -98,6 +102,14 @@ public struct ServerSettings: Sendable, Equatable {
         if let d = try duration(\.nodeGrace, "nodeGrace", minimum: .seconds(2)) { c.nodeGrace = d }
         if let d = try duration(\.leaderLease, "leaderLease", minimum: .seconds(2)) { c.leaderLease = d }
         c.api = try resolveAPI(layers, root: c.environment.root)
+        if let r = try pick(\.runtime, "runtime", { (text, origin) throws(SettingError) in
+            guard let r = PodRuntimeChoice(rawValue: text) else {
+                throw SettingError(origin, value: text, problem: "want none (Pods are consumer records) or runc (Pods run through runc)")
+            }
+            return r
+        }) {
+            c.runtime = r
+        }
         // A grace no longer than the heartbeat would call every node not Ready between beats.
         if c.nodeGrace <= c.heartbeatInterval {
             throw SettingError(

@@ -1,4 +1,5 @@
 import Foundation
+import PVDServer
 
 /// What the daemon benchmarks start from, in their root: the hostPath class `bench` applied to
 /// the store, and an empty `config.yaml` for `pvd serve --config`, so nothing in this machine's
@@ -16,5 +17,15 @@ enum DaemonBenchRoot {
         guard try ChildProcess.run([binary, "apply", "--root", root, "-f", root + "/class.yaml"] + storeArgs, stderrPath: errors) == 0 else {
             throw BenchError("pvd apply of the class failed: \(ChildProcess.tail(errors))")
         }
+    }
+
+    /// Waits until the daemon's /readyz answers 200; fails when it exits or never does (60 s).
+    static func waitReady(port: Int, daemon: pid_t, log: String) async throws {
+        for _ in 0..<3000 {
+            if let status = ChildProcess.hasExited(daemon) { throw BenchError("pvd serve exited with \(status): \(ChildProcess.tail(log))") }
+            if LoopbackHTTPClient.get(port: port, path: "/readyz")?.status == 200 { return }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw BenchError("pvd serve never became ready: \(ChildProcess.tail(log))")
     }
 }

@@ -254,12 +254,7 @@ struct LatencyBench: AsyncParsableCommand {
     }
 
     private func waitReady(port: Int, daemon: pid_t, log: String) async throws {
-        for _ in 0..<3000 {
-            if let status = ChildProcess.hasExited(daemon) { throw BenchError("pvd serve exited with \(status): \(ChildProcess.tail(log))") }
-            if LoopbackHTTPClient.get(port: port, path: "/readyz")?.status == 200 { return }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        throw BenchError("pvd serve never became ready: \(ChildProcess.tail(log))")
+        try await DaemonBenchRoot.waitReady(port: port, daemon: daemon, log: log)
     }
 
     private func ms(_ s: Double) -> Double { (s * 100_000).rounded() / 100 }

@@ -63,7 +63,7 @@ struct FieldSelectorCLITests {
         try pvd.ok(["apply", "-f", "-"], stdin: Self.manifests)
         let cases: [([String], String)] = [
             (["po", "--field-selector", "spec.foo=x"],
-             #"error: pods: field selector "spec.foo": not a field of Pod; supported: metadata.name, metadata.namespace, spec.nodeName, status.phase"#),
+             #"error: pods: field selector "spec.foo": not a field of Pod; supported: metadata.name, metadata.namespace, spec.nodeName, spec.restartPolicy, status.phase"#),
             (["pvc", "--field-selector", "status.phase=Bound"],
              #"error: persistentvolumeclaims: field selector "status.phase": not a field of PersistentVolumeClaim; supported: metadata.name, metadata.namespace"#),
             (["po", "--field-selector", "spec.nodeName"],

@@ -1,6 +1,9 @@
 import Foundation
 import PVDDrivers
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Pod publishing end to end through the real binary, as root: claimed volumes (hostPath
 /// directories and loop filesystems) appear under `<root>/pods/<uid>/volumes/<claim>`, go when

@@ -8,7 +8,7 @@ struct FieldSelectorKindTests {
         (.storageClass, ["metadata.name"]),
         (.persistentVolume, ["metadata.name"]),
         (.persistentVolumeClaim, ["metadata.name", "metadata.namespace"]),
-        (.pod, ["metadata.name", "metadata.namespace", "spec.nodeName", "status.phase"]),
+        (.pod, ["metadata.name", "metadata.namespace", "spec.nodeName", "spec.restartPolicy", "status.phase"]),
         (.node, ["metadata.name", "spec.unschedulable"]),
         (.event, [
             "metadata.name", "metadata.namespace", "involvedObject.kind", "involvedObject.namespace", "involvedObject.name",
@@ -25,14 +25,14 @@ struct FieldSelectorKindTests {
         #expect(Set(kind.selectableFieldsNotKept).isDisjoint(with: fields))
     }
 
-    static let podFields = "supported: metadata.name, metadata.namespace, spec.nodeName, status.phase"
+    static let podFields = "supported: metadata.name, metadata.namespace, spec.nodeName, spec.restartPolicy, status.phase"
 
     static let refused: [(ResourceKind, String, String)] = [
         (.pod, "spec.foo=x", #"pods: field selector "spec.foo": not a field of Pod; "# + podFields),
         (.pod, "spec.nodeName=a,spec.foo=x", #"pods: field selector "spec.foo": not a field of Pod; "# + podFields),
         (.pod, " spec.nodeName=a", #"pods: field selector " spec.nodeName": not a field of Pod; "# + podFields),
-        (.pod, "spec.restartPolicy=Always",
-         #"pods: field selector "spec.restartPolicy": Kubernetes selects Pods by this field, but pvd does not keep it; "# + podFields),
+        (.pod, "spec.schedulerName=default-scheduler",
+         #"pods: field selector "spec.schedulerName": Kubernetes selects Pods by this field, but pvd does not keep it; "# + podFields),
         (.persistentVolume, "metadata.namespace=a",
          #"persistentvolumes: field selector "metadata.namespace": not a field of PersistentVolume; supported: metadata.name"#),
         (.persistentVolumeClaim, "status.phase=Bound",
