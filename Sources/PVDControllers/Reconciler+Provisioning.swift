@@ -86,9 +86,7 @@ extension Reconciler {
             // reused or swept as after any lost race.
             let alone = !snapshot.nodes.contains { $0.metadata.name != agent.nodeName }
             var selectInCommit = false
-            if claim.metadata.annotation(Annotations.selectedNode) == nil, alone {
-                selectInCommit = true
-            } else if claim.metadata.annotation(Annotations.selectedNode) == nil {
+            if claim.metadata.annotation(Annotations.selectedNode) == nil {
                 let room = item.driver.classDirectory(parameters: params, owner: sc.metadata.name)
                     .flatMap { FreeSpace.availableBytes(under: $0.path) }
                 let placement = ImmediatePlacement.decide(
@@ -101,6 +99,9 @@ extension Reconciler {
                     if until != .max { summary.leftUntil = min(summary.leftUntil ?? until, until) }
                     continue
                 }
+                selectInCommit = alone
+            }
+            if claim.metadata.annotation(Annotations.selectedNode) == nil, !selectInCommit {
                 var taken = claim
                 taken.metadata.setAnnotation(Annotations.selectedNode, agent.nodeName)
                 let write = StoreWrite.update(.persistentVolumeClaim(taken))

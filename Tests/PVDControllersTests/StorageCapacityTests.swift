@@ -135,6 +135,34 @@ struct StorageCapacityTests {
         }
     }
 
+    @Test("a node alone in the store takes an Immediate claim in its provisioning commit, but never one its class's topology keeps from it")
+    func aloneStillHonoursTopology() async throws {
+        try await withSQLiteStore { store, path in
+            let dir = (path as NSString).deletingLastPathComponent
+            let driver = try HostPathDriver(root: dir + "/node", logger: quietLogger)
+            let reconciler = Reconciler(store: store, agent: NodeAgent(nodeName: "a", drivers: [driver]), logger: quietLogger)
+            _ = try await store.create(StorageClass(name: "local", provisioner: "pvd.io/hostpath"))
+            var elsewhere = StorageClass(name: "elsewhere", provisioner: "pvd.io/hostpath")
+            elsewhere.allowedTopologies = [TopologySelectorTerm(matchLabelExpressions: [
+                TopologySelectorLabelRequirement(key: WellKnownLabels.hostname, values: ["b"]),
+            ])]
+            _ = try await store.create(elsewhere)
+            for (name, cls) in [("here", "local"), ("there", "elsewhere")] {
+                _ = try await store.create(PersistentVolumeClaim(name: name, spec: PersistentVolumeClaimSpec(
+                    accessModes: [.readWriteOnce], request: Quantity(1 << 20), storageClassName: cls)))
+            }
+            let summary = try await reconciler.runOnce()
+            #expect(summary.provisioned == 1)
+            let here = try await store.get(PersistentVolumeClaim.self, namespace: "default", name: "here")
+            #expect(here.phase == .bound)
+            #expect(here.metadata.annotation(Annotations.selectedNode) == "a")
+            let there = try await store.get(PersistentVolumeClaim.self, namespace: "default", name: "there")
+            #expect(there.phase == .pending)
+            #expect(there.metadata.annotation(Annotations.selectedNode) == nil)
+            #expect(try await store.list(PersistentVolume.self, namespace: nil, selector: nil).items.count == 1)
+        }
+    }
+
     @Test("a claim no node has room for, left to a node that has not published, is taken once the patience is out")
     func leftClaimIsLookedAtAgain() async throws {
         try await withSQLiteStore { store, path in
