@@ -195,17 +195,10 @@ struct PodPublishingCLITests {
     /// members then fail to compile on a clean build.
     struct FileInfo: Equatable { var type: String; var device: String; var size: String }
 
-    static func fileInfo(_ path: String) throws -> FileInfo {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/stat")
-        p.arguments = ["-c", "%F|%t:%T|%s", path]
-        let out = Pipe()
-        p.standardOutput = out
-        try p.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
+    static func fileInfo(_ path: String) -> FileInfo {
+        let text = RuntimeFixture.capture("/usr/bin/stat", ["-c", "%F|%t:%T|%s", path])
         let parts = text.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "|").map(String.init)
-        guard p.terminationStatus == 0, parts.count == 3 else { return FileInfo(type: "missing: \(text)", device: "", size: "") }
+        guard parts.count == 3 else { return FileInfo(type: "missing: \(path)", device: "", size: "") }
         return FileInfo(type: parts[0], device: parts[1], size: parts[2])
     }
 
@@ -218,17 +211,17 @@ struct PodPublishingCLITests {
         #expect(Self.isMountPoint(path), "\(path) should be a bind mount of the device node")
         let loops = OwnDevices.loops(under: pvd.root.path)
         #expect(loops.count == 1)
-        let real = try Self.fileInfo("/dev/\(loops.first ?? "")")
+        let real = Self.fileInfo("/dev/\(loops.first ?? "")")
         #expect(real.type == "block special file")
-        #expect(try Self.fileInfo(path) == real, "the published node is the loop device itself")
+        #expect(Self.fileInfo(path) == real, "the published node is the loop device itself")
 
         // A reboot takes the bind away and leaves the empty file under it, which opens nothing.
         #expect(umount2(path, Int32(UMOUNT_NOFOLLOW)) == 0)
-        #expect(try Self.fileInfo(path) == FileInfo(type: "regular empty file", device: "0:0", size: "0"))
+        #expect(Self.fileInfo(path) == FileInfo(type: "regular empty file", device: "0:0", size: "0"))
         let again = try Self.reconcile(pvd)
         #expect(again.contains("1 pod volume published"), "\(again)")
         #expect(Self.isMountPoint(path))
-        #expect(try Self.fileInfo(path) == real)
+        #expect(Self.fileInfo(path) == real)
 
         try pvd.ok(["delete", "pod", "app"])
         try pvd.ok(["delete", "pvc", "raw"])
