@@ -7,94 +7,11 @@ import Yams
 public enum YAMLConversion {
     /// The documents of a YAML stream, in order; empty documents come back as `.null`.
     ///
-    /// Each document is measured on Yams' node graph before it is converted (see
-    /// `YAMLExpansionMeter`) and refused if its aliases would expand it past
-    /// `ManifestLimits` or it nests too deeply, so no conversion ever builds what it refuses.
+    /// A document whose aliases would expand it past `ManifestLimits`, or that nests too deeply,
+    /// is refused without being expanded (see `YAMLEventReader`).
     public static func documents(_ text: String) throws(YAMLReadError) -> [JSONValue] {
-        var out: [JSONValue] = []
-        var sequence: YamlSequence<Yams.Node>
-        do {
-            // No resolver rules: plain scalars are resolved by `YAMLPlainScalar`, without
-            // Yams' regular expressions (see there).
-            sequence = try Yams.compose_all(yaml: text, .basic)
-        } catch {
-            throw YAMLReadError(document: 1, reason: reason(for: error))
-        }
-        var meter = YAMLExpansionMeter()
-        while let node = sequence.next() {
-            let document = out.count + 1
-            do throws(YAMLReadError.Reason) {
-                try check(meter.measure(node))
-                out.append(try value(of: node))
-            } catch {
-                throw YAMLReadError(document: document, reason: error)
-            }
-        }
-        // The sequence ends at the first error, so the failing document is the next one.
-        if let error = sequence.error { throw YAMLReadError(document: out.count + 1, reason: reason(for: error)) }
-        return out
-    }
-
-    private static func check(_ size: YAMLDocumentSize) throws(YAMLReadError.Reason) {
-        if size.nesting > ManifestLimits.maxNesting { throw .tooDeep(nesting: size.nesting) }
-        if ManifestLimits.aliasingIsExcessive(aliasNodes: size.aliasNodes, totalNodes: size.totalNodes) {
-            throw .excessiveAliasing(aliasNodes: size.aliasNodes, writtenNodes: size.writtenNodes)
-        }
-        if size.aliasBytes > ManifestLimits.maxAliasBytes { throw .aliasContentTooLarge(bytes: size.aliasBytes) }
-    }
-
-    private static func reason(for error: any Error) -> YAMLReadError.Reason {
-        // libyaml stops at 1000 levels before any node exists; say so in the same words as ours.
-        if case .parser(_, let problem, _, _)? = error as? YamlError, problem.hasPrefix("Maximum nesting level reached") {
-            return .tooDeep(nesting: nil)
-        }
-        return .malformed("\(error)")
-    }
-
-    static func value(of node: Yams.Node) throws(YAMLReadError.Reason) -> JSONValue {
-        switch node {
-        case .scalar(let s):
-            if s.style != .plain { return .string(s.string) }
-            // An implicit tag (none written) reads as "" (or "!") until resolved; reading it
-            // through `description` does not resolve it.
-            let written = s.tag.description
-            if written.isEmpty || written == "!" {
-                switch YAMLPlainScalar(s.string) {
-                case .null: return .null
-                case .bool(let b): return .bool(b)
-                case .int:
-                    if let i = Int.construct(from: s), let exact = Int64(exactly: i) { return .int(exact) }
-                    return .string(s.string)
-                case .float: return Double.construct(from: s).map(JSONValue.double) ?? .string(s.string)
-                case .string: return .string(s.string)
-                }
-            }
-            switch Tag.Name(rawValue: written) {
-            case .null: return .null
-            case .bool: return node.bool.map(JSONValue.bool) ?? .string(s.string)
-            case .int:
-                if let i = Int64(exactly: node.int ?? Int.max), node.int != nil { return .int(i) }
-                return .string(s.string)
-            case .float: return node.float.map(JSONValue.double) ?? .string(s.string)
-            default: return .string(s.string)
-            }
-        case .mapping(let m):
-            var o: [String: JSONValue] = [:]
-            for (k, v) in m {
-                guard case .scalar(let ks) = k else {
-                    throw .unsupportedShape("a mapping key must be a scalar")
-                }
-                o[ks.string] = try value(of: v)
-            }
-            return .object(o)
-        case .sequence(let seq):
-            var a: [JSONValue] = []
-            a.reserveCapacity(seq.count)
-            for child in seq { a.append(try value(of: child)) }
-            return .array(a)
-        case .alias:
-            throw .unsupportedShape("YAML aliases are not supported")
-        }
+        var text = text
+        return try text.withUTF8 { bytes in Result { () throws(YAMLReadError) in try YAMLEventReader.documents(bytes) } }.get()
     }
 
     /// YAML text for a value: block style, keys sorted, strings quoted where YAML would read them

@@ -34,7 +34,7 @@ public struct YAMLReadError: Error, Sendable, Equatable, CustomStringConvertible
 
         /// A count that may have reached the meter's ceiling, where it stopped counting.
         private static func count(_ n: Int) -> String {
-            n >= YAMLExpansionMeter.ceiling ? "more than \(YAMLExpansionMeter.ceiling)" : "\(n)"
+            n >= YAMLDocumentSize.ceiling ? "more than \(YAMLDocumentSize.ceiling)" : "\(n)"
         }
     }
 
