@@ -184,6 +184,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "PVDModelTests", dependencies: ["PVDModel"], swiftSettings: strict),
+        .testTarget(name: "PVDAdmissionTests", dependencies: ["PVDAdmission", "PVDModel"], swiftSettings: strict),
         .testTarget(name: "PVDDriversTests", dependencies: ["PVDDrivers", "PVDModel", "CLinux"], swiftSettings: strict),
         .testTarget(
             name: "PVDStoreTests",

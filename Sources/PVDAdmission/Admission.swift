@@ -51,15 +51,54 @@ public enum Admission {
     }
 
     /// Validates every object and settles namespaces. Throws on the first document with
-    /// errors, naming the document, the object and each bad field.
+    /// errors, naming the document, the object and each bad field. Objects are checked on
+    /// every core when there are many; the first error is the same as checking them in order.
     public static func prepare(_ objects: [ManifestObject], namespace: String?) throws(AdmissionError) -> [ManifestObject] {
+        let parts = Concurrently.map(Concurrently.ranges(objects.count, minimum: 4096)) { range in
+            settle(objects[range], namespace: namespace)
+        }
         var out: [ManifestObject] = []
-        var seen: Set<String> = []
+        out.reserveCapacity(objects.count)
+        var seen: Set<Identity> = []
+        for part in parts {
+            for m in part.objects {
+                guard seen.insert(Identity(m.object)).inserted else {
+                    throw AdmissionError(.badRequest, location: m.location, object: m.object, message: "appears more than once in this apply")
+                }
+                out.append(m)
+            }
+            if let failure = part.failure { throw failure }
+        }
+        return out
+    }
+
+    /// The objects of an apply as their kind, namespace and name: one may appear once.
+    private struct Identity: Hashable {
+        var kind: ResourceKind
+        var namespace: String?
+        var name: String
+        init(_ o: AnyResource) {
+            kind = o.kind
+            namespace = o.metadata.namespace
+            name = o.metadata.name
+        }
+    }
+
+    /// Some objects settled and validated, up to the first that failed.
+    private struct Settled: Sendable {
+        var objects: [ManifestObject] = []
+        var failure: AdmissionError?
+    }
+
+    private static func settle(_ objects: ArraySlice<ManifestObject>, namespace: String?) -> Settled {
+        var settled = Settled()
+        settled.objects.reserveCapacity(objects.count)
         for var m in objects {
             var meta = m.object.metadata
             if m.object.kind.isNamespaced {
                 if let ns = namespace, let own = meta.namespace, own != ns {
-                    throw AdmissionError(.badRequest, location: m.location, object: m.object, message: "the namespace from the provided object \"\(own)\" does not match the namespace \"\(ns)\". You must pass '--namespace=\(own)' to perform this operation.")
+                    settled.failure = AdmissionError(.badRequest, location: m.location, object: m.object, message: "the namespace from the provided object \"\(own)\" does not match the namespace \"\(ns)\". You must pass '--namespace=\(own)' to perform this operation.")
+                    return settled
                 }
                 meta.namespace = meta.namespace ?? namespace ?? "default"
             } else {
@@ -73,14 +112,13 @@ public enum Admission {
             meta.deletionTimestamp = nil
             m.object.metadata = meta
             let errors = m.object.validate()
-            if !errors.isEmpty { throw AdmissionError(.invalid, location: m.location, object: m.object, causes: errors) }
-            let id = "\(m.object.kind.rawValue)/\(m.object.key)"
-            guard seen.insert(id).inserted else {
-                throw AdmissionError(.badRequest, location: m.location, object: m.object, message: "appears more than once in this apply")
+            if !errors.isEmpty {
+                settled.failure = AdmissionError(.invalid, location: m.location, object: m.object, causes: errors)
+                return settled
             }
-            out.append(m)
+            settled.objects.append(m)
         }
-        return out
+        return settled
     }
 
     /// Writes prepared objects in one transaction, planning again a few times if another writer

@@ -46,24 +46,43 @@ public struct ManifestError: Error, Sendable, Equatable, CustomStringConvertible
 /// Reads Kubernetes manifests: YAML or JSON, multi-document streams, `kind: List`.
 public enum ManifestReader {
     /// Decodes every object of a stream. Any error fails the whole stream (nothing is partly read).
+    /// A large stream is read on every core, in pieces cut at document boundaries
+    /// (`ManifestPieces`), with the same result and the same first error as reading it whole.
     public static func read(_ text: String, source: String) throws(ManifestError) -> [ManifestObject] {
-        let docs: [JSONValue]
+        var text = text
+        return try text.withUTF8 { bytes in
+            Result { () throws(ManifestError) in
+                let pieces = ManifestPieces.cut(bytes, into: Concurrently.workers)
+                if pieces.count > 1, let objects = try ManifestPieces.read(pieces, source: source) { return objects }
+                return try objects(in: try documents(bytes, source: source), source: source, firstDocument: 1)
+            }
+        }.get()
+    }
+
+    /// The documents of a stream as JSON values, or the first that cannot be read.
+    static func documents(_ bytes: UnsafeBufferPointer<UInt8>, source: String) throws(ManifestError) -> [JSONValue] {
         do {
-            docs = try YAMLConversion.documents(text)
+            return try YAMLEventReader.documents(bytes)
         } catch {
             throw ManifestError(source: source, document: error.document, message: error.reason.description)
         }
+    }
+
+    /// The objects of documents numbered from `firstDocument`: empty ones skipped, `List`s opened.
+    static func objects(in docs: [JSONValue], source: String, firstDocument: Int) throws(ManifestError) -> [ManifestObject] {
         var out: [ManifestObject] = []
+        out.reserveCapacity(docs.count)
         for (i, doc) in docs.enumerated() {
+            let number = firstDocument + i
             if case .null = doc { continue }
             if case .object(let o) = doc, o.isEmpty { continue }
             if doc["kind"]?.stringValue == "List" {
                 guard case .array(let items)? = doc["items"] else {
-                    throw ManifestError(source: source, document: i + 1, field: "items", message: "a List needs an items array")
+                    throw ManifestError(source: source, document: number, field: "items", message: "a List needs an items array")
                 }
-                for item in items { out.append(try decodeObject(item, source: source, document: i + 1)) }
+                for item in items { out.append(try decodeObject(item, source: source, document: number)) }
             } else {
-                out.append(try decodeObject(doc, source: source, document: i + 1))
+                out.append(try decodeObject(doc, source: source, document: number))
             }
         }
         return out
@@ -112,7 +131,7 @@ public enum ManifestReader {
         var warnings: [String] = []
         var unknown: [String] = []
         if let encoded, let back = try? JSONCoding.shared.decode(JSONValue.self, from: encoded) {
-            unknown = unknownFields(in: value, comparedTo: back, prefix: "")
+            unknown = unknownFields(in: value, comparedTo: back)
             for path in unknown {
                 warnings.append("\(source) document \(document): \(display): unknown field \"\(path)\" ignored")
             }
@@ -120,25 +139,28 @@ public enum ManifestReader {
         return ManifestObject(source: source, document: document, object: object, warnings: warnings, unknownFields: unknown)
     }
 
-    /// Paths present in `input` but absent from `known` (what the typed object kept).
-    static func unknownFields(in input: JSONValue, comparedTo known: JSONValue, prefix: String) -> [String] {
+    /// Paths present in `input` but absent from `known` (what the typed object kept), in key
+    /// order ("spec.foo", "spec.list[0].bar"). Paths are built, and keys sorted, only where
+    /// something was found: nearly every object has nothing to report.
+    static func unknownFields(in input: JSONValue, comparedTo known: JSONValue) -> [String] {
         switch (input, known) {
         case (.object(let a), .object(let b)):
-            var out: [String] = []
-            for key in a.keys.sorted() {
-                let path = prefix.isEmpty ? key : "\(prefix).\(key)"
-                guard let inner = a[key] else { continue }
+            var found: [(key: String, paths: [String])] = []
+            for (key, inner) in a {
                 if case .null = inner { continue }
                 if let kb = b[key] {
-                    out += unknownFields(in: inner, comparedTo: kb, prefix: path)
+                    let inside = unknownFields(in: inner, comparedTo: kb)
+                    if !inside.isEmpty { found.append((key, inside.map { $0.hasPrefix("[") ? key + $0 : key + "." + $0 })) }
                 } else if !isEmptyContainer(inner) {
-                    out.append(path)
+                    found.append((key, [key]))
                 }
             }
-            return out
+            return found.sorted { $0.key < $1.key }.flatMap(\.paths)
         case (.array(let a), .array(let b)) where a.count == b.count:
             var out: [String] = []
-            for (i, (x, y)) in zip(a, b).enumerated() { out += unknownFields(in: x, comparedTo: y, prefix: "\(prefix)[\(i)]") }
+            for (i, (x, y)) in zip(a, b).enumerated() {
+                out += unknownFields(in: x, comparedTo: y).map { $0.hasPrefix("[") ? "[\(i)]" + $0 : "[\(i)]." + $0 }
+            }
             return out
         default:
             return []
