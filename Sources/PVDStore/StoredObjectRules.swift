@@ -54,7 +54,7 @@ public enum StoredObjectRules {
         guard !meta.name.isEmpty else { throw StoreError(.invalid, "\(object.kind.shortName): name required") }
         let ns = storedNamespace(object.kind, meta.namespace)
         meta.namespace = ns.isEmpty ? nil : ns
-        if (meta.uid ?? "").isEmpty { meta.uid = UUID().uuidString.lowercased() }
+        if (meta.uid ?? "").isEmpty { meta.uid = ObjectUID.make() }
         if meta.creationTimestamp == nil { meta.creationTimestamp = now }
         if meta.generation == nil { meta.generation = 1 }
         object.metadata = meta
@@ -73,7 +73,7 @@ public enum StoredObjectRules {
         guard !meta.name.isEmpty else { throw StoreError(.invalid, "\(object.kind.shortName): name required") }
         let ns = storedNamespace(object.kind, meta.namespace)
         meta.namespace = ns.isEmpty ? nil : ns
-        meta.uid = UUID().uuidString.lowercased()
+        meta.uid = ObjectUID.make()
         meta.resourceVersion = resourceVersion
         meta.generation = 1
         meta.creationTimestamp = now
