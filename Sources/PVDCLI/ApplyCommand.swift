@@ -30,10 +30,20 @@ extension PVD {
                 let store = try await global.openStore(create: true)
                 let agent = try global.nodeAgent(logger: Logger(label: "pvd.apply"))
                 let results = try await Applier.apply(prepared, to: store, agent: agent)
+                // One write per 64 KiB rather than per line: 300,000 lines were 300,000 writes.
+                var lines = ""
                 for r in results {
-                    printOut("\(r.kind.qualifiedName)/\(r.name) \(r.outcome.rawValue)\n")
-                    if let warning = r.warning { printError("Warning: \(warning)") }
+                    lines += "\(r.kind.qualifiedName)/\(r.name) \(r.outcome.rawValue)\n"
+                    if let warning = r.warning {
+                        printOut(lines)
+                        lines = ""
+                        printError("Warning: \(warning)")
+                    } else if lines.utf8.count >= 1 << 16 {
+                        printOut(lines)
+                        lines = ""
+                    }
                 }
+                if !lines.isEmpty { printOut(lines) }
             }
         }
     }
