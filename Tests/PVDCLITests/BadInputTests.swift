@@ -115,6 +115,32 @@ struct BadInputTests {
         #expect(names == ["base"])
     }
 
+    /// Issue 16's case through the binary: 20,000 documents (over 1 MiB, so read and checked
+    /// on every core) with one invalid claim in the middle. Nothing is applied, the store file
+    /// is as it was, and the error names that document.
+    @Test func aLargeApplyWithOneBadDocumentChangesNothing() throws {
+        let pvd = try PVDProcess()
+        defer { pvd.cleanup() }
+        try pvd.ok(["apply", "-f", try pvd.write("base.yaml", Self.baseline)])
+        let before = try #require(pvd.storeBytes())
+        let docs = (0..<20_000).map { i in
+            """
+            apiVersion: v1
+            kind: PersistentVolumeClaim
+            metadata: {name: claim-\(i), labels: {batch: big}}
+            spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: \(i == 10_000 ? "0" : "1Gi")}}}
+            """
+        }
+        let text = docs.joined(separator: "\n---\n")
+        #expect(text.utf8.count > 1 << 20)
+        let r = try pvd.run(["apply", "-f", try pvd.write("big.yaml", text)])
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("big.yaml document 10001"), "\(r.stderr)")
+        #expect(r.stderr.contains("pvc default/claim-10000"), "\(r.stderr)")
+        #expect(pvd.storeBytes() == before, "the store changed")
+        #expect(try pvd.items("pvc").isEmpty)
+    }
+
     /// Store files pvd must refuse rather than read past or start afresh over.
     enum BadStore: String, CaseIterable, Sendable {
         /// Not SQLite at all.
