@@ -25,11 +25,17 @@ extension PVD {
 
         func run() async throws {
             try await runReportingErrors {
+                let reading = ContinuousClock.now
                 let objects = try ManifestFiles.read(filename)
+                var progress = ApplyProgress(objects: objects.count, since: reading)
+                progress.step("read \(objects.count) objects")
                 let prepared = try Applier.prepare(objects, namespace: namespace)
+                progress.step("validated \(prepared.count) objects")
                 let store = try await global.openStore(create: true)
                 let agent = try global.nodeAgent(logger: Logger(label: "pvd.apply"))
+                progress.starting("comparing with the store and writing, in one transaction")
                 let results = try await Applier.apply(prepared, to: store, agent: agent)
+                progress.step("committed")
                 // One write per 64 KiB rather than per line: 300,000 lines were 300,000 writes.
                 var lines = ""
                 for r in results {

@@ -141,6 +141,36 @@ struct BadInputTests {
         #expect(try pvd.items("pvc").isEmpty)
     }
 
+    /// A large apply says what it is doing on stderr when that is a terminal (here a pty from
+    /// script(1)), and nothing extra when it is not.
+    @Test func aLargeApplyShowsItsStepsOnATerminalOnly() throws {
+        let pvd = try PVDProcess()
+        defer { pvd.cleanup() }
+        let text = (0..<10_000).map { i in
+            "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: c-\(i)}\nspec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}"
+        }.joined(separator: "\n---\n")
+        let file = try pvd.write("big.yaml", text)
+        // 10,000: ApplyProgress.threshold, where the steps start to be shown.
+        let plain = try pvd.ok(["apply", "-f", file])
+        #expect(!plain.stderr.contains("pvd apply:"), "\(plain.stderr)")
+        // The same apply again through a terminal: every object unchanged, and the steps shown.
+        let command = ([PVDProcess.binary, "apply", "--root", pvd.root.path, "-f", file].map { "'\($0)'" }).joined(separator: " ") + " >/dev/null"
+        let script = Process()
+        script.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+        script.arguments = ["-qec", command, "/dev/null"]
+        let out = Pipe()
+        script.standardOutput = out
+        script.standardInput = FileHandle.nullDevice
+        try script.run()
+        let seen = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        script.waitUntilExit()
+        #expect(script.terminationStatus == 0, "\(seen)")
+        let tty = (stdout: seen, status: script.terminationStatus)
+        for step in ["pvd apply: read \(10_000) objects (", "pvd apply: validated", "pvd apply: comparing with the store", "pvd apply: committed ("] {
+            #expect(tty.stdout.contains(step), "\(tty.stdout)")
+        }
+    }
+
     /// Store files pvd must refuse rather than read past or start afresh over.
     enum BadStore: String, CaseIterable, Sendable {
         /// Not SQLite at all.
