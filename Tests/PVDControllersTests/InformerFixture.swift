@@ -85,6 +85,8 @@ final class FailingStore: ObjectStore {
         var watchFailures: [StoreError] = []
         var listFailures = 0
         var watchesStarted = 0
+        var beforeCommit: (@Sendable () async throws(StoreError) -> Void)?
+        var commits = 0
     }
     let base: any ObjectStore
     private let plan = Mutex(Plan())
@@ -99,6 +101,15 @@ final class FailingStore: ObjectStore {
 
     var watchesStarted: Int { plan.withLock { $0.watchesStarted } }
 
+    /// The next commit first runs `write`: another writer getting in between what a caller read
+    /// and its commit.
+    func interleave(beforeNextCommit write: @escaping @Sendable () async throws(StoreError) -> Void) {
+        plan.withLock { $0.beforeCommit = write }
+    }
+
+    /// Commits asked for, whether they went through or not.
+    var commits: Int { plan.withLock { $0.commits } }
+
     func create<R: Resource>(_ object: R) async throws(StoreError) -> R { try await base.create(object) }
     func get<R: Resource>(_ type: R.Type, namespace: String?, name: String) async throws(StoreError) -> R {
         try await base.get(type, namespace: namespace, name: name)
@@ -110,7 +121,15 @@ final class FailingStore: ObjectStore {
     func delete<R: Resource>(_ type: R.Type, namespace: String?, name: String, uid: String?) async throws(StoreError) -> R? {
         try await base.delete(type, namespace: namespace, name: name, uid: uid)
     }
-    func commit(_ writes: [StoreWrite]) async throws(StoreError) -> [AnyResource?] { try await base.commit(writes) }
+    func commit(_ writes: [StoreWrite]) async throws(StoreError) -> [AnyResource?] {
+        let first = plan.withLock { p in
+            p.commits += 1
+            defer { p.beforeCommit = nil }
+            return p.beforeCommit
+        }
+        if let first { try await first() }
+        return try await base.commit(writes)
+    }
 
     func currentRevision() async throws(StoreError) -> Int64 {
         let fail = plan.withLock { p in
