@@ -140,26 +140,46 @@ public enum ManifestReader {
     }
 
     /// Paths present in `input` but absent from `known` (what the typed object kept), in key
-    /// order ("spec.foo", "spec.list[0].bar"). Paths are built, and keys sorted, only where
-    /// something was found: nearly every object has nothing to report.
+    /// order ("spec.foo", "spec.list[0].bar").
     static func unknownFields(in input: JSONValue, comparedTo known: JSONValue) -> [String] {
+        unknownPaths(in: input, comparedTo: known).map { steps in
+            var path = ""
+            for step in steps {
+                switch step {
+                case .key(let k): path += path.isEmpty ? k : "." + k
+                case .index(let i): path += "[\(i)]"
+                }
+            }
+            return path
+        }
+    }
+
+    /// One step of a field path.
+    private enum PathStep {
+        case key(String)
+        case index(Int)
+    }
+
+    /// The unknown fields' paths, innermost step last. Paths are built, and keys sorted, only
+    /// where something was found: nearly every object has nothing to report.
+    private static func unknownPaths(in input: JSONValue, comparedTo known: JSONValue) -> [[PathStep]] {
         switch (input, known) {
         case (.object(let a), .object(let b)):
-            var found: [(key: String, paths: [String])] = []
+            var found: [(key: String, paths: [[PathStep]])] = []
             for (key, inner) in a {
                 if case .null = inner { continue }
                 if let kb = b[key] {
-                    let inside = unknownFields(in: inner, comparedTo: kb)
-                    if !inside.isEmpty { found.append((key, inside.map { $0.hasPrefix("[") ? key + $0 : key + "." + $0 })) }
+                    let inside = unknownPaths(in: inner, comparedTo: kb)
+                    if !inside.isEmpty { found.append((key, inside.map { [.key(key)] + $0 })) }
                 } else if !isEmptyContainer(inner) {
-                    found.append((key, [key]))
+                    found.append((key, [[.key(key)]]))
                 }
             }
             return found.sorted { $0.key < $1.key }.flatMap(\.paths)
         case (.array(let a), .array(let b)) where a.count == b.count:
-            var out: [String] = []
+            var out: [[PathStep]] = []
             for (i, (x, y)) in zip(a, b).enumerated() {
-                out += unknownFields(in: x, comparedTo: y).map { $0.hasPrefix("[") ? "[\(i)]" + $0 : "[\(i)]." + $0 }
+                out += unknownPaths(in: x, comparedTo: y).map { [.index(i)] + $0 }
             }
             return out
         default:

@@ -113,6 +113,32 @@ struct ManifestReaderTests {
         #expect(o.warnings.contains { $0.contains("\"spec.nfs\"") && $0.contains("pv u") && $0.contains("u.yaml document 1") })
     }
 
+    @Test func unknownFieldsInsideListsAreNamedInKeyOrder() throws {
+        let text = """
+            apiVersion: v1
+            kind: PersistentVolume
+            metadata: {name: u}
+            spec:
+              capacity: {storage: 1Gi}
+              accessModes: [ReadWriteOnce]
+              hostPath: {path: /u}
+              zeta: 1
+              "[odd": 2
+              nodeAffinity:
+                required:
+                  nodeSelectorTerms:
+                  - matchExpressions: [{key: k, operator: In, values: [a], extra: x}]
+                    alsoExtra: y
+            """
+        let o = try #require(try ManifestReader.read(text, source: "u.yaml").first)
+        #expect(o.unknownFields == [
+            "spec.[odd",
+            "spec.nodeAffinity.required.nodeSelectorTerms[0].alsoExtra",
+            "spec.nodeAffinity.required.nodeSelectorTerms[0].matchExpressions[0].extra",
+            "spec.zeta",
+        ])
+    }
+
     struct Bad: Sendable, CustomTestStringConvertible {
         var text: String
         var field: String?
