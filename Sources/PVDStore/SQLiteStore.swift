@@ -167,29 +167,21 @@ public final class SQLiteStore: ObjectStore {
         return ObjectList(items: items, revision: raw.revision)
     }
 
-    /// Lists of at least this many objects are decoded on several tasks.
+    /// Lists of at least this many objects are decoded on several threads (`Concurrently`).
     static let parallelDecodingThreshold = 512
 
     static func decodeAll<R: Resource>(_ type: R.Type, _ rows: [Data], path: String) async throws(StoreError) -> [R] {
-        @Sendable func decodeSlice(_ slice: ArraySlice<Data>) throws -> [R] {
-            var out: [R] = []
-            out.reserveCapacity(slice.count)
-            for data in slice { out.append(try decode(R.self, data, path: path, R.kind.rawValue)) }
-            return out
+        // Below the threshold this is one range, decoded on the calling thread.
+        let parts = Concurrently.map(Concurrently.ranges(rows.count, minimum: parallelDecodingThreshold / 2)) { range in
+            Result { () throws -> [R] in
+                var out: [R] = []
+                out.reserveCapacity(range.count)
+                for data in rows[range] { out.append(try decode(R.self, data, path: path, R.kind.rawValue)) }
+                return out
+            }
         }
         do {
-            let lanes = min(4, ProcessInfo.processInfo.activeProcessorCount)
-            if rows.count < parallelDecodingThreshold || lanes < 2 { return try decodeSlice(rows[...]) }
-            let chunk = (rows.count + lanes - 1) / lanes
-            return try await withThrowingTaskGroup(of: (Int, [R]).self) { group in
-                for lane in 0..<lanes {
-                    let slice = rows[min(rows.count, lane * chunk)..<min(rows.count, (lane + 1) * chunk)]
-                    group.addTask { (lane, try decodeSlice(slice)) }
-                }
-                var parts = [[R]](repeating: [], count: lanes)
-                for try await (lane, part) in group { parts[lane] = part }
-                return parts.flatMap { $0 }
-            }
+            return try parts.flatMap { try $0.get() }
         } catch {
             throw storeError(error, path: path)
         }
