@@ -65,11 +65,9 @@ struct YAMLEventReader {
             throw YAMLReadError(document: 1, reason: .malformed("the YAML parser could not start (out of memory)"))
         }
         defer { yaml_parser_delete(&parser) }
-        // An empty buffer has no base address; libyaml reads a zero-length string all the same.
-        let empty: [UInt8] = [0]
-        empty.withUnsafeBufferPointer { e in
-            yaml_parser_set_input_string(&parser, bytes.baseAddress ?? e.baseAddress, bytes.count)
-        }
+        // An empty stream has no documents (and its buffer may have no address to hand libyaml).
+        guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
+        yaml_parser_set_input_string(&parser, base, bytes.count)
         var event = yaml_event_t()
         while true {
             guard yaml_parser_parse(&parser, &event) == 1 else {
