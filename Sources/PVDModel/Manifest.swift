@@ -140,46 +140,31 @@ public enum ManifestReader {
     }
 
     /// Paths present in `input` but absent from `known` (what the typed object kept), in key
-    /// order ("spec.foo", "spec.list[0].bar").
+    /// order ("spec.foo", "spec.list[0].bar"). Paths are built, and keys sorted, only where
+    /// something was found: nearly every object has nothing to report. A path comes back
+    /// relative to the value it was found in: starting with a key below a mapping, with an
+    /// index below a list.
     static func unknownFields(in input: JSONValue, comparedTo known: JSONValue) -> [String] {
-        unknownPaths(in: input, comparedTo: known).map { steps in
-            var path = ""
-            for step in steps {
-                switch step {
-                case .key(let k): path += path.isEmpty ? k : "." + k
-                case .index(let i): path += "[\(i)]"
-                }
-            }
-            return path
-        }
-    }
-
-    /// One step of a field path.
-    private enum PathStep {
-        case key(String)
-        case index(Int)
-    }
-
-    /// The unknown fields' paths, innermost step last. Paths are built, and keys sorted, only
-    /// where something was found: nearly every object has nothing to report.
-    private static func unknownPaths(in input: JSONValue, comparedTo known: JSONValue) -> [[PathStep]] {
         switch (input, known) {
         case (.object(let a), .object(let b)):
-            var found: [(key: String, paths: [[PathStep]])] = []
+            var found: [(key: String, paths: [String])] = []
             for (key, inner) in a {
                 if case .null = inner { continue }
                 if let kb = b[key] {
-                    let inside = unknownPaths(in: inner, comparedTo: kb)
-                    if !inside.isEmpty { found.append((key, inside.map { [.key(key)] + $0 })) }
+                    let inside = unknownFields(in: inner, comparedTo: kb)
+                    guard !inside.isEmpty else { continue }
+                    let joiner = if case .array = inner { "" } else { "." }
+                    found.append((key, inside.map { key + joiner + $0 }))
                 } else if !isEmptyContainer(inner) {
-                    found.append((key, [[.key(key)]]))
+                    found.append((key, [key]))
                 }
             }
             return found.sorted { $0.key < $1.key }.flatMap(\.paths)
         case (.array(let a), .array(let b)) where a.count == b.count:
-            var out: [[PathStep]] = []
+            var out: [String] = []
             for (i, (x, y)) in zip(a, b).enumerated() {
-                out += unknownPaths(in: x, comparedTo: y).map { [.index(i)] + $0 }
+                let joiner = if case .array = x { "" } else { "." }
+                out += unknownFields(in: x, comparedTo: y).map { "[\(i)]" + joiner + $0 }
             }
             return out
         default:
