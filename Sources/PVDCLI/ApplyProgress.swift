@@ -21,7 +21,8 @@ struct ApplyProgress {
     mutating func step(_ what: String) {
         guard shown else { return }
         let now = ContinuousClock.now
-        let ms = (now - started).components.seconds * 1000 + (now - started).components.attoseconds / 1_000_000_000_000_000
+        let took = (now - started).components
+        let ms = took.seconds * 1000 + took.attoseconds / 1_000_000_000_000_000
         printError("pvd apply: \(what) (\(ms / 1000).\(ms % 1000 / 100) s)")
         started = now
     }
