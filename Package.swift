@@ -13,6 +13,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "pvd", targets: ["pvd"]),
+        .executable(name: "pvd-server", targets: ["pvd-server"]),
         .executable(name: "pvd-bench", targets: ["pvd-bench"]),
     ],
     dependencies: [
@@ -114,7 +115,7 @@ let package = Package(
         .target(
             name: "PVDEnvironment",
             dependencies: [
-                "PVDStore", "PVDEtcd", "PVDControllers", "PVDDrivers",
+                "PVDStore", "PVDControllers", "PVDDrivers",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -158,17 +159,31 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        // The kubectl-like commands, printers and manifest handling; `pvd` is a thin `@main` over it.
+        // The kubectl-like commands, printers and manifest handling: every command's flags, and
+        // the work of all but those needing the networking stack (see LinkedParts).
         .target(
             name: "PVDCLI",
             dependencies: [
-                "PVDModel", "PVDStore", "PVDEtcd", "PVDControllers", "PVDEnvironment", "PVDServer", "PVDPrinting", "PVDAdmission", "PVDAPI", "PVDRuntime",
+                "PVDModel", "PVDStore", "PVDControllers", "PVDEnvironment", "PVDPrinting", "PVDAdmission", "PVDRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
+        // The commands' work that needs the daemon, the API's certificates or the etcd client.
+        .target(
+            name: "PVDServerCommands",
+            dependencies: [
+                "PVDCLI", "PVDServer", "PVDAPI", "PVDEtcd", "PVDStore", "PVDEnvironment",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        // `pvd`: the CLI without the networking stack, so it starts in a few milliseconds; it
+        // hands `serve`, `kubeconfig` and etcd stores to `pvd-server` beside it.
         .executableTarget(name: "pvd", dependencies: ["PVDCLI"], swiftSettings: strict),
+        // `pvd-server`: the same commands with every part linked.
+        .executableTarget(name: "pvd-server", dependencies: ["PVDCLI", "PVDServerCommands"], swiftSettings: strict),
         .executableTarget(
             name: "pvd-bench",
             dependencies: [

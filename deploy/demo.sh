@@ -14,6 +14,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 PVD_BIN=${PVD_BIN:-$here/.build/release/pvd}
 [ -x "$PVD_BIN" ] || PVD_BIN=$here/.build/debug/pvd
 [ -x "$PVD_BIN" ] || { echo "demo: no pvd binary; run 'make run' (or 'swift build') first" >&2; exit 1; }
+[ -x "$(dirname "$PVD_BIN")/pvd-server" ] || { echo "demo: no pvd-server beside $PVD_BIN (pvd hands serve to it); run 'make run' (or 'swift build') first" >&2; exit 1; }
 [ "$(id -u)" -eq 0 ] || { echo "demo: run as root: pods' volumes are bind mounts" >&2; exit 1; }
 for tool in runc umoci skopeo busybox; do
     command -v "$tool" >/dev/null || { echo "demo: $tool missing: apt-get install runc umoci skopeo busybox-static" >&2; exit 1; }

@@ -3,7 +3,6 @@ import Foundation
 import Logging
 import PVDControllers
 import PVDEnvironment
-import PVDEtcd
 import PVDStore
 
 /// Options every command takes: where pvd keeps its files and which store it uses. What they
@@ -54,20 +53,23 @@ public struct GlobalOptions: ParsableArguments, Sendable {
         try await openStore(location, options: StoreOptions(create: create))
     }
 
-    /// `NodeEnvironment.openStore`, and for etcd a check that the cluster answers and that the
-    /// prefix is pvd's (claimed for pvd when `create` and empty) before anything is read.
+    /// `NodeEnvironment.openStore` with the etcd client this binary links (none in `pvd`, which
+    /// has handed etcd commands to `pvd-server` before they run), and for etcd a check that the
+    /// cluster answers and that the prefix is pvd's (claimed for pvd when `create` and empty)
+    /// before anything is read.
     static func openStore(_ location: String, options: StoreOptions) async throws -> any RestorableStore {
+        let parts = LinkedParts.current
         let store: any RestorableStore
         do {
-            store = try NodeEnvironment.openStore(at: location, options)
+            store = try NodeEnvironment.openStore(at: location, options, etcd: parts.etcd)
         } catch {
             throw CLIError(error.message)
         }
-        if let etcd = store as? EtcdStore {
+        if EtcdStoreURL.isEtcd(location), let verify = parts.verifyEtcd {
             do {
-                try await etcd.verify(claiming: options.create)
+                try await verify(store, options.create)
             } catch {
-                throw CLIError(error.description)
+                throw CLIError("\(error)")
             }
         }
         return store

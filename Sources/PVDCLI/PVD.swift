@@ -40,9 +40,33 @@ func printOut(_ text: String) {
 }
 
 extension PVD {
-    /// Parses the process's arguments and runs the chosen command: all `main.swift` calls.
-    public static func runFromCommandLine() async {
-        await main(hoistingGlobalOptions(Array(CommandLine.arguments.dropFirst())))
+    /// Parses the process's arguments and runs the chosen command with the parts this binary
+    /// links: all `main.swift` calls. A command that needs a part `parts` lacks is handed to
+    /// `pvd-server` after parsing (so a usage error is still this binary's) and before it runs.
+    public static func runFromCommandLine(linking parts: LinkedParts) async {
+        await LinkedParts.$current.withValue(parts) {
+            do {
+                var command = try parseAsRoot(hoistingGlobalOptions(Array(CommandLine.arguments.dropFirst())))
+                if let needing = command as? any NeedsLinkedParts {
+                    let missing = needing.neededParts.filter { !parts.has($0) }
+                    if !missing.isEmpty {
+                        do throws(CLIError) {
+                            try Handoff.exec(for: missing, arguments: CommandLine.arguments)
+                        } catch {
+                            printError("error: \(error.message)")
+                            exit(withError: ExitCode(1))
+                        }
+                    }
+                }
+                if var asynchronous = command as? any AsyncParsableCommand {
+                    try await asynchronous.run()
+                } else {
+                    try command.run()
+                }
+            } catch {
+                exit(withError: error)
+            }
+        }
     }
 
     /// The global options, as kubectl takes them: before the command (`pvd --root DIR get pv`)

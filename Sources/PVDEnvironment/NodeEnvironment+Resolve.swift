@@ -1,4 +1,4 @@
-import PVDEtcd
+import PVDStore
 extension NodeEnvironment {
     /// The environment from sources in order of precedence (first wins: flags, then a config
     /// file, then the variables), defaults where none speaks. Every layer's value is checked

@@ -4,6 +4,8 @@
 public struct NodeEnvironment: Sendable, Equatable {
     /// The root when nothing names one.
     public static let defaultRoot = "/var/lib/pvd"
+    /// The config file `pvd serve` reads when `--config` is not given; a missing one is fine.
+    public static let defaultConfigFile = "/etc/pvd/config.yaml"
     /// How long a write waits for another process's write lock when nothing says.
     public static let defaultBusyTimeout: Duration = .seconds(5)
 

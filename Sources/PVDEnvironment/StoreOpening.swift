@@ -1,6 +1,5 @@
 import Foundation
 import Logging
-import PVDEtcd
 import PVDStore
 
 /// How a store is opened beyond its location: the defaults are a short-lived command's.
@@ -22,21 +21,32 @@ public struct StoreOptions: Sendable {
     }
 }
 
+/// Makes the store an etcd URL names (`EtcdStore.init`), passed in by the binaries that link
+/// the etcd client so that this module, and `pvd` above it, need not.
+public typealias EtcdOpener = @Sendable (_ location: String, _ logger: Logger) throws -> any RestorableStore
+
 extension NodeEnvironment {
     /// The options for this environment's store: its busy timeout, `create` as asked.
     public func storeOptions(create: Bool) -> StoreOptions {
         StoreOptions(create: create, busyTimeout: busyTimeout)
     }
 
-    /// Opens the store a location names, for the CLI and the daemon alike: an etcd URL (nothing
-    /// is sent yet: `EtcdStore.verify` checks it answers and is pvd's) or a SQLite file path.
-    /// Backends are told apart by their scheme here, and only here.
-    public static func openStore(at location: String, _ options: StoreOptions) throws(NodeEnvironmentError) -> any RestorableStore {
+    /// Opens the store a location names, for the CLI and the daemon alike: an etcd URL, through
+    /// `etcd` (nothing is sent yet: `EtcdStore.verify` checks it answers and is pvd's), or a
+    /// SQLite file path. Backends are told apart by their scheme here, and only here. `etcd` is
+    /// nil in a binary that leaves the etcd client out (`pvd`: see `LinkedParts`); an etcd URL
+    /// is then an error saying so.
+    public static func openStore(
+        at location: String, _ options: StoreOptions, etcd: EtcdOpener?
+    ) throws(NodeEnvironmentError) -> any RestorableStore {
         if EtcdStoreURL.isEtcd(location) {
+            guard let etcd else {
+                throw NodeEnvironmentError("store \(location): this binary has no etcd client (pvd-server has it)")
+            }
             do {
-                return try EtcdStore(location, logger: options.logger)
+                return try etcd(location, options.logger)
             } catch {
-                throw NodeEnvironmentError(error.description)
+                throw NodeEnvironmentError("\(error)")
             }
         }
         if options.create {

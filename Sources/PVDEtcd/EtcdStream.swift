@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import PVDStore
 
 /// Reads one of the gateway's streams (a watch): HTTP/1.1 chunks that carry one JSON message
 /// per line, lines split anywhere across chunks.

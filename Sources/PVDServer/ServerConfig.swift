@@ -5,7 +5,7 @@ import PVDEnvironment
 /// Everything `pvd serve` is configured with, resolved: defaults filled in, every value checked.
 public struct ServerConfig: Sendable, Equatable {
     /// The config file read when `--config` is not given; a missing one is fine.
-    public static let defaultPath = "/etc/pvd/config.yaml"
+    public static let defaultPath = NodeEnvironment.defaultConfigFile
 
     /// Root, store, node name, allowed roots and busy timeout, as every pvd command has them.
     public var environment: NodeEnvironment

@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import PVDEtcd
+import PVDStore
 
 /// etcd's JSON gateway spoken directly, below pvd's store: for the floor of the bind benchmark
 /// (raw puts, what any client pays before pvd does anything) and for removing what a run left

@@ -1,3 +1,3 @@
 import PVDCLI
 
-await PVD.runFromCommandLine()
+await PVD.runFromCommandLine(linking: .local)

@@ -34,9 +34,9 @@ struct PVDProcess {
 
     /// Runs `pvd --root <root> args…`, feeding `stdin` if given.
     @discardableResult
-    func run(_ args: [String], stdin: String? = nil, env: [String: String] = [:]) throws -> Output {
+    func run(_ args: [String], stdin: String? = nil, env: [String: String] = [:], binary: String = PVDProcess.binary) throws -> Output {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: Self.binary)
+        p.executableURL = URL(fileURLWithPath: binary)
         p.arguments = args.first.map { first in
             // Global options go after the subcommand name, as ArgumentParser expects them there.
             [first, "--root", root.path] + args.dropFirst()

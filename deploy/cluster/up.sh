@@ -27,6 +27,7 @@ nodes=(node-1 node-2 node-3)
 
 fail() { echo "up: $*" >&2; exit 1; }
 [ -x "$PVD" ] || fail "no pvd binary; build it (swift build -c release) or set PVD=/path/to/pvd"
+[ -x "$(dirname "$PVD")/pvd-server" ] || fail "no pvd-server beside $PVD (pvd hands serve and etcd stores to it); build both: swift build -c release"
 [ -x "$ETCD" ] || fail "no etcd at $ETCD (Debian: apt-get install etcd-server) or set ETCD=/path/to/etcd"
 [ "$(id -u)" -eq 0 ] || fail "run as root: pods' volumes are bind mounts"
 for tool in curl jq; do command -v "$tool" >/dev/null || fail "needs $tool (apt-get install $tool)"; done

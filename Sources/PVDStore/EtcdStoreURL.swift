@@ -1,5 +1,3 @@
-import PVDStore
-
 /// Where an `EtcdStore` is and how to talk to it, parsed from a store URL:
 ///
 ///     etcd://h1:2379,h2:2379,h3:2379[/prefix][?option=value&...]

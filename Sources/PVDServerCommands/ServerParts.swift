@@ -1,0 +1,16 @@
+import PVDCLI
+import PVDEtcd
+import PVDStore
+
+extension LinkedParts {
+    /// Everything: `pvd-server`'s parts, the daemon, the API's certificates and the etcd client.
+    public static let server = LinkedParts(
+        serve: { try await ServeRun.run($0) },
+        kubeconfig: { try KubeconfigRun.yaml($0) },
+        etcd: { try EtcdStore($0, logger: $1) },
+        verifyEtcd: { store, claiming in
+            // The opener above made it: an etcd location opens nothing else.
+            guard let etcd = store as? EtcdStore else { return }
+            try await etcd.verify(claiming: claiming)
+        })
+}

@@ -1,0 +1,4 @@
+import PVDCLI
+import PVDServerCommands
+
+await PVD.runFromCommandLine(linking: .server)
