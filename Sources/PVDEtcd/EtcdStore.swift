@@ -57,6 +57,12 @@ public final class EtcdStore: ObjectStore, RestorableStore {
         try self.init(url: try EtcdStoreURL(text), logger: logger)
     }
 
+    /// `init(_:logger:)` as the binaries that link this client pass it to the node's store
+    /// opening (`NodeEnvironment.openStore`'s `etcd:`), which knows no etcd types.
+    @Sendable public static func open(_ location: String, logger: Logger) throws(StoreError) -> any RestorableStore {
+        try EtcdStore(location, logger: logger)
+    }
+
     public var maxWritesPerCommit: Int? { url.maxTxnOps }
     /// A transaction is one revision, however many keys it writes.
     public func revisions(committing writes: Int) -> Int64 { writes > 0 ? 1 : 0 }

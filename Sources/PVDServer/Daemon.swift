@@ -55,7 +55,7 @@ public struct Daemon: Sendable {
         options.logger = logger
         do {
             // An etcd store is only named here; `run` checks it answers before anything starts.
-            store = try NodeEnvironment.openStore(at: env.store, options, etcd: { try EtcdStore($0, logger: $1) })
+            store = try NodeEnvironment.openStore(at: env.store, options, etcd: EtcdStore.open)
         } catch {
             throw DaemonError(error.message)
         }

@@ -7,7 +7,7 @@ extension LinkedParts {
     public static let server = LinkedParts(
         serve: { try await ServeRun.run($0) },
         kubeconfig: { try KubeconfigRun.yaml($0) },
-        etcd: { try EtcdStore($0, logger: $1) },
+        etcd: EtcdStore.open,
         verifyEtcd: { store, claiming in
             // The opener above made it: an etcd location opens nothing else.
             guard let etcd = store as? EtcdStore else { return }

@@ -5,7 +5,7 @@ import PVDStore
 import Testing
 
 struct StoreOpeningTests {
-    static let etcd: EtcdOpener = { try EtcdStore($0, logger: $1) }
+    static let etcd: EtcdOpener = EtcdStore.open
 
     static func tempDir() throws -> String {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("pvd-env-\(UUID().uuidString)").path
