@@ -31,7 +31,7 @@ build: deps
 # which is most of what `pvd apply` then `pvd wait` costs a script. The CLI is stripped too (its
 # symbols are pages the loader maps for nothing); pvd-server keeps its symbols for backtraces.
 release: deps
-	$(SWIFT) build -c release --static-swift-stdlib
+	PVD_FIXED_ADDRESS=1 $(SWIFT) build -c release --static-swift-stdlib
 	strip --strip-all .build/release/pvd
 
 run: release
