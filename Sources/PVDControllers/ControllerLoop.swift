@@ -98,7 +98,7 @@ public struct ControllerLoop: Sendable {
         let holding = Set(held.values)
         var attempted = holding
         var snapshot = await informer.snapshot()
-        var recorder = EventRecorder(existing: await informer.events())
+        var recorder = EventRecorder(index: await informer.eventIndex())
         do {
             let (informer, store, limit, changes, measures) = (self.informer, reconciler.store, catchUpLimit, self.changes, measuresBinding)
             let handledThrough = try await reconciler.runPasses(

@@ -8,7 +8,7 @@ struct InformerCache: Sendable {
     var pods: [String: Pod] = [:]
     var volumes: [String: PersistentVolume] = [:]
     var claims: [String: PersistentVolumeClaim] = [:]
-    var events: [String: Event] = [:]
+    var events = EventIndex()
     /// Nodes' leases in `kube-node-lease`, by node name; other namespaces' leases are not kept.
     var nodeLeases: [String: Lease] = [:]
     /// Published storage capacities, by key.
@@ -23,7 +23,7 @@ struct InformerCache: Sendable {
         case .pod(let x): pods[x.key] = gone ? nil : x
         case .persistentVolume(let x): volumes[x.key] = gone ? nil : x
         case .persistentVolumeClaim(let x): claims[x.key] = gone ? nil : x
-        case .event(let x): events[x.key] = gone ? nil : x
+        case .event(let x): events.apply(x, deleted: gone)
         case .lease(let x):
             guard x.metadata.namespace == NodeLease.namespace else { break }
             nodeLeases[x.metadata.name] = gone ? nil : x

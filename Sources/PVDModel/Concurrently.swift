@@ -4,8 +4,9 @@ import Synchronization
 /// Pure work over large inputs spread across the cores, results in input order: what reading
 /// and checking a 300,000-object apply use so that both cores of a small node take part.
 public enum Concurrently {
-    /// How many threads to spread over.
-    public static var workers: Int { min(ProcessInfo.processInfo.activeProcessorCount, 8) }
+    /// How many threads to spread over. Read once: Foundation reads the cgroup's CPU quota and
+    /// cpuset files for every `activeProcessorCount`, four system calls a commit paid each time.
+    public static let workers = min(ProcessInfo.processInfo.activeProcessorCount, 8)
 
     /// `transform` of every input, each on whichever core is free, in the inputs' order.
     public static func map<T: Sendable, R: Sendable>(_ inputs: [T], _ transform: @Sendable (T) -> R) -> [R] {

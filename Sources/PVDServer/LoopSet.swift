@@ -19,8 +19,10 @@ actor LoopSet {
     var loops: [ControllerLoop] { [node] + (cluster.map { [$0] } ?? []) }
 
     func enqueue(_ change: InformerChange) async {
-        await node.enqueue(change)
+        // The cluster loop first: a new claim's next step is the binder's (its node, or a
+        // volume), and on a small node a node pass started first would take the core it needs.
         await cluster?.enqueue(change)
+        await node.enqueue(change)
         await runtime?.poke()
     }
 

@@ -89,23 +89,32 @@ final class DataVersionPoller: Sendable {
             signal.notify()
             return true
         }
-        let timeout = Int32(clamping: (running.wake == nil ? interval : fallback).milliseconds)
+        let timeout = running.wake == nil ? interval : fallback
+        // inotify reports the log's bytes being written, which can be a moment before the commit
+        // is visible (its wal-index header is updated after, through shared memory, which
+        // inotify does not see): when a look finds nothing, look again after these pauses.
+        let pauses: [Duration] = [.microseconds(200), .milliseconds(1), .milliseconds(4), .milliseconds(16)]
         while !running.stopped.load(ordering: .acquiring) {
             _ = check()
             guard let wake = running.wake else {
                 usleep(UInt32(clamping: interval.milliseconds * 1000))
                 continue
             }
-            switch wake.wait(timeoutMilliseconds: timeout) {
+            switch wake.wait(timeout: timeout) {
             case .stopped: return
             case .timedOut: continue
             case .changed:
-                // inotify reports the log's bytes being written, which can be a moment before the
-                // commit is visible (the wal-index header is updated after): look again shortly
-                // when the first look finds nothing, rather than wait for the next write.
                 if check() { continue }
-                for pause: UInt32 in [200, 1000, 4000, 16000] {
-                    usleep(pause)
+                // Still listening while pausing: a write meanwhile (this commit's last frames, or
+                // the next commit) is looked at when it lands, not after a blind sleep of up to
+                // 16 ms, and starts the pauses over.
+                var step = 0
+                while step < pauses.count {
+                    switch wake.wait(timeout: pauses[step]) {
+                    case .stopped: return
+                    case .changed: step = 0
+                    case .timedOut: step += 1
+                    }
                     if check() { break }
                 }
             }

@@ -1,3 +1,5 @@
+import CLinux
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -49,10 +51,13 @@ final class FileChangeWake: Sendable {
         _ = write(stopWrite, &byte, 1)
     }
 
-    /// Waits up to `timeoutMilliseconds` for a write to one of the store's files.
-    func wait(timeoutMilliseconds: Int32) -> Wake {
+    /// Waits up to `timeout` (to the microsecond: ppoll, not poll) for a write to one of the
+    /// store's files.
+    func wait(timeout: Duration) -> Wake {
         var fds = [pollfd(fd: inotify, events: Int16(POLLIN), revents: 0), pollfd(fd: stopRead, events: Int16(POLLIN), revents: 0)]
-        let ready = poll(&fds, 2, timeoutMilliseconds)
+        let (seconds, attoseconds) = timeout.components
+        let nanoseconds = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        let ready = pvd_ppoll(&fds, 2, nanoseconds.overflow ? Int64.max : nanoseconds.partialValue &+ attoseconds / 1_000_000_000)
         if ready < 0 { return errno == EINTR ? .changed : .timedOut }
         if fds[1].revents != 0 { return .stopped }
         if ready == 0 { return .timedOut }

@@ -53,8 +53,8 @@ extension SQLiteStore {
                 return PreparedWrite(operation: .delete(kind: kind, namespace: namespace, name: name, uid: uid), object: nil, body: nil)
             }
         }
-        let lanes = min(4, ProcessInfo.processInfo.activeProcessorCount)
-        if writes.count < parallelEncodingThreshold || lanes < 2 {
+        let lanes = writes.count < parallelEncodingThreshold ? 1 : min(4, Concurrently.workers)
+        if lanes < 2 {
             var out: [PreparedWrite] = []
             out.reserveCapacity(writes.count)
             for w in writes { out.append(try prepareOne(w)) }

@@ -53,5 +53,6 @@ int pvd_loop_set_autoclear(int loop_fd);
 #include "pvd_quota.h"
 #include "pvd_birth.h"
 #include "pvd_rename.h"
+#include "pvd_poll.h"
 
 #endif

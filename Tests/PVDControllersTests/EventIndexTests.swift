@@ -1,0 +1,103 @@
+import PVDControllers
+import PVDModel
+import Testing
+
+/// The informer's event index: what a run's EventRecorder folds repeats into, kept one watch
+/// event at a time instead of rebuilt from every Event on each run.
+struct EventIndexTests {
+    private let claim = ObjectReference(kind: "PersistentVolumeClaim", namespace: "default", name: "data", uid: "u1")
+
+    private func event(_ name: String, reason: String = "ProvisioningSucceeded", message: String = "made pv-1", count: Int? = nil) -> Event {
+        var e = Event(
+            name: name, namespace: "default", involvedObject: claim, type: .normal, reason: reason, message: message,
+            at: Time(seconds: 100))
+        e.count = count
+        return e
+    }
+
+    private func repeatOf(_ e: Event) -> BinderEvent {
+        BinderEvent(object: e.involvedObject, type: EventType(rawValue: e.type ?? "") ?? .normal, reason: e.reason ?? "", message: e.message ?? "")
+    }
+
+    @Test func aRepeatOfAnIndexedEventCountsIntoIt() {
+        var index = EventIndex()
+        index.apply(event("data.1"), deleted: false)
+        var recorder = EventRecorder(index: index)
+        guard case .update(let folded) = recorder.record(repeatOf(event("x")), at: Time(seconds: 200)) else {
+            Issue.record("the repeat was not folded into the stored event")
+            return
+        }
+        #expect(folded.metadata.name == "data.1")
+        #expect(folded.count == 2)
+        #expect(folded.lastTimestamp == Time(seconds: 200))
+        // Once per recorder: the same decision on a later pass of the run writes nothing.
+        #expect(recorder.record(repeatOf(event("x")), at: Time(seconds: 201)) == nil)
+    }
+
+    @Test func aModifiedEventReplacesItsOlderVersion() {
+        var index = EventIndex()
+        index.apply(event("data.1", count: 1), deleted: false)
+        index.apply(event("data.1", count: 5), deleted: false)
+        #expect(index.count == 1)
+        var recorder = EventRecorder(index: index)
+        guard case .update(let folded) = recorder.record(repeatOf(event("x")), at: Time(seconds: 200)) else {
+            Issue.record("not folded")
+            return
+        }
+        #expect(folded.count == 6)
+    }
+
+    @Test func anEventWhoseMessageChangedNoLongerFoldsTheOldMessage() {
+        var index = EventIndex()
+        index.apply(event("data.1", message: "first"), deleted: false)
+        index.apply(event("data.1", message: "second"), deleted: false)
+        var recorder = EventRecorder(index: index)
+        guard case .create = recorder.record(repeatOf(event("x", message: "first")), at: Time(seconds: 200)) else {
+            Issue.record("a message no stored event has any more was folded")
+            return
+        }
+        guard case .update = recorder.record(repeatOf(event("x", message: "second")), at: Time(seconds: 200)) else {
+            Issue.record("the current message was not folded")
+            return
+        }
+    }
+
+    @Test func deletingTheEventASlotHoldsEmptiesIt() {
+        var index = EventIndex()
+        index.apply(event("data.1"), deleted: false)
+        index.apply(event("data.1"), deleted: true)
+        #expect(index.count == 0)
+        var recorder = EventRecorder(index: index)
+        guard case .create(let made) = recorder.record(repeatOf(event("x")), at: Time(seconds: 200)) else {
+            Issue.record("a deleted event was counted into")
+            return
+        }
+        #expect(made.metadata.name != "data.1")
+    }
+
+    @Test func deletingAnOlderDuplicateKeepsTheSlotOfTheNewerOne() {
+        // Two stored events that fold together: the slot is the later one's, and deleting the
+        // earlier must not empty it.
+        var index = EventIndex()
+        index.apply(event("data.1"), deleted: false)
+        index.apply(event("data.2"), deleted: false)
+        index.apply(event("data.1"), deleted: true)
+        #expect(index.count == 1)
+        var recorder = EventRecorder(index: index)
+        guard case .update(let folded) = recorder.record(repeatOf(event("x")), at: Time(seconds: 200)) else {
+            Issue.record("the surviving duplicate was not folded into")
+            return
+        }
+        #expect(folded.metadata.name == "data.2")
+    }
+
+    @Test func aListBuildsTheSameIndexAsWatchEvents() {
+        let events = [event("data.1", reason: "A"), event("data.2", reason: "B"), event("data.3", reason: "C")]
+        var watched = EventIndex()
+        for e in events { watched.apply(e, deleted: false) }
+        let listed = EventIndex(events)
+        #expect(listed.count == 3)
+        #expect(Set(listed.byKey.keys) == Set(watched.byKey.keys))
+        #expect(listed.byKey.mapValues { $0.reason } == watched.byKey.mapValues { $0.reason })
+    }
+}
