@@ -51,7 +51,8 @@ final class DataVersionPoller: Sendable {
                 // A thread, not a task: it blocks in poll(2) on the inotify descriptor, which must
                 // not hold one of the few cooperative-pool threads.
                 let thread = Thread { Self.poll(path: path, interval: interval, fallback: fallback, signal: signal, running: running) }
-                thread.name = "pvd.store.poller"
+                // 15 characters at most: Linux refuses a longer thread name, and it stays unnamed.
+                thread.name = "pvd.store.poll"
                 thread.start()
             }
         }
@@ -107,14 +108,21 @@ final class DataVersionPoller: Sendable {
                 if check() { continue }
                 // Still listening while pausing: a write meanwhile (this commit's last frames, or
                 // the next commit) is looked at when it lands, not after a blind sleep of up to
-                // 16 ms, and starts the pauses over.
+                // 16 ms, and starts the pauses over. Never sooner than the shortest pause after
+                // the last look, though: another process's bulk transaction writes the log for
+                // seconds before it commits, and would otherwise keep this thread spinning.
                 var step = 0
+                var looked = ContinuousClock.now
                 while step < pauses.count {
                     switch wake.wait(timeout: pauses[step]) {
                     case .stopped: return
-                    case .changed: step = 0
+                    case .changed:
+                        step = 0
+                        let early = pauses[0] - (ContinuousClock.now - looked)
+                        if early > .zero { usleep(UInt32(clamping: early.components.attoseconds / 1_000_000_000_000)) }
                     case .timedOut: step += 1
                     }
+                    looked = ContinuousClock.now
                     if check() { break }
                 }
             }
