@@ -48,7 +48,7 @@ final class DataVersionPoller: Sendable {
                 let running = Running(wake: FileChangeWake(databasePath: path))
                 s.running = running
                 let (path, interval, fallback, signal) = (self.path, self.interval, self.fallbackInterval, self.signal)
-                // A thread, not a task: it blocks in poll(2) on the inotify descriptor, which must
+                // A thread, not a task: it blocks in ppoll(2) on the inotify descriptor, which must
                 // not hold one of the few cooperative-pool threads.
                 let thread = Thread { Self.poll(path: path, interval: interval, fallback: fallback, signal: signal, running: running) }
                 // 15 characters at most: Linux refuses a longer thread name, and it stays unnamed.
