@@ -30,6 +30,8 @@ build: deps
 # The Swift runtime linked in statically: a CLI call starts in ~16 ms instead of ~29 ms here,
 # which is most of what `pvd apply` then `pvd wait` costs a script. The CLI is stripped too (its
 # symbols are pages the loader maps for nothing); pvd-server keeps its symbols for backtraces.
+# PVD_FIXED_ADDRESS=1 links the CLI at a fixed address (Package.swift says why; only with the
+# static runtime, hence only here).
 release: deps
 	PVD_FIXED_ADDRESS=1 $(SWIFT) build -c release --static-swift-stdlib
 	strip --strip-all .build/release/pvd
