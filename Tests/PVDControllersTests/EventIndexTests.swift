@@ -15,15 +15,22 @@ struct EventIndexTests {
         return e
     }
 
-    private func repeatOf(_ e: Event) -> BinderEvent {
-        BinderEvent(object: e.involvedObject, type: EventType(rawValue: e.type ?? "") ?? .normal, reason: e.reason ?? "", message: e.message ?? "")
+    /// What a fresh run's recorder writes over `index` for a controller reporting the stored
+    /// events' decision again (with `message`).
+    private func recordRepeat(in index: EventIndex, message: String = "made pv-1") -> StoreWriteIntent? {
+        var recorder = EventRecorder(index: index)
+        return recorder.record(repeatOf(message: message), at: Time(seconds: 200))
+    }
+
+    private func repeatOf(message: String = "made pv-1") -> BinderEvent {
+        BinderEvent(object: claim, type: .normal, reason: "ProvisioningSucceeded", message: message)
     }
 
     @Test func aRepeatOfAnIndexedEventCountsIntoIt() {
         var index = EventIndex()
         index.apply(event("data.1"), deleted: false)
         var recorder = EventRecorder(index: index)
-        guard case .update(let folded) = recorder.record(repeatOf(event("x")), at: Time(seconds: 200)) else {
+        guard case .update(let folded) = recorder.record(repeatOf(), at: Time(seconds: 200)) else {
             Issue.record("the repeat was not folded into the stored event")
             return
         }
@@ -31,7 +38,7 @@ struct EventIndexTests {
         #expect(folded.count == 2)
         #expect(folded.lastTimestamp == Time(seconds: 200))
         // Once per recorder: the same decision on a later pass of the run writes nothing.
-        #expect(recorder.record(repeatOf(event("x")), at: Time(seconds: 201)) == nil)
+        #expect(recorder.record(repeatOf(), at: Time(seconds: 201)) == nil)
     }
 
     @Test func aModifiedEventReplacesItsOlderVersion() {
@@ -39,8 +46,7 @@ struct EventIndexTests {
         index.apply(event("data.1", count: 1), deleted: false)
         index.apply(event("data.1", count: 5), deleted: false)
         #expect(index.count == 1)
-        var recorder = EventRecorder(index: index)
-        guard case .update(let folded) = recorder.record(repeatOf(event("x")), at: Time(seconds: 200)) else {
+        guard case .update(let folded) = recordRepeat(in: index) else {
             Issue.record("not folded")
             return
         }
@@ -51,12 +57,11 @@ struct EventIndexTests {
         var index = EventIndex()
         index.apply(event("data.1", message: "first"), deleted: false)
         index.apply(event("data.1", message: "second"), deleted: false)
-        var recorder = EventRecorder(index: index)
-        guard case .create = recorder.record(repeatOf(event("x", message: "first")), at: Time(seconds: 200)) else {
+        guard case .create = recordRepeat(in: index, message: "first") else {
             Issue.record("a message no stored event has any more was folded")
             return
         }
-        guard case .update = recorder.record(repeatOf(event("x", message: "second")), at: Time(seconds: 200)) else {
+        guard case .update = recordRepeat(in: index, message: "second") else {
             Issue.record("the current message was not folded")
             return
         }
@@ -67,8 +72,7 @@ struct EventIndexTests {
         index.apply(event("data.1"), deleted: false)
         index.apply(event("data.1"), deleted: true)
         #expect(index.count == 0)
-        var recorder = EventRecorder(index: index)
-        guard case .create(let made) = recorder.record(repeatOf(event("x")), at: Time(seconds: 200)) else {
+        guard case .create(let made) = recordRepeat(in: index) else {
             Issue.record("a deleted event was counted into")
             return
         }
@@ -83,8 +87,7 @@ struct EventIndexTests {
         index.apply(event("data.2"), deleted: false)
         index.apply(event("data.1"), deleted: true)
         #expect(index.count == 1)
-        var recorder = EventRecorder(index: index)
-        guard case .update(let folded) = recorder.record(repeatOf(event("x")), at: Time(seconds: 200)) else {
+        guard case .update(let folded) = recordRepeat(in: index) else {
             Issue.record("the surviving duplicate was not folded into")
             return
         }
