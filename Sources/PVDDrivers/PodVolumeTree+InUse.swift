@@ -25,9 +25,8 @@ extension PodVolumeTree {
         let base = try LibMountMounter.canonicalPath(podsDir) ?? podsDir
         let inPods = mounts.filter { $0.mountPoint.hasPrefix(base + "/") }
         if inPods.isEmpty { return [] }
-        // O_PATH: a Block volume's device node is looked at, never opened (Glibc's O_PATH is a
-        // macro Swift does not import; its value on x86-64 and arm64).
-        let fd = open(source, Self.openPath | O_CLOEXEC)
+        // O_PATH: a Block volume's device node is looked at, never opened.
+        let fd = open(source, PVD_O_PATH | O_CLOEXEC)
         guard fd >= 0 else {
             if errno == ENOENT || errno == ENOTDIR { return [] }
             throw DriverError.system("open volume", source, errno: errno)
@@ -46,8 +45,6 @@ extension PodVolumeTree {
                 && (m.root == inside || m.root.hasPrefix(inside == "/" ? "/" : inside + "/") || inside.hasPrefix(m.root == "/" ? "/" : m.root + "/"))
         }
     }
-
-    static let openPath: Int32 = 0o10000000
 
     /// A mount's root joined with a path below its mount point ("" or "/x").
     static func joinRoot(_ root: String, _ rest: String) -> String {

@@ -10,30 +10,27 @@ import Glibc
 /// missing directory is created. The result is an open descriptor, bound by its /proc/self/fd
 /// path, so a rename after the check cannot redirect the mount.
 public enum SubPath {
-    /// Glibc's O_PATH is a macro Swift does not import; its value on x86-64 and arm64.
-    static let openPath: Int32 = 0o10000000
-
     /// Opens `subPath` under `volume` (O_PATH); the caller closes it.
     public static func open(_ subPath: String, in volume: String) throws(RuntimeError) -> Int32 {
-        let root = Glibc.open(volume, openPath | O_DIRECTORY | O_CLOEXEC)
+        let root = Glibc.open(volume, PVD_O_PATH | O_DIRECTORY | O_CLOEXEC)
         guard root >= 0 else { throw RuntimeError.system("open volume", volume, errno: errno) }
         defer { close(root) }
         let resolve = UInt64(PVD_RESOLVE_BENEATH | PVD_RESOLVE_NO_MAGICLINKS)
-        let whole = pvd_openat2(root, subPath, openPath | O_CLOEXEC, 0, resolve)
+        let whole = pvd_openat2(root, subPath, PVD_O_PATH | O_CLOEXEC, 0, resolve)
         if whole >= 0 { return whole }
         guard -whole == ENOENT else { throw refusal(subPath, volume, -whole) }
         // Missing: made one directory at a time, each opened beneath the one before.
         var current = dup(root)
         guard current >= 0 else { throw RuntimeError.system("dup", volume, errno: errno) }
         for component in subPath.split(separator: "/").map(String.init) where component != "." {
-            var next = pvd_openat2(current, component, openPath | O_CLOEXEC, 0, resolve)
+            var next = pvd_openat2(current, component, PVD_O_PATH | O_CLOEXEC, 0, resolve)
             if next == -ENOENT {
                 if mkdirat(current, component, 0o755) != 0 && errno != EEXIST {
                     let e = errno
                     close(current)
                     throw RuntimeError.system("mkdir subPath \(subPath) in", volume, errno: e)
                 }
-                next = pvd_openat2(current, component, openPath | O_CLOEXEC, 0, resolve)
+                next = pvd_openat2(current, component, PVD_O_PATH | O_CLOEXEC, 0, resolve)
             }
             close(current)
             guard next >= 0 else { throw refusal(subPath, volume, -next) }
