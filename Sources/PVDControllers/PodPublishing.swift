@@ -1,3 +1,4 @@
+import PVDDrivers
 import PVDModel
 
 /// The publisher's decisions, pure over values: which claimed volumes of this node's Pods to
@@ -22,6 +23,12 @@ public enum PodPublishing {
         public var block: Bool
         /// The source is a mount pvd made (a loop volume): it must be mounted before it is published.
         public var sourceMustBeMounted: Bool
+        /// The Pod's fsGroup, for a volume whose ownership the kubelet manages (a writable
+        /// `local` Filesystem volume; never `hostPath`, whose files are the node's).
+        public var ownership: VolumeOwnership? = nil
+        /// Another live Pod of this node has the volume published: as the kubelet does, its
+        /// ownership is not changed again under that Pod (a differing group is only reported).
+        public var sharedOnNode = false
     }
 
     /// A Pod's volume that is not published, and why, in the kubelet's words.
@@ -111,10 +118,14 @@ public enum PodPublishing {
                         continue
                     }
                 }
+                let security = pod.spec.securityContext
+                let managed = pv.spec.local != nil && pv.volumeMode != .block && source.readOnly != true
                 plan.publications.append(Publication(
                     podKey: pod.key, podUID: uid, claimName: source.claimName, volumeName: pvName, source: path,
                     readOnly: source.readOnly == true, block: pv.volumeMode == .block,
-                    sourceMustBeMounted: pv.volumeMode != .block && provisionedByLoop(pv)))
+                    sourceMustBeMounted: pv.volumeMode != .block && provisionedByLoop(pv),
+                    ownership: managed ? VolumeOwnership(fsGroup: security?.fsGroup, changePolicy: security?.fsGroupChangePolicy) : nil,
+                    sharedOnNode: others.contains { $0.spec.nodeName == node && published[$0.metadata.uid ?? ""]?.contains(source.claimName) == true }))
             }
         }
         return plan

@@ -3,9 +3,11 @@ import PVDDrivers
 import PVDModel
 import PVDStore
 
-/// The event reason the publisher reports a volume it cannot make reachable with, as the kubelet does.
+/// The event reasons of the publisher, as the kubelet's.
 public enum PublisherReason {
     public static let failedMount = "FailedMount"
+    /// A volume already in use on the node has another group than the Pod's fsGroup.
+    public static let alreadyMountedVolume = "AlreadyMountedVolume"
 }
 
 extension Reconciler {
@@ -99,16 +101,26 @@ extension Reconciler {
         let pods = Dictionary(allPods.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
         for p in plan.publications {
             let meta: Logger.Metadata = ["pvd.pod": "\(p.podKey)", "pvd.pvc": "\(p.claimName)", "pvd.pv": "\(p.volumeName)"]
+            // Published beside another Pod of this node, whose group the volume keeps.
+            var joined = false
             do {
-                let outcome = p.block
-                    ? try tree.publishDevice(podUID: p.podUID, claim: p.claimName, source: p.source, readOnly: p.readOnly, mounts: mounts)
+                let done = p.block
+                    ? PodVolumeTree.Publication(outcome: try tree.publishDevice(
+                        podUID: p.podUID, claim: p.claimName, source: p.source, readOnly: p.readOnly, mounts: mounts))
                     : try tree.publishDirectory(podUID: p.podUID, claim: p.claimName, source: p.source, readOnly: p.readOnly,
-                                                sourceMustBeMounted: p.sourceMustBeMounted, mounts: mounts)
-                guard outcome != .unchanged else { continue }
+                                                sourceMustBeMounted: p.sourceMustBeMounted, ownership: p.sharedOnNode ? nil : p.ownership,
+                                                mounts: mounts)
+                guard done.outcome != .unchanged else { continue }
                 summary.published += 1
-                logger.info("pod volume \(outcome.rawValue)", metadata: meta.merging([
-                    "pvd.path": "\(tree.path(podUID: p.podUID, claim: p.claimName))", "pvd.readOnly": "\(p.readOnly)",
-                ]) { a, _ in a })
+                var fields: Logger.Metadata = ["pvd.path": "\(tree.path(podUID: p.podUID, claim: p.claimName))", "pvd.readOnly": "\(p.readOnly)"]
+                if let report = done.ownership, let group = p.ownership?.group {
+                    fields.merge(Self.ownershipMetadata(report, group: group)) { a, _ in a }
+                }
+                logger.info("pod volume \(done.outcome.rawValue)", metadata: meta.merging(fields) { a, _ in a })
+                if let failure = done.ownership?.firstFailure {
+                    logger.warning("volume ownership incomplete", metadata: meta.merging(["pvd.error": "\(failure)"]) { a, _ in a })
+                }
+                if done.outcome == .published, p.sharedOnNode { joined = true }
             } catch {
                 guard let pod = pods[p.podKey] else { continue }
                 let message = "MountVolume.SetUp failed for volume \"\(p.volumeName)\" : \(error.message)"
@@ -116,6 +128,9 @@ extension Reconciler {
                                     recorder: &recorder, now: Time.now(), summary: &summary) > 0 {
                     logger.warning("pod volume not published", metadata: meta.merging(["pvd.error": "\(error.message)"]) { a, _ in a })
                 }
+            }
+            if joined, let wanted = p.ownership, let pod = pods[p.podKey] {
+                try await warnSharedGroup(pod: pod, p, wanted: wanted, recorder: &recorder, summary: &summary)
             }
         }
         for r in plan.refusals {
@@ -127,5 +142,30 @@ extension Reconciler {
                 ])
             }
         }
+    }
+
+    /// The log fields of a volume's ownership change.
+    static func ownershipMetadata(_ report: VolumeOwnership.Report, group: UInt32) -> Logger.Metadata {
+        var fields: Logger.Metadata = ["pvd.fsGroup": "\(group)"]
+        if report.skipped {
+            fields["pvd.ownership"] = "root already matches"
+        } else {
+            fields["pvd.ownership.visited"] = "\(report.visited)"
+            fields["pvd.ownership.changed"] = "\(report.changed)"
+            if report.otherMounts > 0 { fields["pvd.ownership.otherMounts"] = "\(report.otherMounts)" }
+            if report.failed > 0 { fields["pvd.ownership.failed"] = "\(report.failed)" }
+        }
+        return fields
+    }
+
+    /// A volume another Pod of this node has published keeps its group; a Pod asking for
+    /// another fsGroup is told, as the kubelet tells it.
+    func warnSharedGroup(
+        pod: Pod, _ p: PodPublishing.Publication, wanted: VolumeOwnership, recorder: inout EventRecorder, summary: inout ReconcileSummary
+    ) async throws {
+        guard let gid = VolumeOwnership.group(of: p.source), gid != wanted.group else { return }
+        let message = "The requested fsGroup is \(wanted.group), but the volume \(p.volumeName) has GID \(gid). The volume may not be shareable."
+        _ = try await record([BinderEvent(object: pod.reference, type: .warning, reason: PublisherReason.alreadyMountedVolume, message: message)],
+                             recorder: &recorder, now: Time.now(), summary: &summary)
     }
 }

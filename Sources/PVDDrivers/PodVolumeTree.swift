@@ -105,9 +105,34 @@ public struct PodVolumeTree: Sendable {
     /// Publishing what is already published does nothing; a bind of something else at the path
     /// is replaced. `mounts`: the mount table as the caller last read it (nil: read it here); one
     /// read serves a whole pass, since each publication changes only its own path.
+    @discardableResult
     public func publishDirectory(
         podUID: String, claim: String, source: String, readOnly: Bool, sourceMustBeMounted: Bool, mounts: [MountInfoEntry]? = nil
     ) throws(DriverError) -> PublishOutcome {
+        try publishDirectory(
+            podUID: podUID, claim: claim, source: source, readOnly: readOnly, sourceMustBeMounted: sourceMustBeMounted,
+            ownership: nil, mounts: mounts).outcome
+    }
+
+    /// What a publication did, and the ownership change made before its bind.
+    public struct Publication: Sendable {
+        public var outcome: PublishOutcome
+        /// Set when `ownership` was asked for and the volume was bound here, not when it was
+        /// already in place.
+        public var ownership: VolumeOwnership.Report?
+        public init(outcome: PublishOutcome, ownership: VolumeOwnership.Report? = nil) {
+            self.outcome = outcome
+            self.ownership = ownership
+        }
+    }
+
+    /// `publishDirectory`, and with `ownership` (a Pod's fsGroup) the volume is given its group
+    /// and modes before it is bound, so that the bind's existence says the change is complete:
+    /// a pvd killed during the walk finds the volume unpublished and walks again.
+    public func publishDirectory(
+        podUID: String, claim: String, source: String, readOnly: Bool, sourceMustBeMounted: Bool,
+        ownership: VolumeOwnership?, mounts: [MountInfoEntry]? = nil
+    ) throws(DriverError) -> Publication {
         var volume = stat()
         guard stat(source, &volume) == 0 else { throw DriverError.system("stat volume directory", source, errno: errno) }
         guard volume.st_mode & S_IFMT == S_IFDIR else { throw DriverError(.invalid, "volume path \(source) is not a directory") }
@@ -129,15 +154,17 @@ public struct PodVolumeTree: Sendable {
         if let top = mounts.last(where: { $0.mountPoint == target }) {
             if here.st_dev == volume.st_dev && here.st_ino == volume.st_ino {
                 // The kernel lists a mount's own flags first, and "ro" or "rw" always leads them.
-                if (top.options.first == "ro") == readOnly { return .unchanged }
+                if (top.options.first == "ro") == readOnly { return Publication(outcome: .unchanged) }
                 try mounter.remount(target: target, readOnly: readOnly)
-                return .remounted
+                return Publication(outcome: .remounted)
             }
             try mounter.unmount(exactly: target)
-            return try publishDirectory(podUID: podUID, claim: claim, source: source, readOnly: readOnly, sourceMustBeMounted: false, mounts: nil)
+            return try publishDirectory(
+                podUID: podUID, claim: claim, source: source, readOnly: readOnly, sourceMustBeMounted: false, ownership: ownership, mounts: nil)
         }
+        let report = try ownership?.apply(to: source)
         try mounter.bind(source: source, target: target, readOnly: readOnly)
-        return .published
+        return Publication(outcome: .published, ownership: report)
     }
 
     /// Makes the Block volume whose device is `source` (a device node, or a link to one)

@@ -58,15 +58,19 @@ public struct SecurityContext: Codable, Sendable, Hashable {
 }
 
 /// The Pod's `securityContext`: defaults for every container, and `fsGroup`, a supplementary
-/// group of every container's process.
+/// group of every container's process that also owns the Pod's `local` volumes (as the kubelet
+/// sets volume ownership), walked every time or only when the volume's root does not match
+/// (`fsGroupChangePolicy`: `Always`, the default, or `OnRootMismatch`).
 public struct PodSecurityContext: Codable, Sendable, Hashable {
     public var runAsUser: Int64?
     public var runAsGroup: Int64?
     public var fsGroup: Int64?
-    public init(runAsUser: Int64? = nil, runAsGroup: Int64? = nil, fsGroup: Int64? = nil) {
+    public var fsGroupChangePolicy: String?
+    public init(runAsUser: Int64? = nil, runAsGroup: Int64? = nil, fsGroup: Int64? = nil, fsGroupChangePolicy: String? = nil) {
         self.runAsUser = runAsUser
         self.runAsGroup = runAsGroup
         self.fsGroup = fsGroup
+        self.fsGroupChangePolicy = fsGroupChangePolicy
     }
 }
 

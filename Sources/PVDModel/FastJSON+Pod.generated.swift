@@ -420,6 +420,7 @@ extension PodSecurityContext: FastJSONEncodable, FastJSONDecodable {
     public func writeJSON(to w: inout JSONWriter) {
         w.beginObject()
         w.field("fsGroup", fsGroup)
+        w.field("fsGroupChangePolicy", fsGroupChangePolicy)
         w.field("runAsGroup", runAsGroup)
         w.field("runAsUser", runAsUser)
         w.endObject()
@@ -440,6 +441,9 @@ extension PodSecurityContext: FastJSONEncodable, FastJSONDecodable {
             } else if r.isKey("fsGroup") {
                 try r.once(&seen, 1 << 2)
                 self.fsGroup = try r.optionalInt64()
+            } else if r.isKey("fsGroupChangePolicy") {
+                try r.once(&seen, 1 << 3)
+                self.fsGroupChangePolicy = try r.optionalString()
             } else {
                 try r.skipValue()
             }
@@ -448,7 +452,7 @@ extension PodSecurityContext: FastJSONEncodable, FastJSONDecodable {
 }
 
 extension PodSecurityContext {
-    enum CodingKeys: String, CodingKey { case runAsUser, runAsGroup, fsGroup }
+    enum CodingKeys: String, CodingKey { case runAsUser, runAsGroup, fsGroup, fsGroupChangePolicy }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -456,6 +460,7 @@ extension PodSecurityContext {
         self.runAsUser = try c.decodeIfPresent(Int64.self, forKey: .runAsUser)
         self.runAsGroup = try c.decodeIfPresent(Int64.self, forKey: .runAsGroup)
         self.fsGroup = try c.decodeIfPresent(Int64.self, forKey: .fsGroup)
+        self.fsGroupChangePolicy = try c.decodeIfPresent(String.self, forKey: .fsGroupChangePolicy)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -463,6 +468,7 @@ extension PodSecurityContext {
         try c.encodeIfPresent(runAsUser, forKey: .runAsUser)
         try c.encodeIfPresent(runAsGroup, forKey: .runAsGroup)
         try c.encodeIfPresent(fsGroup, forKey: .fsGroup)
+        try c.encodeIfPresent(fsGroupChangePolicy, forKey: .fsGroupChangePolicy)
     }
 }
 

@@ -1,7 +1,8 @@
 extension Pod: Validatable {
     /// Kubernetes' Pod rules for the fields pvd reads: a DNS-subdomain name and a label namespace;
     /// a DNS-subdomain node name when set; volume names that are unique RFC 1123 labels; a
-    /// claimName in each persistentVolumeClaim volume; and the container rules (`containerErrors`).
+    /// claimName in each persistentVolumeClaim volume; the container rules (`containerErrors`) and
+    /// the security context's (`securityErrors`).
     public func validate() -> [ValidationError] {
         var errs = metadata.validationErrors(namespaced: true)
         if let node = spec.nodeName, !node.isEmpty {
@@ -20,6 +21,6 @@ extension Pod: Validatable {
                 errs.append(.required("\(p).persistentVolumeClaim.claimName"))
             }
         }
-        return errs + containerErrors()
+        return errs + containerErrors() + securityErrors()
     }
 }

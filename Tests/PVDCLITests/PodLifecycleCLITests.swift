@@ -105,7 +105,8 @@ extension RuntimeSuites {
             let pod = RuntimeFixture.pod("who", script: script, extra: "  securityContext: {runAsUser: 1000, runAsGroup: 2000, fsGroup: 3000}")
                 .replacingOccurrences(of: "    volumeMounts:", with: "    env: [{name: GREETING, value: hello}]\n    workingDir: /tmp\n    volumeMounts:")
             try f.pvd.ok(["apply", "-f", try f.pvd.write("c.yaml", RuntimeFixture.classAndClaim)])
-            // The volume is root's: let the Pod's user write into it (pvd does not chown for fsGroup).
+            // The volume is root's: let the Pod's user write into it (a hostPath volume is never given
+            // the fsGroup, as in Kubernetes).
             #expect(await f.wait("-", seconds: 60) { _ in (try? f.volumeDirectory()) != nil })
             _ = chmod(try f.volumeDirectory(), 0o777)
             try f.pvd.ok(["apply", "-f", try f.pvd.write("w.yaml", pod)])

@@ -42,13 +42,14 @@ struct PodPublishingCLITests {
         """
     }
 
-    static func pod(_ name: String, claim: String = "data", readOnly: Bool = false) -> String {
+    static func pod(_ name: String, claim: String = "data", readOnly: Bool = false, fsGroup: Int? = nil) -> String {
         """
         apiVersion: v1
         kind: Pod
         metadata: {name: \(name)}
         spec:
           nodeName: \(node)
+        \(fsGroup.map { "  securityContext: {fsGroup: \($0)}" } ?? "")
           containers: [{name: app, image: busybox}]
           volumes: [{name: vol, persistentVolumeClaim: {claimName: \(claim)\(readOnly ? ", readOnly: true" : "")}}]
         ---
@@ -70,6 +71,19 @@ struct PodPublishingCLITests {
 
     static func volumePath(_ pvd: PVDProcess, uid: String, claim: String = "data") -> String {
         pvd.root.appendingPathComponent("pods/\(uid)/volumes/\(claim)").path
+    }
+
+    /// A path's group and its permission bits (setuid, setgid and sticky included).
+    struct GroupMode: Equatable {
+        var gid: Int
+        var mode: Int
+    }
+
+    static func groupAndMode(_ path: String) -> GroupMode? {
+        guard let a = try? FileManager.default.attributesOfItem(atPath: path),
+              let gid = (a[.groupOwnerAccountID] as? NSNumber)?.intValue, let mode = (a[.posixPermissions] as? NSNumber)?.intValue
+        else { return nil }
+        return GroupMode(gid: gid, mode: mode)
     }
 
     static func isMountPoint(_ path: String) -> Bool {
@@ -147,6 +161,30 @@ struct PodPublishingCLITests {
         let pv = try #require(try pvd.items("pv").first)
         let source = try #require(pv.path("spec.hostPath.path") as? String)
         #expect(FileManager.default.createFile(atPath: source + "/x", contents: Data()), "the volume itself stays writable")
+    }
+
+    /// fsGroup as the kubelet applies it: a loop volume (`local`) gets the group when it is
+    /// published for the first Pod; a second Pod of the node asking for another group is told,
+    /// and the volume keeps the first; a hostPath volume is never changed.
+    @Test func fsGroupOwnsALoopVolumeButNeverAHostPath() throws {
+        let pvd = try PVDProcess()
+        defer { OwnDevices.release(under: pvd.root.path); pvd.cleanup() }
+        let manifest = Self.classes() + Self.claim("data", cls: "loop") + Self.claim("host", cls: "hostpath")
+            + Self.pod("first", fsGroup: 2000) + Self.pod("other", claim: "host", fsGroup: 2000)
+        try pvd.ok(["apply", "-f", try pvd.write("m.yaml", manifest)])
+        try Self.reconcile(pvd)
+        let first = Self.volumePath(pvd, uid: try Self.uid(pvd, pod: "first"))
+        #expect(Self.groupAndMode(first) == GroupMode(gid: 2000, mode: 0o2775))
+        #expect(Self.groupAndMode(first + "/lost+found") == GroupMode(gid: 2000, mode: 0o2770))
+        let host = Self.volumePath(pvd, uid: try Self.uid(pvd, pod: "other"), claim: "host")
+        #expect(Self.isMountPoint(host) && Self.groupAndMode(host)?.gid == 0 && (Self.groupAndMode(host)?.mode ?? 0) & 0o2000 == 0)
+
+        try pvd.ok(["apply", "-f", try pvd.write("p2.yaml", Self.pod("second", fsGroup: 3000))])
+        try Self.reconcile(pvd)
+        let second = Self.volumePath(pvd, uid: try Self.uid(pvd, pod: "second"))
+        #expect(Self.isMountPoint(second) && Self.groupAndMode(second)?.gid == 2000)
+        let d = try pvd.ok(["describe", "pod", "second"]).stdout
+        #expect(d.contains("AlreadyMountedVolume") && d.contains("The requested fsGroup is 3000"), "\(d)")
     }
 
     @Test func aSecondPodOfAReadWriteOncePodClaimIsRefused() throws {

@@ -59,6 +59,40 @@ extension RuntimeSuites {
             #expect(f.containers().isEmpty)
         }
 
+        /// A loop volume's new filesystem is root's (0755): a Pod's non-root user can write to it
+        /// only once the volume has the Pod's fsGroup, as the kubelet gives it to `local` volumes.
+        @Test func fsGroupLetsANonRootUserWriteToALoopVolume() async throws {
+            let f = try RuntimeFixture()
+            defer { f.cleanup() }
+            let serve = try await f.start()
+            let loop = PodPublishingCLITests.classes() + PodPublishingCLITests.claim("data", cls: "loop")
+            try f.pvd.ok(["apply", "-f", try f.pvd.write("c.yaml", loop)])
+            let script = "id -G; touch /opt/made && echo made; ls -ln /opt"
+            // Without fsGroup the user is refused: the test below could fail.
+            let plain = RuntimeFixture.pod("plain", script: script, extra: "  securityContext: {runAsUser: 1000, runAsGroup: 1000}")
+            try f.pvd.ok(["apply", "-f", try f.pvd.write("plain.yaml", plain)])
+            #expect(await f.waitPhase("plain", "Succeeded"), "\(serve.log.suffix(3000))")
+            #expect(try f.pvd.ok(["logs", "plain"]).stdout.contains("Permission denied"))
+            try f.pvd.ok(["delete", "pod", "plain", "--wait"])
+
+            let grouped = RuntimeFixture.pod("grouped", script: script + "; test -f /opt/made",
+                                             extra: "  securityContext: {runAsUser: 1000, runAsGroup: 1000, fsGroup: 2000}")
+            try f.pvd.ok(["apply", "-f", try f.pvd.write("grouped.yaml", grouped)])
+            #expect(await f.waitPhase("grouped", "Succeeded"), "\(serve.log.suffix(3000)) \((try? f.pvd.ok(["logs", "grouped"]).stdout) ?? "")")
+            let logs = try f.pvd.ok(["logs", "grouped"]).stdout
+            #expect(logs.contains("1000 2000") && logs.contains("made"), "\(logs)")
+            let pv = try #require(try f.pvd.items("pv").first)
+            let dir = try #require(pv.path("spec.local.path") as? String)
+            var st = stat()
+            #expect(stat(dir, &st) == 0 && st.st_gid == 2000 && st.st_mode & 0o7777 == 0o2775, "root \(String(st.st_mode & 0o7777, radix: 8)) gid \(st.st_gid)")
+            // Made by the Pod's user in a setgid directory: the group is the volume's.
+            #expect(stat(dir + "/made", &st) == 0 && st.st_uid == 1000 && st.st_gid == 2000)
+            #expect(stat(dir + "/lost+found", &st) == 0 && st.st_gid == 2000 && st.st_mode & 0o7777 == 0o2770)
+            #expect(serve.log.contains("pvd.fsGroup=2000"), "\(serve.log.suffix(3000))")
+            try f.pvd.ok(["delete", "pod", "grouped", "--wait"])
+            #expect(f.containers().isEmpty)
+        }
+
         @Test func deletingAPodThatIgnoresTermEndsAfterItsGracePeriod() async throws {
             let f = try RuntimeFixture()
             defer { f.cleanup() }

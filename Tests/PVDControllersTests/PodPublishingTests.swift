@@ -1,3 +1,4 @@
+import PVDDrivers
 import PVDModel
 import Testing
 @testable import PVDControllers
@@ -151,5 +152,57 @@ struct PodPublishingTests {
         let p = Self.plan([Self.pod("app", claims: ["raw"])], [(c, v)])
         #expect(p.publications.first?.block == true)
         #expect(p.publications.first?.sourceMustBeMounted == false)
+    }
+
+    /// A claim Bound to a `local` volume (what the loop provisioner makes), or to a hostPath one.
+    static func boundLocal(_ name: String, _ modes: [AccessMode] = [rwo], block: Bool = false) -> (PersistentVolumeClaim, PersistentVolume) {
+        var (c, v) = bound(name, modes, block: block)
+        v.spec.hostPath = nil
+        v.spec.local = LocalVolumeSource(path: "/srv/\(name)", fsType: block ? nil : "ext4")
+        return (c, v)
+    }
+
+    static func withFSGroup(_ pod: Pod, _ group: Int64 = 2000, policy: String? = nil) -> Pod {
+        var p = pod
+        p.spec.securityContext = PodSecurityContext(fsGroup: group, fsGroupChangePolicy: policy)
+        return p
+    }
+
+    struct OwnershipCase: Sendable, CustomTestStringConvertible {
+        var name: String
+        var pod: Pod
+        var binding: (PersistentVolumeClaim, PersistentVolume)
+        var expected: VolumeOwnership?
+        var testDescription: String { name }
+    }
+
+    /// The kubelet manages ownership of writable `local` Filesystem volumes only.
+    @Test(arguments: [
+        OwnershipCase(name: "local with fsGroup", pod: withFSGroup(pod("app")), binding: boundLocal("data"),
+                      expected: VolumeOwnership(group: 2000)),
+        OwnershipCase(name: "OnRootMismatch", pod: withFSGroup(pod("app"), 7, policy: "OnRootMismatch"), binding: boundLocal("data"),
+                      expected: VolumeOwnership(group: 7, policy: .onRootMismatch)),
+        OwnershipCase(name: "no fsGroup", pod: pod("app"), binding: boundLocal("data"), expected: nil),
+        OwnershipCase(name: "hostPath", pod: withFSGroup(pod("app")), binding: bound("data"), expected: nil),
+        OwnershipCase(name: "read-only claim source", pod: withFSGroup(pod("app", readOnly: ["data"])), binding: boundLocal("data"), expected: nil),
+        OwnershipCase(name: "Block", pod: withFSGroup(pod("app")), binding: boundLocal("data", block: true), expected: nil),
+    ])
+    func ownershipIsForWritableLocalFilesystems(_ c: OwnershipCase) {
+        let p = Self.plan([c.pod], [c.binding])
+        #expect(p.publications.count == 1)
+        #expect(p.publications.first?.ownership == c.expected)
+        #expect(p.publications.first?.sharedOnNode == false)
+    }
+
+    /// A volume another live Pod of this node has published is not walked again under it.
+    @Test func aVolumeInUseOnThisNodeIsShared() {
+        let first = Self.withFSGroup(Self.pod("first", created: 10))
+        let second = Self.withFSGroup(Self.pod("second", created: 20), 3000)
+        let elsewhere = Self.withFSGroup(Self.pod("elsewhere", node: "n2", created: 5))
+        let p = Self.plan([first, second, elsewhere], [Self.boundLocal("data", [rwx])], published: ["uid-first": ["data"], "uid-elsewhere": ["data"]])
+        let byPod = Dictionary(uniqueKeysWithValues: p.publications.map { ($0.podUID, $0) })
+        #expect(byPod["uid-first"]?.sharedOnNode == false)
+        #expect(byPod["uid-second"]?.sharedOnNode == true)
+        #expect(byPod["uid-second"]?.ownership?.group == 3000)
     }
 }

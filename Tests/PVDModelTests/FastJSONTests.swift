@@ -104,7 +104,7 @@ struct FastJSONTests {
         pod.spec.initContainers = [Container(name: "init", image: "busybox")]
         pod.spec.restartPolicy = "Never"
         pod.spec.terminationGracePeriodSeconds = Int64.max
-        pod.spec.securityContext = PodSecurityContext(fsGroup: 2000)
+        pod.spec.securityContext = PodSecurityContext(fsGroup: 2000, fsGroupChangePolicy: "OnRootMismatch")
         var status = PodStatus(phase: "Running")
         var cs = ContainerStatus(name: "app", ready: true, restartCount: 3)
         cs.state = ContainerState(running: ContainerStateRunning(startedAt: Time(seconds: 1_700_000_000)))

@@ -43,6 +43,22 @@ struct PodContainerValidationTests {
         #expect(pod.validate().map(\.field) == ["spec.containers[0].image", "spec.restartPolicy"])
     }
 
+    @Test(arguments: [
+        (PodSecurityContext(runAsUser: 1000, runAsGroup: 1000, fsGroup: 2000, fsGroupChangePolicy: "OnRootMismatch"), nil, []),
+        (PodSecurityContext(fsGroup: 0, fsGroupChangePolicy: "Always"), SecurityContext(runAsUser: Pod.maxID), []),
+        (PodSecurityContext(fsGroup: -1), nil, ["spec.securityContext.fsGroup: Invalid value: \"-1\": must be between 0 and 2147483647, inclusive"]),
+        (PodSecurityContext(runAsUser: Pod.maxID + 1), nil, ["spec.securityContext.runAsUser: Invalid value: \"2147483648\": must be between 0 and 2147483647, inclusive"]),
+        (PodSecurityContext(fsGroup: 5, fsGroupChangePolicy: "Sometimes"), nil,
+         ["spec.securityContext.fsGroupChangePolicy: Unsupported value: \"Sometimes\": supported values: \"OnRootMismatch\", \"Always\""]),
+        (nil, SecurityContext(runAsUser: 1, runAsGroup: -7), ["spec.containers[0].securityContext.runAsGroup: Invalid value: \"-7\": must be between 0 and 2147483647, inclusive"]),
+    ] as [(PodSecurityContext?, SecurityContext?, [String])])
+    func securityContextRules(pod security: PodSecurityContext?, container: SecurityContext?, expected: [String]) {
+        var pod = Self.pod([])
+        pod.spec.securityContext = security
+        pod.spec.containers?[0].securityContext = container
+        #expect(pod.validate().map(\.description) == expected)
+    }
+
     @Test func theIssuesManifestDecodesTyped() throws {
         let yaml = """
             apiVersion: v1
