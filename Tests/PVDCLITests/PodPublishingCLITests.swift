@@ -86,6 +86,11 @@ struct PodPublishingCLITests {
         return GroupMode(gid: gid, mode: mode)
     }
 
+    /// A path's owner.
+    static func owner(_ path: String) -> Int? {
+        ((try? FileManager.default.attributesOfItem(atPath: path))?[.ownerAccountID] as? NSNumber)?.intValue
+    }
+
     static func isMountPoint(_ path: String) -> Bool {
         ((try? MountTable.entries()) ?? []).contains { $0.mountPoint == path }
     }
