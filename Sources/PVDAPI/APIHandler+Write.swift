@@ -6,9 +6,10 @@ import PVDStore
 
 extension APIHandler {
     /// POST: a new object, through `Admission` as `pvd apply` creates one; 201 with the stored object.
-    func create(_ t: APIRoute.ResourceTarget, _ request: APIRequest) async throws -> APIResponse {
+    func create(_ t: APIRoute.ResourceTarget, _ request: APIRequest, user: UserInfo) async throws -> APIResponse {
         let dry = try dryRun(request)
         let (m, warnings) = try decodeBody(request, t, name: nil)
+        try restrict(m.object, user: user, t)
         let result: Admission.Result
         do {
             let prepared = try Admission.prepare([m], namespace: t.namespace)
@@ -24,11 +25,13 @@ extension APIHandler {
 
     /// PUT: the whole object, written over the stored one with `Admission.update` (its
     /// resourceVersion, when given, must be the stored one: else 409 Conflict).
-    func update(_ t: APIRoute.ResourceTarget, name: String, _ request: APIRequest) async throws -> APIResponse {
+    func update(_ t: APIRoute.ResourceTarget, name: String, _ request: APIRequest, user: UserInfo) async throws -> APIResponse {
         let dry = try dryRun(request)
         let (m, warnings) = try decodeBody(request, t, name: name)
         let existing = try await stored(t, name: name)
         let rv = m.object.metadata.resourceVersion
+        // A /status write keeps everything else as stored, which the authorizer has checked.
+        if t.subresource != "status" { try restrict(m.object, user: user, t) }
         let written = t.subresource == "status"
             ? try await writeStatus(existing, from: RESTObjects.value(m.object), resourceVersion: rv, t, dryRun: dry)
             : try await admit(existing, m.object, resourceVersion: rv, t, dryRun: dry)
@@ -38,7 +41,7 @@ extension APIHandler {
     /// PATCH: a JSON merge patch or a strategic merge patch applied to the stored object, then
     /// written as an update. A patch that changes nothing writes nothing (no new resourceVersion).
     /// Without a resourceVersion in the patch, a lost race is patched again, as Kubernetes does.
-    func patch(_ t: APIRoute.ResourceTarget, name: String, _ request: APIRequest) async throws -> APIResponse {
+    func patch(_ t: APIRoute.ResourceTarget, name: String, _ request: APIRequest, user: UserInfo) async throws -> APIResponse {
         let dry = try dryRun(request)
         try checkSize(request)
         let type = request.contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
@@ -73,6 +76,7 @@ extension APIHandler {
                     written = try await writeStatus(existing, from: patched, resourceVersion: rv, t, dryRun: dry)
                 } else {
                     let (m, _) = try decodeObject(patched, t, name: name, request: request, strict: false)
+                    try restrict(m.object, user: user, t)
                     written = try await admit(existing, m.object, resourceVersion: rv, t, dryRun: dry)
                 }
                 return APIResponse(status: 200, body: .bytes(RESTObjects.bytes(written)))
@@ -96,6 +100,18 @@ extension APIHandler {
         }
         logger.info(remaining == nil ? "deleted" : "deletion requested", metadata: ["pvd.api.object": "\(existing.displayName)"])
         return APIResponse(status: 200, body: .bytes(RESTObjects.bytes(remaining ?? existing)))
+    }
+
+    /// NodeRestriction, with the Node mode on: a node's identity may create or leave only
+    /// objects that are its own. A refusal is 403, as Kubernetes' admission answers, and writes nothing.
+    func restrict(_ object: AnyResource, user: UserInfo, _ t: APIRoute.ResourceTarget) throws {
+        guard restrictsNodes, let node = NodeRules.node(of: user), let why = NodeRules.restriction(object, node: node) else { return }
+        logger.notice("request forbidden", metadata: ["pvd.api.user": "\(user.name)", "pvd.api.object": "\(object.displayName)", "pvd.api.reason": "\(why)"])
+        var status = APIStatus.forbidden("\(t.kind.qualifiedPlural) \"\(object.metadata.name)\" is forbidden: \(why)")
+        status.kind = t.kind.plural
+        status.group = t.kind.descriptor.group
+        status.name = object.metadata.name
+        throw status
     }
 
     /// `Admission.update`, its refusals as Statuses.

@@ -13,6 +13,9 @@ public struct APIHandler: Sendable {
     /// The directory check of pvd's own StorageClasses (this node's drivers), as `pvd apply` runs it.
     public let classCheck: Admission.ClassCheck?
     public let logger: Logger
+    /// The chain has the `Node` mode: what a node's identity writes must stay its own
+    /// (`NodeRules.restriction`, Kubernetes' NodeRestriction admission).
+    let restrictsNodes: Bool
 
     /// The largest request body taken: Kubernetes' 3 MiB.
     public static let maxBodyBytes = ManifestLimits.maxObjectBytes
@@ -25,6 +28,8 @@ public struct APIHandler: Sendable {
         self.authorizer = authorizer
         self.classCheck = classCheck
         self.logger = logger
+        let modes = (authorizer as? AuthorizerChain)?.modes ?? [authorizer]
+        restrictsNodes = modes.contains { $0 is NodeAuthorizer }
     }
 
     /// The answer to one request. Never throws: every failure is a Status.
@@ -85,7 +90,7 @@ public struct APIHandler: Sendable {
         case .openAPIDocument(let g):
             return .json(200, OpenAPIDocuments.document(group: g))
         case .resource(let target):
-            return try await resource(target, request)
+            return try await resource(target, request, user: user)
         case .selfSubjectAccessReview:
             guard request.method == "POST" else { throw APIStatus.methodNotAllowed(request.method, path: request.path) }
             let question = try AccessReview.attributes(body: request.body, contentType: request.contentType, user: user)
@@ -95,15 +100,15 @@ public struct APIHandler: Sendable {
         }
     }
 
-    private func resource(_ target: APIRoute.ResourceTarget, _ request: APIRequest) async throws -> APIResponse {
+    private func resource(_ target: APIRoute.ResourceTarget, _ request: APIRequest, user: UserInfo) async throws -> APIResponse {
         switch (request.method, target.name) {
         case ("GET", nil):
             if let w = request.query["watch"], w == "1" || w == "true" { return try await watch(target, request) }
             return try await list(target, request)
         case ("GET", .some(let name)): return try await get(target, name: name, request)
-        case ("POST", nil): return try await create(target, request)
-        case ("PUT", .some(let name)): return try await update(target, name: name, request)
-        case ("PATCH", .some(let name)): return try await patch(target, name: name, request)
+        case ("POST", nil): return try await create(target, request, user: user)
+        case ("PUT", .some(let name)): return try await update(target, name: name, request, user: user)
+        case ("PATCH", .some(let name)): return try await patch(target, name: name, request, user: user)
         case ("DELETE", .some(let name)): return try await delete(target, name: name, request)
         default: throw APIStatus.methodNotAllowed(request.method, path: request.path)
         }

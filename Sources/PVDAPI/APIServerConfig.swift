@@ -13,9 +13,9 @@ public struct APIServerConfig: Sendable, Equatable {
     /// `--authorization-mode`: a comma list tried in order.
     public var authorizationMode: String
 
-    /// RBAC, as Kubernetes (which adds Node, not in pvd yet): a user may do what a binding grants;
-    /// the group `system:masters` is bound to `cluster-admin`.
-    public static let defaultAuthorizationMode = "RBAC"
+    /// Kubernetes' default: a node's identity may do what its node needs (`NodeRules`), then a
+    /// user may do what an RBAC binding grants; the group `system:masters` is bound to `cluster-admin`.
+    public static let defaultAuthorizationMode = "Node,RBAC"
     public static let defaultPort = 6443
 
     public init(

@@ -76,9 +76,9 @@ public struct AuthorizerChain: Authorizer {
         return .deny(reason: reasons.joined(separator: "; "))
     }
 
-    /// The chain for a comma list of mode names, as `--authorization-mode` takes it. `RBAC`
-    /// reads its objects from `store`; without one (a check of the setting alone) it stands in
-    /// as no opinion.
+    /// The chain for a comma list of mode names, as `--authorization-mode` takes it. `RBAC` and
+    /// `Node` read objects from `store`; without one (a check of the setting alone) they stand
+    /// in as no opinion.
     public static func parse(_ text: String, store: (any ObjectStore)? = nil) throws(AuthorizationModeError) -> AuthorizerChain {
         var modes: [any Authorizer] = []
         for name in try AuthorizationMode.parse(text) {
@@ -87,6 +87,8 @@ public struct AuthorizerChain: Authorizer {
             case .alwaysDeny: modes.append(AlwaysDenyAuthorizer())
             case .rbac:
                 if let store { modes.append(RBACAuthorizer(store: store)) } else { modes.append(AlwaysDenyAuthorizer()) }
+            case .node:
+                if let store { modes.append(NodeAuthorizer(store: store)) } else { modes.append(AlwaysDenyAuthorizer()) }
             }
         }
         return AuthorizerChain(modes)
@@ -98,6 +100,7 @@ public enum AuthorizationMode: String, Sendable, Equatable {
     case alwaysAllow = "AlwaysAllow"
     case alwaysDeny = "AlwaysDeny"
     case rbac = "RBAC"
+    case node = "Node"
 
     /// The modes of a comma list, in order; each at most once.
     public static func parse(_ text: String) throws(AuthorizationModeError) -> [AuthorizationMode] {
@@ -105,8 +108,7 @@ public enum AuthorizationMode: String, Sendable, Equatable {
         for raw in text.split(separator: ",", omittingEmptySubsequences: false) {
             let name = raw.trimmingCharacters(in: .whitespaces)
             guard let mode = AuthorizationMode(rawValue: name) else {
-                if name == "Node" { throw AuthorizationModeError(mode: name, problem: "not implemented in pvd yet (AlwaysAllow, AlwaysDeny and RBAC are)") }
-                throw AuthorizationModeError(mode: name, problem: "unknown (want AlwaysAllow, AlwaysDeny or RBAC, comma-separated)")
+                throw AuthorizationModeError(mode: name, problem: "unknown (want AlwaysAllow, AlwaysDeny, Node or RBAC, comma-separated)")
             }
             guard !out.contains(mode) else { throw AuthorizationModeError(mode: name, problem: "given twice") }
             out.append(mode)

@@ -60,7 +60,7 @@ extension PVD {
         @Option(name: .customLong("token-auth-file"), help: ArgumentHelp("Bearer tokens, kube-apiserver's CSV: token,user,uid,\"group1,group2\".", valueName: "file"))
         public var tokenAuthFile: String?
 
-        @Option(name: .customLong("authorization-mode"), help: ArgumentHelp("The API's authorizers in order, comma-separated: AlwaysAllow, AlwaysDeny, RBAC (default RBAC).", valueName: "modes"))
+        @Option(name: .customLong("authorization-mode"), help: ArgumentHelp("The API's authorizers in order, comma-separated: Node, RBAC, AlwaysAllow, AlwaysDeny (default Node,RBAC).", valueName: "modes"))
         public var authorizationMode: String?
 
         @Option(name: .customLong("runtime"), help: ArgumentHelp("none (default: Pods are consumer records) or runc (this node runs its Pods' containers through runc).", valueName: "runtime"))

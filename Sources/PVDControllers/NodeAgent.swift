@@ -21,12 +21,5 @@ public struct NodeAgent: Sendable {
     public func driver(for provisioner: String) -> (any VolumeDriver)? { drivers[provisioner] }
 
     /// Whether a volume's node affinity pins it to this node by hostname.
-    public func owns(_ pv: PersistentVolume) -> Bool {
-        guard let terms = pv.spec.nodeAffinity?.required?.nodeSelectorTerms else { return false }
-        return terms.contains { term in
-            (term.matchExpressions ?? []).contains {
-                $0.key == WellKnownLabels.hostname && $0.operator == "In" && ($0.values ?? []).contains(nodeName)
-            }
-        }
-    }
+    public func owns(_ pv: PersistentVolume) -> Bool { pv.isPinned(to: nodeName) }
 }

@@ -36,7 +36,7 @@ public enum StorageCapacityReport {
 
     /// Whether `existing` is one of pvd's objects for `node`.
     public static func isOwn(_ c: CSIStorageCapacity, node: String) -> Bool {
-        c.metadata.labels?[managedBy.0] == managedBy.1 && c.nodeTopology?.matchLabels?[WellKnownLabels.hostname] == node
+        c.metadata.labels?[managedBy.0] == managedBy.1 && c.isFor(node: node)
     }
 
     /// Whether the stored object must be rewritten to say what `wanted` says: another class or

@@ -37,7 +37,8 @@ struct APIPiecesTests {
         #expect(try await AuthorizerChain.parse("AlwaysDeny").authorize(a) == .deny(reason: "Everything is forbidden."))
         // AlwaysDeny has no opinion, so a later mode may still allow.
         #expect(try await AuthorizerChain.parse("AlwaysDeny,AlwaysAllow").authorize(a) == .allow)
-        #expect(throws: AuthorizationModeError.self) { try AuthorizerChain.parse("RBAC,Node") }
+        #expect(try AuthorizationMode.parse("Node,RBAC") == [.node, .rbac])
+        #expect(throws: AuthorizationModeError.self) { try AuthorizerChain.parse("Node,RBAC,Node") }
         #expect(try AuthorizationMode.parse("RBAC,AlwaysDeny") == [.rbac, .alwaysDeny])
         #expect(throws: AuthorizationModeError.self) { try AuthorizerChain.parse("AlwaysAllow,AlwaysAllow") }
         #expect(throws: AuthorizationModeError.self) { try AuthorizerChain.parse("Sometimes") }

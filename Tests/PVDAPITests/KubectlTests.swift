@@ -261,4 +261,53 @@ struct KubectlRBACTests {
         let roles = try d.kubectl(["get", "clusterroles", "-o", "name"])
         #expect(roles.stdout.contains("clusterrole.rbac.authorization.k8s.io/cluster-admin"), "\(roles.stdout) \(roles.stderr)")
     }
+
+    /// The default modes, Node then RBAC: a node's identity (a client certificate for
+    /// `system:node:n1` in `system:nodes`) reads everything its node needs and writes only what
+    /// is its own; what it may not do is 403 and leaves the store as it was.
+    @Test func aNodeIdentityCannotTouchAnotherNodesVolume() throws {
+        let d = try APIDaemon()
+        try #require(d.listening, "the API did not come up: \(d.log)")
+        func volume(_ name: String, on node: String) -> String {
+            let pinned = "{required: {nodeSelectorTerms: [{matchExpressions: [{key: kubernetes.io/hostname, operator: In, values: [\(node)]}]}]}}"
+            return """
+                apiVersion: v1
+                kind: PersistentVolume
+                metadata: {name: \(name)}
+                spec: {capacity: {storage: 1Gi}, accessModes: [ReadWriteOnce], hostPath: {path: /srv/\(name)}, nodeAffinity: \(pinned)}
+
+                """
+        }
+        let setup = volume("pv-a", on: "n1") + "---\n" + volume("pv-b", on: "n2")
+            + "---\napiVersion: v1\nkind: Node\nmetadata: {name: n1}\n---\napiVersion: v1\nkind: Node\nmetadata: {name: n2}\n"
+        let made = try d.kubectl(["apply", "-f", try d.write("setup.yaml", setup)])
+        #expect(made.status == 0, "\(made.stderr)")
+        let node = try d.kubeconfig(user: "system:node:n1", groups: ["system:nodes"])
+
+        let listed = try d.kubectl(["get", "pv", "-o", "name"], kubeconfig: node)
+        #expect(listed.stdout == "persistentvolume/pv-a\npersistentvolume/pv-b\n", "\(listed.stdout) \(listed.stderr)")
+        #expect(try d.kubectl(["label", "pv", "pv-a", "mine=yes"], kubeconfig: node).status == 0)
+        #expect(try d.kubectl(["label", "node", "n1", "mine=yes"], kubeconfig: node).status == 0)
+
+        let theirs = try d.kubectl(["label", "pv", "pv-b", "mine=yes"], kubeconfig: node)
+        #expect(theirs.status != 0)
+        #expect(theirs.stderr.contains(#"persistentvolumes "pv-b" is forbidden: User "system:node:n1" cannot patch resource "persistentvolumes" in API group "" at the cluster scope: no relationship found between node 'n1' and this object"#),
+                "\(theirs.stderr)")
+        let otherNode = try d.kubectl(["label", "node", "n2", "mine=yes"], kubeconfig: node)
+        #expect(otherNode.stderr.contains("node 'n1' cannot modify node 'n2'"), "\(otherNode.stderr)")
+        // A create names no object the authorizer could look at: NodeRestriction reads the body.
+        let planted = try d.kubectl(["create", "-f", try d.write("c.yaml", volume("pv-c", on: "n2"))], kubeconfig: node)
+        #expect(planted.stderr.contains(#"persistentvolumes "pv-c" is forbidden: node "n1" can only write persistentvolumes whose node affinity requires kubernetes.io/hostname In [n1]"#),
+                "\(planted.stderr)")
+        let claim = try d.kubectl(["create", "-f", try d.write("claim.yaml", KubectlTests.classAndClaim)], kubeconfig: node)
+        #expect(claim.status != 0 && claim.stderr.contains("Forbidden"), "\(claim.stderr)")
+
+        #expect(try d.kubectl(["auth", "can-i", "patch", "pv/pv-a"], kubeconfig: node).stdout == "yes\n")
+        #expect(try d.kubectl(["auth", "can-i", "patch", "pv/pv-b"], kubeconfig: node).stdout.hasPrefix("no"))
+        // The store holds only what was allowed.
+        #expect(try d.pvd(["get", "pv", "-l", "mine=yes", "-o", "name"]).stdout == "persistentvolume/pv-a\n")
+        #expect(try d.pvd(["get", "node", "-l", "mine=yes", "-o", "name"]).stdout == "node/n1\n")
+        #expect(try d.pvd(["get", "pv", "-o", "name"]).stdout == "persistentvolume/pv-a\npersistentvolume/pv-b\n")
+        #expect(try d.pvd(["get", "pvc", "-o", "name"]).stdout == "")
+    }
 }

@@ -8,7 +8,7 @@ import Testing
 struct ServerSettingsAPITests {
     @Test func theAPIIsOnByDefaultAndCanBeTurnedOff() throws {
         let c = try ServerSettings.resolve([(ServerSettings(environment: NodeSettings(root: "/srv/pvd")), .flags)])
-        #expect(c.api == APIServerConfig(host: "127.0.0.1", port: 6443, certificateDirectory: "/srv/pvd/api", authorizationMode: "RBAC"))
+        #expect(c.api == APIServerConfig(host: "127.0.0.1", port: 6443, certificateDirectory: "/srv/pvd/api", authorizationMode: "Node,RBAC"))
         let off = try ServerSettings.resolve([(ServerSettings(apiListen: "off"), .flags)])
         #expect(off.api == nil)
     }
@@ -30,7 +30,7 @@ struct ServerSettingsAPITests {
 
     @Test(arguments: [
         (ServerSettings(apiListen: "6443"), #"--api-listen "6443": want host:port such as 127.0.0.1:6443, or off"#),
-        (ServerSettings(authorizationMode: "RBAC,Node"), #"--authorization-mode "RBAC,Node": Node: not implemented in pvd yet"#),
+        (ServerSettings(authorizationMode: "RBAC,Kubelet"), #"--authorization-mode "RBAC,Kubelet": Kubelet: unknown (want AlwaysAllow, AlwaysDeny, Node or RBAC"#),
         (ServerSettings(tlsCertFile: "/x.crt"), #"--tls-cert-file "/x.crt": the serving certificate and its key go together"#),
     ])
     func badValuesAreNamed(settings: ServerSettings, message: String) {
