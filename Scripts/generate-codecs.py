@@ -32,8 +32,18 @@ How the value is built, one of:
 
 With `"codable": true` the Foundation codec (`CodingKeys`, `init(from:)`, `encode(to:)`) is
 generated too, with the same meaning, so a new kind writes neither codec by hand.
+
+The same schemas also make the OpenAPI v3 component schemas the API serves (`kubectl explain`),
+written to Sources/PVDAPI/OpenAPISchemas.generated.swift: one object schema per struct, its
+members typed from the field types, required where the codec requires them. A struct's
+`"description"` and its fields' `"describe": {"json name": "text"}` become the descriptions;
+`"gvk": ["group", "Kind"]` marks a kind's top-level type; `"openapiName"` is Kubernetes' name for
+a struct pvd names otherwise (PodVolume is Volume). A schema file's `"package"` names the
+OpenAPI package its types belong to (default `io.k8s.api.core.v1`); the metadata and selector
+types go by Kubernetes' own names (`META_TYPES`).
 """
 
+import hashlib
 import json
 import pathlib
 import re
@@ -42,6 +52,37 @@ import sys
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 SCHEMA_DIR = ROOT / "Sources/PVDModel/Schema"
 OUT_DIR = ROOT / "Sources/PVDModel"
+OPENAPI_OUT = ROOT / "Sources/PVDAPI/OpenAPISchemas.generated.swift"
+
+META = "io.k8s.apimachinery.pkg.apis.meta.v1"
+# Types Kubernetes keeps in apimachinery, whatever schema file pvd declares them in.
+META_TYPES = {"ObjectMeta", "LabelSelector", "LabelSelectorRequirement"}
+# Field types that are no struct of the schemas: their OpenAPI schema (a name: a component).
+OPENAPI_SCALARS = {
+    "String": {"type": "string"},
+    "Int": {"type": "integer", "format": "int64"},
+    "Int64": {"type": "integer", "format": "int64"},
+    "Int32": {"type": "integer", "format": "int32"},
+    "Bool": {"type": "boolean"},
+    "Time": f"{META}.Time",
+    "MicroTime": f"{META}.MicroTime",
+    "Quantity": "io.k8s.apimachinery.pkg.api.resource.Quantity",
+}
+# pvd's string enums (AccessMode, ClaimPhase, ...) are strings in the schemas.
+OPENAPI_SHARED = {
+    f"{META}.Time": {"description": "A time in RFC 3339 form, to the second.", "type": "string", "format": "date-time"},
+    f"{META}.MicroTime": {"description": "A time in RFC 3339 form, to the microsecond.", "type": "string", "format": "date-time"},
+    "io.k8s.apimachinery.pkg.api.resource.Quantity": {
+        "description": "An amount with an optional suffix: binary (Ki, Mi, Gi, Ti, Pi, Ei), decimal (k, M, G, T, P, E, m) "
+                       "or an exponent (1e3). Sizes are bytes.",
+        "oneOf": [{"type": "string"}, {"type": "number"}]},
+}
+# The members every kind has, described once.
+COMMON_DOCS = {
+    "apiVersion": "The API version of the object: v1, or <group>/v1.",
+    "kind": "The kind of the object.",
+    "metadata": "The object's metadata: name, namespace, labels, annotations.",
+}
 
 SWIFT_KEYWORDS = {"operator", "default", "class", "struct", "enum", "protocol", "extension", "func",
                   "var", "let", "in", "is", "as", "init", "self", "Self", "where", "repeat", "return",
@@ -229,6 +270,75 @@ def generate_file(schema_path):
     return "\n".join(header) + "\n" + body + "\n"
 
 
+def openapi_schemas():
+    """The component schemas of every struct of every schema file, by OpenAPI name."""
+    files = [json.loads(p.read_text()) for p in sorted(SCHEMA_DIR.glob("*.json"))]
+    names = {}
+    for schema in files:
+        package = schema.get("package", "io.k8s.api.core.v1")
+        for t in schema["types"]:
+            shown = t.get("openapiName", t["name"])
+            names[t["name"]] = f"{META}.{shown}" if t["name"] in META_TYPES else f"{package}.{shown}"
+
+    def of(type_name):
+        t = type_name.strip()
+        if t.startswith("[String:") and t.endswith("]"):
+            return {"type": "object", "additionalProperties": of(t[len("[String:"):-1])}
+        if t.startswith("[") and t.endswith("]"):
+            return {"type": "array", "items": of(t[1:-1])}
+        if t in names:
+            return {"$ref": f"#/components/schemas/{names[t]}"}
+        scalar = OPENAPI_SCALARS.get(t, {"type": "string"})
+        return {"$ref": f"#/components/schemas/{scalar}"} if isinstance(scalar, str) else dict(scalar)
+
+    out = dict(OPENAPI_SHARED)
+    for schema in files:
+        for t in schema["types"]:
+            fields = [Field(t["name"], f) for f in t["fields"]]
+            docs = t.get("describe", {})
+            unknown = set(docs) - {f.json for f in fields}
+            if unknown:
+                raise SchemaError(f"{t['name']}: describe names unknown members {sorted(unknown)}")
+            props = {}
+            for f in sorted(fields, key=lambda f: f.json):
+                member = of(f.type)
+                # A $ref cannot carry a description beside it in OpenAPI 3.0: wrap it as Kubernetes does.
+                if "$ref" in member:
+                    member = {"allOf": [member]}
+                if f.json in docs or (f.json in COMMON_DOCS and "gvk" in t):
+                    member["description"] = docs.get(f.json, COMMON_DOCS.get(f.json))
+                props[f.json] = member
+            body = {"type": "object", "properties": props}
+            if "description" in t:
+                body["description"] = t["description"]
+            required = sorted(f.json for f in fields if f.required and f.json not in ("metadata", "spec"))
+            if required:
+                body["required"] = required
+            if "gvk" in t:
+                group, kind = t["gvk"]
+                body["x-kubernetes-group-version-kind"] = [{"group": group, "kind": kind, "version": "v1"}]
+            out[names[t["name"]]] = body
+    return out
+
+
+def generate_openapi():
+    text = json.dumps(openapi_schemas(), sort_keys=True, separators=(",", ":"))
+    digest = hashlib.sha256(text.encode()).hexdigest()[:12]
+    if '"##' in text:
+        raise SchemaError("a description holds '\"##', which ends the Swift raw string")
+    return "\n".join([
+        "// Generated by Scripts/generate-codecs.py from Sources/PVDModel/Schema; do not edit.",
+        "// Change the schemas and run `python3 Scripts/generate-codecs.py` (or `make codecs`).",
+        "",
+        "/// The OpenAPI v3 component schemas of every struct pvd keeps, as compact JSON.",
+        "enum OpenAPISchemas {",
+        f'    static let digest = "{digest}"',
+        f'    static let json = ##"{text}"##',
+        "}",
+        "",
+    ])
+
+
 def main(argv):
     check = "--check" in argv[1:]
     stale = []
@@ -246,6 +356,15 @@ def main(argv):
         stale.append(out_path)
         if not check:
             out_path.write_text(text)
+    try:
+        openapi = generate_openapi()
+    except SchemaError as e:
+        print(f"OpenAPI schemas: {e}", file=sys.stderr)
+        return 2
+    if not (OPENAPI_OUT.exists() and OPENAPI_OUT.read_text() == openapi):
+        stale.append(OPENAPI_OUT)
+        if not check:
+            OPENAPI_OUT.write_text(openapi)
     orphans = [p for p in OUT_DIR.glob("FastJSON+*.generated.swift") if p not in expected]
     for p in orphans:
         stale.append(p)

@@ -4,11 +4,15 @@ import PVDModel
 /// refuses unless `--validate=false`. What it needs (see shared/notes/kubectl-1.32.md) is, per
 /// kind, a `patch` operation naming the kind (`x-kubernetes-group-version-kind`) with a
 /// `fieldValidation` parameter; kubectl then sends `fieldValidation=Strict` and leaves the
-/// checking to the server, which refuses unknown fields. No schemas yet, so `kubectl explain`
-/// has nothing to say.
+/// checking to the server, which refuses unknown fields. Every document carries the component
+/// schemas of all of pvd's types (`OpenAPISchemas`, generated from the codec schemas), so
+/// `kubectl explain pvc.spec` walks them.
 enum OpenAPIDocuments {
     /// Changes whenever what the documents say changes, so kubectl's cache of them is refreshed.
-    static let hash = "pvd-\(PVDVersion.string)-1"
+    static let hash = "pvd-\(PVDVersion.string)-\(OpenAPISchemas.digest)"
+
+    /// The schemas, read once.
+    static let schemas: JSONValue = (try? JSONCoding.shared.decode(JSONValue.self, from: Array(OpenAPISchemas.json.utf8))) ?? .object([:])
 
     static var index: JSONValue {
         var paths: [String: JSONValue] = ["api/v1": .object(["serverRelativeURL": .string("/openapi/v3/api/v1?hash=\(hash)")])]
@@ -33,7 +37,7 @@ enum OpenAPIDocuments {
         }
         return .object([
             "openapi": .string("3.0.0"), "info": .object(["title": .string("pvd"), "version": .string(PVDVersion.string)]),
-            "paths": .object(paths), "components": .object(["schemas": .object([:])]),
+            "paths": .object(paths), "components": .object(["schemas": schemas]),
         ])
     }
 }

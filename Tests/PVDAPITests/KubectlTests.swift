@@ -87,6 +87,23 @@ struct KubectlTests {
         #expect(try d.pvd(["get", "pvc", "-o", "name"]).stdout == "", "the store still holds the claim")
     }
 
+    @Test func explainWalksTheSchemas() throws {
+        let d = try APIDaemon()
+        try #require(d.listening, "the API did not come up: \(d.log)")
+        let spec = try d.kubectl(["explain", "pvc.spec"])
+        #expect(spec.status == 0, "\(spec.stderr)")
+        #expect(spec.stdout.contains("KIND:       PersistentVolumeClaim") && spec.stdout.contains("FIELD: spec <PersistentVolumeClaimSpec>"), "\(spec.stdout)")
+        #expect(spec.stdout.contains("accessModes\t<[]string>") && spec.stdout.contains("resources\t<VolumeResourceRequirements>"), "\(spec.stdout)")
+        let policy = try d.kubectl(["explain", "pod.spec.securityContext.fsGroupChangePolicy"])
+        #expect(policy.stdout.contains("FIELD: fsGroupChangePolicy <string>") && policy.stdout.contains("OnRootMismatch"), "\(policy.stdout) \(policy.stderr)")
+        let capacity = try d.kubectl(["explain", "pv.spec.capacity"])
+        #expect(capacity.stdout.contains("<map[string]Quantity>"), "\(capacity.stdout)")
+        let sc = try d.kubectl(["explain", "storageclass", "--recursive"])
+        #expect(sc.stdout.contains("GROUP:      storage.k8s.io") && sc.stdout.contains("volumeBindingMode"), "\(sc.stdout)")
+        let unknown = try d.kubectl(["explain", "pvc.spec.nothing"])
+        #expect(unknown.status != 0 && unknown.stderr.contains("nothing"), "\(unknown.stderr)")
+    }
+
     @Test func getWatchSeesTheBind() throws {
         let d = try APIDaemon()
         try #require(d.listening, "the API did not come up: \(d.log)")
