@@ -34,28 +34,25 @@ public struct APIHandler: Sendable {
 
     /// The answer to one request. Never throws: every failure is a Status.
     public func respond(_ request: APIRequest) async -> APIResponse {
-        let user: UserInfo
+        var user: UserInfo
         switch authenticator.authenticate(authorization: request.authorization, peerCertificate: request.peerCertificate) {
         case .success(let u): user = u
         case .failure(let why):
             logger.info("request not authenticated", metadata: ["pvd.api.path": "\(request.path)", "pvd.api.reason": "\(why)"])
             return .status(.unauthorized)
         }
+        if request.impersonation.isRequested {
+            if let problem = request.impersonation.problem { return .status(.badRequest(problem)) }
+            for check in request.impersonation.checks(by: user) {
+                if let refusal = await refusal(check, path: request.path) { return .status(refusal) }
+            }
+            let identity = request.impersonation.identity
+            logger.debug("acting as", metadata: ["pvd.api.user": "\(user.name)", "pvd.api.as": "\(identity.name)", "pvd.api.asGroups": "\(identity.groups)"])
+            user = identity
+        }
         let route = APIRoute(path: request.path)
         let attributes = Self.attributes(of: request, route: route, user: user)
-        switch await authorizer.authorize(attributes) {
-        case .allow: break
-        case .deny(let reason), .noOpinion(let reason):
-            let message = attributes.forbiddenMessage(reason: reason)
-            logger.notice("request forbidden", metadata: ["pvd.api.user": "\(user.name)", "pvd.api.verb": "\(attributes.verb)", "pvd.api.path": "\(request.path)"])
-            var status = APIStatus.forbidden(message)
-            if attributes.isResourceRequest {
-                status.kind = attributes.resource
-                status.group = attributes.apiGroup
-                if !attributes.name.isEmpty { status.name = attributes.name }
-            }
-            return .status(status)
-        }
+        if let refusal = await refusal(attributes, path: request.path) { return .status(refusal) }
         do {
             return try await answer(route, request, user: user)
         } catch let status as APIStatus {
@@ -64,6 +61,25 @@ public struct APIHandler: Sendable {
             logger.error("request failed", metadata: ["pvd.api.path": "\(request.path)", "pvd.error": "\(error)"])
             return .status(.internalError("\(error)"))
         }
+    }
+
+    /// The 403 for what the authorizers do not allow, with Kubernetes' message; nil when allowed.
+    private func refusal(_ attributes: RequestAttributes, path: String) async -> APIStatus? {
+        let reason: String
+        switch await authorizer.authorize(attributes) {
+        case .allow: return nil
+        case .deny(let r), .noOpinion(let r): reason = r
+        }
+        logger.notice("request forbidden", metadata: [
+            "pvd.api.user": "\(attributes.user.name)", "pvd.api.verb": "\(attributes.verb)", "pvd.api.path": "\(path)",
+        ])
+        var status = APIStatus.forbidden(attributes.forbiddenMessage(reason: reason))
+        if attributes.isResourceRequest {
+            status.kind = attributes.resource
+            status.group = attributes.apiGroup
+            if !attributes.name.isEmpty { status.name = attributes.name }
+        }
+        return status
     }
 
     private func answer(_ route: APIRoute, _ request: APIRequest, user: UserInfo) async throws -> APIResponse {

@@ -13,11 +13,13 @@ public struct APIRequest: Sendable {
     public var authorization: String?
     /// The client certificate's DER bytes, when the client presented one.
     public var peerCertificate: [UInt8]?
+    /// The `Impersonate-*` headers.
+    public var impersonation: Impersonation
     public var body: [UInt8]
 
     public init(
         method: String, path: String, query: [String: String] = [:], accept: String = "application/json", contentType: String = "",
-        authorization: String? = nil, peerCertificate: [UInt8]? = nil, body: [UInt8] = []
+        authorization: String? = nil, peerCertificate: [UInt8]? = nil, impersonation: Impersonation = Impersonation(), body: [UInt8] = []
     ) {
         self.method = method
         self.path = path
@@ -26,6 +28,7 @@ public struct APIRequest: Sendable {
         self.contentType = contentType
         self.authorization = authorization
         self.peerCertificate = peerCertificate
+        self.impersonation = impersonation
         self.body = body
     }
 

@@ -119,7 +119,7 @@ public enum APIServer {
         let api = APIRequest(
             method: request.method.rawValue, path: path, query: APIRequest.parseQuery(Substring(request.uri.query ?? "")),
             accept: request.headers[.accept] ?? "application/json", contentType: request.headers[.contentType] ?? "",
-            authorization: authorization, peerCertificate: peer, body: body)
+            authorization: authorization, peerCertificate: peer, impersonation: Self.impersonation(request.headers), body: body)
         let answer = await handler.respond(api)
         let took = ContinuousClock.now - started
         observe(answer.status, took)
@@ -127,6 +127,24 @@ public enum APIServer {
             "pvd.api.method": "\(api.method)", "pvd.api.path": "\(path)", "pvd.api.status": "\(answer.status)", "pvd.api.duration": "\(took)",
         ])
         return response(answer)
+    }
+
+    /// The `Impersonate-*` headers of a request.
+    static func impersonation(_ headers: HTTPFields) -> Impersonation {
+        var asked = Impersonation()
+        for field in headers {
+            let name = field.name.canonicalName
+            if name == "impersonate-user" {
+                asked.user = field.value
+            } else if name == "impersonate-group" {
+                asked.groups.append(field.value)
+            } else if name == "impersonate-uid" {
+                asked.uid = field.value
+            } else if name.hasPrefix("impersonate-extra-") {
+                asked.extraKeys.append(String(name.dropFirst("impersonate-extra-".count)))
+            }
+        }
+        return asked
     }
 
     static func response(_ answer: APIResponse) -> Response {

@@ -277,6 +277,20 @@ struct KubectlRBACTests {
         #expect(try d.pvd(["get", "pvc", "-A", "-o", "name"]).stdout == "persistentvolumeclaim/c\n", "only team-a's claim is stored")
         let roles = try d.kubectl(["get", "clusterroles", "-o", "name"])
         #expect(roles.stdout.contains("clusterrole.rbac.authorization.k8s.io/cluster-admin"), "\(roles.stdout) \(roles.stderr)")
+
+        // The admin acts as the teammate (cluster-admin may impersonate anyone): the team's
+        // grant comes with its group, so without the group there is none.
+        #expect(try d.kubectl(["auth", "can-i", "create", "pvc", "-n", "team-a", "--as", "teammate", "--as-group", "team-a"]).stdout == "yes\n")
+        #expect(try d.kubectl(["auth", "can-i", "create", "pvc", "-n", "team-a", "--as", "teammate"]).stdout.hasPrefix("no"))
+        let asTeam = try d.kubectl(["get", "pv", "--as", "teammate", "--as-group", "team-a"])
+        #expect(asTeam.stderr.contains(#"User "teammate" cannot list resource "persistentvolumes""#), "\(asTeam.stderr)")
+        // The teammate may not impersonate: refused before anything is read or written.
+        let climb = try d.kubectl(["get", "pvc", "-A", "--as", "admin"], kubeconfig: team)
+        #expect(climb.stderr.contains(#"users "admin" is forbidden: User "teammate" cannot impersonate resource "users" in API group "" at the cluster scope"#),
+                "\(climb.stderr)")
+        let noUser = try d.run("/usr/bin/curl", ["-sS", "--cacert", d.root.appendingPathComponent("api/ca.crt").path, "-H", "Authorization: Bearer \(APIDaemon.adminToken)",
+                                                 "-H", "Impersonate-Group: team-a", "-w", "\n%{http_code}", "\(d.server)/api/v1/persistentvolumeclaims"])
+        #expect(noUser.stdout.hasSuffix("\n400") && noUser.stdout.contains("without impersonating a user"), "\(noUser.stdout)")
     }
 
     /// The default modes, Node then RBAC: a node's identity (a client certificate for
