@@ -41,6 +41,21 @@ struct EventIndexTests {
         #expect(recorder.record(repeatOf(), at: Time(seconds: 201)) == nil)
     }
 
+    /// A repeat of an event stored less than a minute ago writes nothing: under a stream of
+    /// changes a Pending claim's FailedBinding is not rewritten on every pass.
+    @Test func aRecentRepeatIsHeldBack() {
+        var index = EventIndex()
+        index.apply(event("data.1"), deleted: false)
+        var recorder = EventRecorder(index: index)
+        #expect(recorder.record(repeatOf(), at: Time(seconds: 100 + EventRecorder.repeatInterval - 1)) == nil)
+        var later = EventRecorder(index: index)
+        guard case .update(let folded) = later.record(repeatOf(), at: Time(seconds: 100 + EventRecorder.repeatInterval)) else {
+            Issue.record("a repeat a minute later was not folded in")
+            return
+        }
+        #expect(folded.count == 2)
+    }
+
     @Test func aModifiedEventReplacesItsOlderVersion() {
         var index = EventIndex()
         index.apply(event("data.1", count: 1), deleted: false)
