@@ -37,6 +37,27 @@ struct BenchSmokeTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: work.path) == ["apply.json"], "the bench left its stores behind")
     }
 
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: BenchSmokeTests.bench) && FileManager.default.isExecutableFile(atPath: "/usr/bin/kubectl"),
+                   "pvd-bench is not built beside pvd, or kubectl is missing"))
+    func apiBenchDrivesKubectlAndWatchers() throws {
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("pvd-bench-smoke-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: work) }
+        let json = work.appendingPathComponent("api.json").path
+        let (status, output) = try run([
+            "api", "--claims", "30", "--watchers", "3", "--changes", "2", "--apply", "5", "--repeats", "2", "--pvd", PVDProcess.binary,
+            "--work-dir", work.path, "--json", json,
+        ])
+        #expect(status == 0, "pvd-bench api failed:\n\(output)")
+        let data = try #require(FileManager.default.contents(atPath: json), "no JSON written:\n\(output)")
+        let result = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        #expect(result["watch_events_seen"] as? Int == 6, "every watcher saw every change: \(result)")
+        // kubectl apply: a GET and a POST per claim, plus its discovery.
+        #expect((result["apply_requests"] as? Double ?? 0) >= 10, "\(result)")
+        #expect((result["list_table_server_median_ms"] as? Double ?? 0) > 0 && (result["kubectl_get_wall_median_ms"] as? Double ?? 0) > 0)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: work.path) == ["api.json"], "the bench left its root behind")
+    }
+
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: BenchSmokeTests.bench), "pvd-bench is not built beside pvd"))
     func latencyBenchRunsAgainstARealDaemon() throws {
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("pvd-bench-smoke-\(UUID().uuidString)")
