@@ -23,8 +23,10 @@ extension APIHandler {
             } catch let s as APIStatus { throw s } catch {
                 throw APIStatus.badRequest("couldn't get version/kind; yaml parse error: \(error)")
             }
+        case ProtobufBodies.contentType:
+            value = try ProtobufBodies.decode(request.body, kind: t.kind)
         default:
-            throw APIStatus.unsupportedMediaType(type, accepted: ["application/json", "application/yaml"])
+            throw APIStatus.unsupportedMediaType(type, accepted: ["application/json", "application/yaml", ProtobufBodies.contentType + " (RBAC kinds)"])
         }
         return try decodeObject(value, t, name: name, request: request, strict: true)
     }

@@ -55,52 +55,19 @@ enum AccessReview {
         guard body.count >= 4, body[0..<4].elementsEqual([0x6b, 0x38, 0x73, 0x00]) else {
             throw APIStatus.badRequest("a protobuf body must start with the k8s envelope")
         }
-        let bad = APIStatus.badRequest("a SelfSubjectAccessReview that cannot be read as protobuf")
-        guard let unknown = fields(body[4...]), let raw = unknown[2], let review = fields(raw), let spec = review[2].flatMap(fields) else { throw bad }
-        func text(_ f: [Int: ArraySlice<UInt8>], _ n: Int) -> String { f[n].map { String(decoding: $0, as: UTF8.self) } ?? "" }
-        if let r = spec[1].flatMap(fields) {
+        let what = "a SelfSubjectAccessReview"
+        guard let review = try ProtoMessage(body[4...], what: what).message(2, what: what), let spec = try review.message(2, what: what) else {
+            throw APIStatus.badRequest("\(what) that cannot be read as protobuf")
+        }
+        func text(_ m: ProtoMessage, _ n: Int) -> String { m.string(n) ?? "" }
+        if let r = try spec.message(1, what: what) {
             return RequestAttributes(
                 user: user, verb: text(r, 2), isResourceRequest: true, apiGroup: text(r, 3), resource: text(r, 5), subresource: text(r, 6),
                 namespace: text(r, 1), name: text(r, 7))
         }
-        if let n = spec[2].flatMap(fields) {
+        if let n = try spec.message(2, what: what) {
             return RequestAttributes(user: user, verb: text(n, 2), isResourceRequest: false, path: text(n, 1))
         }
-        throw bad
-    }
-
-    /// The length-delimited fields of one protobuf message by number (varint and fixed fields
-    /// skipped); nil when the bytes are not a message.
-    static func fields(_ bytes: ArraySlice<UInt8>) -> [Int: ArraySlice<UInt8>]? {
-        var out: [Int: ArraySlice<UInt8>] = [:]
-        var i = bytes.startIndex
-        func varint() -> UInt64? {
-            var v: UInt64 = 0
-            var shift: UInt64 = 0
-            while i < bytes.endIndex, shift < 64 {
-                let b = bytes[i]
-                i += 1
-                v |= UInt64(b & 0x7f) << shift
-                if b & 0x80 == 0 { return v }
-                shift += 7
-            }
-            return nil
-        }
-        while i < bytes.endIndex {
-            guard let key = varint() else { return nil }
-            let number = Int(key >> 3)
-            switch key & 7 {
-            case 0: guard varint() != nil else { return nil }
-            case 1: i += 8
-            case 5: i += 4
-            case 2:
-                guard let n = varint(), n <= UInt64(bytes.endIndex - i) else { return nil }
-                out[number] = bytes[i..<(i + Int(n))]
-                i += Int(n)
-            default: return nil
-            }
-            if i > bytes.endIndex { return nil }
-        }
-        return out
+        throw APIStatus.badRequest("\(what) that cannot be read as protobuf")
     }
 }
