@@ -42,9 +42,10 @@ extension APIHandler {
             guard let s = Int64(text), s >= 0 else { throw APIStatus.badRequest("invalid timeoutSeconds \"\(text)\": want whole seconds") }
             timeout = .seconds(s)
         }
+        let bookmarks = ["true", "1"].contains(request.query["allowWatchBookmarks"] ?? "")
         let stream = WatchStream(
             store: store, kind: t.kind, namespace: t.kind.isNamespaced ? t.namespace : nil, labels: labels, fields: fields, initial: initial,
-            after: after, timeout: timeout, table: request.wantsTable)
+            after: after, timeout: timeout, table: request.wantsTable, bookmarks: bookmarks)
         let contentType = request.wantsTable ? "application/json;as=Table;v=v1;g=meta.k8s.io" : "application/json"
         return APIResponse(status: 200, contentType: contentType, body: .watch(stream))
     }

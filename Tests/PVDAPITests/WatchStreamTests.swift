@@ -40,6 +40,38 @@ struct WatchStreamTests {
         }
     }
 
+    /// A filtered watch with bookmarks: changes it filters out still move the revision it
+    /// reports, every interval and as it times out; without bookmarks nothing of that is sent.
+    @Test func bookmarksCarryTheRevisionPastFilteredChanges() async throws {
+        try await withStore { store in
+            _ = try await store.create(claim("mine", labels: ["app": "x"]))
+            let revision = try await store.currentRevision()
+            let selector = try LabelSelector(parsing: "app=x")
+            func stream(_ bookmarks: Bool, timeout: Duration) -> WatchStream {
+                WatchStream(
+                    store: store, kind: .persistentVolumeClaim, namespace: "default", labels: selector, fields: nil, initial: [], after: revision,
+                    timeout: timeout, table: false, bookmarks: bookmarks, bookmarkInterval: .milliseconds(300))
+            }
+            let creator = Task {
+                try await Task.sleep(for: .milliseconds(100))
+                return try await store.create(claim("theirs"))
+            }
+            var lines: [JSONValue] = []
+            try await stream(true, timeout: .seconds(2)).run { line in
+                if let v = try? JSONCoding.shared.decode(JSONValue.self, from: line) { lines.append(v) }
+            }
+            let others = try await creator.value
+            let bookmarks = lines.filter { $0["type"] == .string("BOOKMARK") }
+            #expect(!bookmarks.isEmpty && bookmarks.count == lines.count, "\(lines)")
+            #expect(bookmarks.last?["object"]?["metadata"]?["resourceVersion"] == .string(others.metadata.resourceVersion ?? "?"))
+            #expect(bookmarks.last?["object"]?["kind"] == .string("PersistentVolumeClaim"))
+            // Told once: the tick after the first bookmark and the timeout have nothing newer.
+            #expect(bookmarks.count == 1, "\(bookmarks)")
+            let plain = try await events(stream(false, timeout: .milliseconds(700)))
+            #expect(plain.isEmpty, "\(plain)")
+        }
+    }
+
     @Test func currentMatchesFirstThenChangesFilteredBySelector() async throws {
         try await withStore { store in
             _ = try await store.create(claim("a", labels: ["app": "x"]))
