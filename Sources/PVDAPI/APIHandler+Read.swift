@@ -18,12 +18,50 @@ extension APIHandler {
     /// the whole list is one page (no `continue`), which kubectl reads as the end.
     func list(_ t: APIRoute.ResourceTarget, _ request: APIRequest) async throws -> APIResponse {
         let (labels, fields) = try selectors(request, kind: t.kind)
-        let (items, revision) = try await listed(t, labels: labels, fields: fields)
+        let items: [AnyResource]
+        var revision: Int64
+        var next: String?
+        if let page = try await paged(t, request, labels: labels, fields: fields) {
+            (items, revision, next) = page
+        } else {
+            (items, revision) = try await listed(t, labels: labels, fields: fields)
+        }
         if request.wantsTable {
             return APIResponse(status: 200, body: .bytes(
-                APITable.table(kind: t.kind, objects: items, resourceVersion: String(revision), include: include(request))))
+                APITable.table(kind: t.kind, objects: items, resourceVersion: String(revision), continue: next, include: include(request))))
         }
-        return APIResponse(status: 200, body: .bytes(RESTObjects.list(kind: t.kind, objects: items, resourceVersion: revision)))
+        return APIResponse(status: 200, body: .bytes(RESTObjects.list(kind: t.kind, objects: items, resourceVersion: revision, continue: next)))
+    }
+
+    /// A page of the list when the client asked for one (`limit`, `continue`), as Kubernetes
+    /// pages: at most `limit` items in list order and, when more follow, a `continue` token.
+    /// Every page reports the first page's revision; later pages are read from the store as it
+    /// is then (pvd keeps no snapshot between requests), so a client that watches from that
+    /// revision is still told every change since. Nil for an unpaged list.
+    func paged(
+        _ t: APIRoute.ResourceTarget, _ request: APIRequest, labels: LabelSelector?, fields: FieldSelector?
+    ) async throws -> (items: [AnyResource], revision: Int64, next: String?)? {
+        let token = try request.query["continue"].flatMap { $0.isEmpty ? nil : try ContinueToken(decoding: $0) }
+        if token != nil, let rv = request.query["resourceVersion"], !rv.isEmpty {
+            throw APIStatus.badRequest("specifying resource version is not allowed when using continue")
+        }
+        var limit = 0
+        if let text = request.query["limit"], !text.isEmpty {
+            guard let n = Int(text), n >= 0 else { throw APIStatus.badRequest("invalid limit \"\(text)\": want a whole number") }
+            limit = n
+        }
+        guard limit > 0 || token != nil else { return nil }
+        let page: ListPage
+        do {
+            page = try await store.listPage(
+                kind: t.kind, namespace: t.kind.isNamespaced ? t.namespace : nil, selector: labels, fields: fields, after: token?.cursor,
+                limit: limit > 0 ? limit : Int.max)
+        } catch {
+            if error.code == .invalid { throw APIStatus.badRequest(error.message) }
+            throw Self.status(error, kind: t.kind, name: "")
+        }
+        let revision = token?.rv ?? page.revision
+        return (page.items, revision, page.next.map { ContinueToken(revision: revision, cursor: $0).encoded })
     }
 
     /// GET with `watch=1`: a chunked stream of events (see `WatchStream`).

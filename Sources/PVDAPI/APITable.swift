@@ -11,7 +11,9 @@ public enum APITable {
 
     /// The Table for `objects` of `kind`, as JSON bytes, with the list's resourceVersion. Written
     /// straight to one buffer: rows of thousands of objects are not built as JSON trees first.
-    public static func table(kind: ResourceKind, objects: [AnyResource], resourceVersion: String?, include: Include, now: Time = .now()) -> [UInt8] {
+    public static func table(
+        kind: ResourceKind, objects: [AnyResource], resourceVersion: String?, continue next: String? = nil, include: Include, now: Time = .now()
+    ) -> [UInt8] {
         let narrow = TablePrinter(wide: false, now: now).table(kind: kind, objects: []).headers.count
         let t = TablePrinter(wide: true, now: now).table(kind: kind, objects: objects)
         var w = JSONWriter(capacity: 256 + objects.count * (include == .object ? 1200 : 400))
@@ -32,6 +34,7 @@ public enum APITable {
         w.field("kind", "Table")
         w.key("metadata")
         w.beginObject()
+        if let next { w.field("continue", next) }
         w.field("resourceVersion", resourceVersion)
         w.endObject()
         w.key("rows")

@@ -24,7 +24,7 @@ enum RESTObjects {
     }
 
     /// A `<Kind>List` of objects, assembled from each object's bytes so a long list is encoded once.
-    static func list(kind: ResourceKind, objects: [AnyResource], resourceVersion: Int64) -> [UInt8] {
+    static func list(kind: ResourceKind, objects: [AnyResource], resourceVersion: Int64, continue next: String? = nil) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(64 + objects.count * 512)
         out += Array("{\"apiVersion\":\"\(kind.apiVersion)\",\"items\":[".utf8)
@@ -32,7 +32,9 @@ enum RESTObjects {
             if i > 0 { out.append(UInt8(ascii: ",")) }
             out += bytes(o)
         }
-        out += Array("],\"kind\":\"\(kind.rawValue)List\",\"metadata\":{\"resourceVersion\":\"\(resourceVersion)\"}}".utf8)
+        // The token is base64 (no character JSON escapes).
+        let more = next.map { "\"continue\":\"\($0)\"," } ?? ""
+        out += Array("],\"kind\":\"\(kind.rawValue)List\",\"metadata\":{\(more)\"resourceVersion\":\"\(resourceVersion)\"}}".utf8)
         return out
     }
 

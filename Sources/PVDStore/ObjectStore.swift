@@ -17,6 +17,11 @@ public protocol ObjectStore: Sendable {
     /// ordered by namespace then name, with the revision the list was read at.
     func list<R: Resource>(_ type: R.Type, namespace: String?, selector: LabelSelector?) async throws(StoreError) -> ObjectList<R>
 
+    /// Up to `limit` objects of a kind in list order after `after` (nil: from the start), no
+    /// selector, with the revision read at and whether more follow: one page's read of a paged
+    /// list. The default lists everything and cuts; SQLite reads just the range.
+    func listRange<R: Resource>(_ type: R.Type, namespace: String?, after: ListCursor?, limit: Int) async throws(StoreError) -> ListRange<R>
+
     /// Replaces an object if its `resourceVersion` is still current, else fails with `.conflict`.
     /// An update that leaves an object being deleted without finalizers removes it (and returns it
     /// as last seen).

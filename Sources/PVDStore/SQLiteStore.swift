@@ -137,29 +137,8 @@ public final class SQLiteStore: ObjectStore {
     }
 
     public func list<R: Resource>(_ type: R.Type, namespace: String?, selector: LabelSelector?) async throws(StoreError) -> ObjectList<R> {
-        let kind = R.kind
-        let ns = namespace.map { StoredObjectRules.storedNamespace(kind, $0) }
         let path = self.path
-        let raw: (revision: Int64, rows: [Data])
-        do {
-            raw = try await pool.read { db in
-                let revision = try Int64.fetchOne(db.cachedStatement(sql: "SELECT revision FROM meta")) ?? 0
-                // The primary key (kind, namespace, name) already yields namespace-then-name order.
-                let rows: [Data]
-                if let ns {
-                    rows = try Data.fetchAll(
-                        db.cachedStatement(sql: "SELECT data FROM objects WHERE kind = ? AND namespace = ? ORDER BY namespace, name"),
-                        arguments: [kind.rawValue, ns])
-                } else {
-                    rows = try Data.fetchAll(
-                        db.cachedStatement(sql: "SELECT data FROM objects WHERE kind = ? ORDER BY namespace, name"),
-                        arguments: [kind.rawValue])
-                }
-                return (revision, rows)
-            }
-        } catch {
-            throw Self.storeError(error, path: path)
-        }
+        let raw = try await rows(R.kind, namespace: namespace, after: nil, limit: nil)
         // Decoding is most of a big list's cost, and needs no database: it runs after the read
         // transaction ends, on several tasks for big lists.
         var items = try await Self.decodeAll(R.self, raw.rows, path: path)

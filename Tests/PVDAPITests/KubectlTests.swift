@@ -87,6 +87,30 @@ struct KubectlTests {
         #expect(try d.pvd(["get", "pvc", "-o", "name"]).stdout == "", "the store still holds the claim")
     }
 
+    /// kubectl asks for lists in chunks (`limit`, then `continue`): the pages join into the
+    /// whole list, and a token pvd did not make is a 400.
+    @Test func chunkedListsFollowContinue() throws {
+        let d = try APIDaemon()
+        try #require(d.listening, "the API did not come up: \(d.log)")
+        let claims = (0..<7).map { i in
+            "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: c\(i)}\nspec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}, storageClassName: \"\"}\n"
+        }.joined(separator: "---\n")
+        #expect(try d.kubectl(["apply", "-f", try d.write("c.yaml", claims)]).status == 0)
+        let chunked = try d.kubectl(["get", "pvc", "--chunk-size=2", "-o", "name"])
+        #expect(chunked.stdout == (0..<7).map { "persistentvolumeclaim/c\($0)\n" }.joined(), "\(chunked.stdout) \(chunked.stderr)")
+        let table = try d.kubectl(["get", "pvc", "--chunk-size=3", "--no-headers"])
+        #expect(table.stdout.split(separator: "\n").count == 7, "\(table.stdout)")
+        let first = try d.kubectl(["get", "--raw", "/api/v1/namespaces/default/persistentvolumeclaims?limit=3"])
+        let page = try JSONSerialization.jsonObject(with: Data(first.stdout.utf8)) as? [String: Any]
+        let token = (page?["metadata"] as? [String: Any])?["continue"] as? String
+        #expect((page?["items"] as? [Any])?.count == 3 && token != nil, "\(first.stdout.prefix(300))")
+        let last = try d.kubectl(["get", "--raw", "/api/v1/namespaces/default/persistentvolumeclaims?limit=10&continue=\(token ?? "")"])
+        let rest = try JSONSerialization.jsonObject(with: Data(last.stdout.utf8)) as? [String: Any]
+        #expect((rest?["items"] as? [Any])?.count == 4 && (rest?["metadata"] as? [String: Any])?["continue"] == nil, "\(last.stdout.prefix(300))")
+        let bad = try d.kubectl(["get", "--raw", "/api/v1/persistentvolumeclaims?limit=2&continue=bm90LWEtdG9rZW4="])
+        #expect(bad.stderr.contains("continue key is not valid"), "\(bad.stderr)")
+    }
+
     @Test func explainWalksTheSchemas() throws {
         let d = try APIDaemon()
         try #require(d.listening, "the API did not come up: \(d.log)")

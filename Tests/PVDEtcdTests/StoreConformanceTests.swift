@@ -34,6 +34,40 @@ struct StoreConformanceTests {
         }
     }
 
+    /// Paged lists (the API's limit and continue) give exactly the list, in its order, with
+    /// selectors applied across the stretches a page reads: SQLite by its key range, etcd by
+    /// the default that lists and cuts.
+    @Test(arguments: Backend.allCases)
+    func pagesJoinIntoTheList(_ backend: Backend) async throws {
+        try await withBackend(backend) { t in
+            var writes: [StoreWrite] = []
+            for ns in ["a", "b-x", "b"] {
+                for i in 0..<12 { writes.append(.create(.persistentVolumeClaim(claim("c\(i)", namespace: ns, labels: i % 3 == 0 ? ["keep": "yes"] : nil)))) }
+            }
+            _ = try await t.store.commit(writes)
+            let selector = try LabelSelector(parsing: "keep=yes")
+            for (labels, namespace) in [(nil, nil), (selector, nil), (selector, "b"), (nil, "b-x")] as [(LabelSelector?, String?)] {
+                let (whole, _) = try await t.store.list(kind: .persistentVolumeClaim, namespace: namespace, selector: labels)
+                for limit in [1, 5, 500] {
+                    var pages: [AnyResource] = []
+                    var after: ListCursor?
+                    var reads = 0
+                    repeat {
+                        let page = try await t.store.listPage(
+                            kind: .persistentVolumeClaim, namespace: namespace, selector: labels, fields: nil, after: after, limit: limit)
+                        #expect(page.items.count <= limit)
+                        pages += page.items
+                        after = page.next
+                        reads += 1
+                    } while after != nil && reads < 100
+                    #expect(pages.map(\.key) == whole.map(\.key), "limit \(limit), \(labels.map { "\($0)" } ?? "all") in \(namespace ?? "every namespace")")
+                }
+            }
+            let range = try await t.store.listRange(PersistentVolumeClaim.self, namespace: nil, after: ListCursor(namespace: "b", name: "c9"), limit: 2)
+            #expect(range.items.map(\.key) == ["b-x/c0", "b-x/c1"] && range.more)
+        }
+    }
+
     @Test(arguments: Backend.allCases)
     func createAssignsStoreFieldsAndGetReturnsIt(_ backend: Backend) async throws {
         try await withBackend(backend) { t in
