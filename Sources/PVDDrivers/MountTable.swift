@@ -59,6 +59,11 @@ public enum MountTable {
         ((major & 0xffff_f000) << 32) | ((major & 0xfff) << 8) | ((minor & 0xffff_ff00) << 12) | (minor & 0xff)
     }
 
+    /// glibc's `major` and `minor` of a device number: `makeDevice` undone.
+    public static func deviceNumbers(_ dev: UInt64) -> (major: UInt64, minor: UInt64) {
+        (((dev >> 32) & 0xffff_f000) | ((dev >> 8) & 0xfff), ((dev >> 12) & 0xffff_ff00) | (dev & 0xff))
+    }
+
     /// The kernel writes space, tab, newline and backslash in paths as `\ooo` octal escapes.
     static func unescape(_ field: Substring) -> String {
         var bytes: [UInt8] = []

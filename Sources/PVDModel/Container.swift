@@ -11,6 +11,8 @@ public struct Container: Codable, Sendable, Hashable {
     public var env: [EnvVar]?
     public var workingDir: String?
     public var volumeMounts: [VolumeMount]?
+    /// Block claims as device nodes (`volumeMode: Block`).
+    public var volumeDevices: [VolumeDevice]?
     public var securityContext: SecurityContext?
     public var resources: ResourceRequirements?
 
@@ -44,6 +46,16 @@ public struct VolumeMount: Codable, Sendable, Hashable {
         self.mountPath = mountPath
         self.readOnly = readOnly
         self.subPath = subPath
+    }
+}
+
+/// `volumeDevices[]`: one of the Pod's Block claims as a block device node at `devicePath`.
+public struct VolumeDevice: Codable, Sendable, Hashable {
+    public var name: String
+    public var devicePath: String
+    public init(name: String, devicePath: String) {
+        self.name = name
+        self.devicePath = devicePath
     }
 }
 

@@ -196,6 +196,7 @@ extension Container: FastJSONEncodable, FastJSONDecodable {
         w.field("name", name)
         w.field("resources", resources)
         w.field("securityContext", securityContext)
+        w.field("volumeDevices", volumeDevices)
         w.field("volumeMounts", volumeMounts)
         w.field("workingDir", workingDir)
         w.endObject()
@@ -228,11 +229,14 @@ extension Container: FastJSONEncodable, FastJSONDecodable {
             } else if r.isKey("volumeMounts") {
                 try r.once(&seen, 1 << 6)
                 self.volumeMounts = try r.optionalArray(VolumeMount.self)
-            } else if r.isKey("securityContext") {
+            } else if r.isKey("volumeDevices") {
                 try r.once(&seen, 1 << 7)
+                self.volumeDevices = try r.optionalArray(VolumeDevice.self)
+            } else if r.isKey("securityContext") {
+                try r.once(&seen, 1 << 8)
                 self.securityContext = try r.optional(SecurityContext.self)
             } else if r.isKey("resources") {
-                try r.once(&seen, 1 << 8)
+                try r.once(&seen, 1 << 9)
                 self.resources = try r.optional(ResourceRequirements.self)
             } else {
                 try r.skipValue()
@@ -242,7 +246,7 @@ extension Container: FastJSONEncodable, FastJSONDecodable {
 }
 
 extension Container {
-    enum CodingKeys: String, CodingKey { case name, image, command, args, env, workingDir, volumeMounts, securityContext, resources }
+    enum CodingKeys: String, CodingKey { case name, image, command, args, env, workingDir, volumeMounts, volumeDevices, securityContext, resources }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -254,6 +258,7 @@ extension Container {
         self.env = try c.decodeIfPresent([EnvVar].self, forKey: .env)
         self.workingDir = try c.decodeIfPresent(String.self, forKey: .workingDir)
         self.volumeMounts = try c.decodeIfPresent([VolumeMount].self, forKey: .volumeMounts)
+        self.volumeDevices = try c.decodeIfPresent([VolumeDevice].self, forKey: .volumeDevices)
         self.securityContext = try c.decodeIfPresent(SecurityContext.self, forKey: .securityContext)
         self.resources = try c.decodeIfPresent(ResourceRequirements.self, forKey: .resources)
     }
@@ -267,6 +272,7 @@ extension Container {
         try c.encodeIfPresent(env, forKey: .env)
         try c.encodeIfPresent(workingDir, forKey: .workingDir)
         try c.encodeIfPresent(volumeMounts, forKey: .volumeMounts)
+        try c.encodeIfPresent(volumeDevices, forKey: .volumeDevices)
         try c.encodeIfPresent(securityContext, forKey: .securityContext)
         try c.encodeIfPresent(resources, forKey: .resources)
     }
@@ -369,6 +375,50 @@ extension VolumeMount {
         try c.encode(mountPath, forKey: .mountPath)
         try c.encodeIfPresent(readOnly, forKey: .readOnly)
         try c.encodeIfPresent(subPath, forKey: .subPath)
+    }
+}
+
+extension VolumeDevice: FastJSONEncodable, FastJSONDecodable {
+    public func writeJSON(to w: inout JSONWriter) {
+        w.beginObject()
+        w.field("devicePath", devicePath)
+        w.field("name", name)
+        w.endObject()
+    }
+
+    public init(json r: inout JSONReader) throws(FastJSONError) {
+        self.init(name: "", devicePath: "")
+        var seen: UInt32 = 0
+        try r.beginObject()
+        var first = true
+        while try r.nextKey(&first) {
+            if r.isKey("name") {
+                try r.once(&seen, 1 << 0)
+                self.name = try r.optionalString() ?? ""
+            } else if r.isKey("devicePath") {
+                try r.once(&seen, 1 << 1)
+                self.devicePath = try r.optionalString() ?? ""
+            } else {
+                try r.skipValue()
+            }
+        }
+    }
+}
+
+extension VolumeDevice {
+    enum CodingKeys: String, CodingKey { case name, devicePath }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(name: "", devicePath: "")
+        self.name = try c.decodeIfPresent(String.self, forKey: .name) ?? ""
+        self.devicePath = try c.decodeIfPresent(String.self, forKey: .devicePath) ?? ""
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .name)
+        try c.encode(devicePath, forKey: .devicePath)
     }
 }
 

@@ -18,6 +18,18 @@ public struct BundleBuilder: Sendable {
         }
     }
 
+    /// A Block claim as one container gets it: a block device node at `path`.
+    public struct DeviceNode: Sendable, Hashable {
+        public var path: String
+        public var major: Int64
+        public var minor: Int64
+        public init(path: String, major: Int64, minor: Int64) {
+            self.path = path
+            self.major = major
+            self.minor = minor
+        }
+    }
+
     public var podName: String
     public var containerID: String
     public var container: Container
@@ -28,6 +40,8 @@ public struct BundleBuilder: Sendable {
     /// The Pod directory's `hosts`, `hostname` and `resolv.conf`.
     public var etcDirectory: String
     public var volumes: [VolumeBind]
+    /// The container's volumeDevices: the published Block volume's device numbers.
+    public var devices: [DeviceNode] = []
     /// The host's hard RLIMIT_NOFILE: the container's limit is never above it (runc fails then).
     public var hostNofileHard: UInt64
     /// The container's pids.max (Kubernetes' pod pids limit is a node setting).
@@ -78,9 +92,18 @@ public struct BundleBuilder: Sendable {
             args: args, env: env, cwd: container.workingDir ?? image.workingDir.flatMap { $0.isEmpty ? nil : $0 } ?? "/",
             capabilities: OCISpec.Capabilities(bounding: caps, effective: caps, permitted: caps),
             rlimits: [OCISpec.Rlimit(type: "RLIMIT_NOFILE", hard: nofile, soft: nofile)])
+        var resources = try resources()
+        if !devices.isEmpty {
+            resources.devices = devices.map { .init(allow: true, type: "b", major: $0.major, minor: $0.minor, access: "rwm") }
+        }
+        // Owned by root and the Pod's fsGroup, read-write for both, as the kubelet's block volumes.
+        let nodes = devices.map {
+            OCISpec.Device(path: $0.path, type: "b", major: $0.major, minor: $0.minor, fileMode: 0o660, uid: 0, gid: groups?.first ?? 0)
+        }
         let linux = OCISpec.Linux(
             namespaces: ["pid", "network", "ipc", "uts", "mount"].map { OCISpec.Namespace(type: $0) },
-            resources: try resources(),
+            devices: nodes.isEmpty ? nil : nodes,
+            resources: resources,
             cgroupsPath: Self.cgroupsPath(containerID: containerID),
             maskedPaths: [
                 "/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list",

@@ -30,6 +30,15 @@ public struct ContainerLauncher: Sendable {
     /// Everything for run number `run` of `container`, fresh (what an earlier run left is
     /// removed first: a restarted container gets a new writable layer, as in Kubernetes).
     /// Returns the bundle directory.
+    /// The device numbers of a block device node at `path` (a published Block volume: a bind
+    /// of the device onto a file), nil for anything else.
+    static func blockDevice(at path: String) -> (Int64, Int64)? {
+        var st = stat()
+        guard stat(path, &st) == 0, st.st_mode & S_IFMT == S_IFBLK else { return nil }
+        let (major, minor) = MountTable.deviceNumbers(UInt64(st.st_rdev))
+        return (Int64(major), Int64(minor))
+    }
+
     public func prepare(pod: Pod, uid: String, container: Container, image: ImageStore.Resolved) async throws(RuntimeError) -> String {
         let name = container.name
         try await teardown(uid: uid, container: name)
@@ -43,15 +52,29 @@ public struct ContainerLauncher: Sendable {
                 throw RuntimeError(.invalid, "container \(name): volumeMount \(m.name) names no persistentVolumeClaim volume")
             }
             var path = layout.volume(uid, claim: source.claimName)
+            if Self.blockDevice(at: path) != nil {
+                throw RuntimeError(.invalid, "container \(name): volumeMount \(m.name): claim \(source.claimName) is a Block volume; use volumeDevices")
+            }
             if let sub = m.subPath, !sub.isEmpty {
                 path = try bindSubPath(sub, in: path, at: "\(layout.subPaths(uid, name))/\(i)")
             }
             binds.append(.init(destination: m.mountPath, source: path, readOnly: m.readOnly == true || source.readOnly == true))
         }
-        let builder = BundleBuilder(
+        var devices: [BundleBuilder.DeviceNode] = []
+        for d in container.volumeDevices ?? [] {
+            guard let source = volumes[d.name]?.persistentVolumeClaim else {
+                throw RuntimeError(.invalid, "container \(name): volumeDevice \(d.name) names no persistentVolumeClaim volume")
+            }
+            guard let (major, minor) = Self.blockDevice(at: layout.volume(uid, claim: source.claimName)) else {
+                throw RuntimeError(.invalid, "container \(name): volumeDevice \(d.name): claim \(source.claimName) is not a Block volume (volumeMode: Block)")
+            }
+            devices.append(.init(path: d.devicePath, major: major, minor: minor))
+        }
+        var builder = BundleBuilder(
             podName: pod.metadata.name, containerID: RuntimeLayout.containerID(podUID: uid, container: name), container: container,
             podSecurity: pod.spec.securityContext, image: image.config, rootfs: rootfs, etcDirectory: layout.etc(uid), volumes: binds,
             hostNofileHard: Self.hostNofileHard(), pidsLimit: pidsLimit)
+        builder.devices = devices
         let spec = try builder.spec()
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]

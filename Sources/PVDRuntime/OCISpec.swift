@@ -62,10 +62,23 @@ public struct OCISpec: Codable, Sendable, Hashable {
 
     public struct Linux: Codable, Sendable, Hashable {
         public var namespaces: [Namespace]
+        /// Device nodes runc makes in the container (volumeDevices).
+        public var devices: [Device]?
         public var resources: Resources
         public var cgroupsPath: String
         public var maskedPaths: [String]
         public var readonlyPaths: [String]
+    }
+
+    /// A device node in the container: `type` "b" (block), its numbers, mode and owner.
+    public struct Device: Codable, Sendable, Hashable {
+        public var path: String
+        public var type: String
+        public var major: Int64
+        public var minor: Int64
+        public var fileMode: UInt32?
+        public var uid: UInt32?
+        public var gid: UInt32?
     }
 
     public struct Namespace: Codable, Sendable, Hashable {
@@ -74,9 +87,18 @@ public struct OCISpec: Codable, Sendable, Hashable {
 
     /// cgroup limits: memory in bytes, CPU as a CFS quota per period, a pids maximum.
     public struct Resources: Codable, Sendable, Hashable {
+        /// The device cgroup's rules: what may be opened (runc starts from its own defaults).
+        public var devices: [DeviceRule]?
         public var memory: Memory?
         public var cpu: CPU?
         public var pids: Pids?
+        public struct DeviceRule: Codable, Sendable, Hashable {
+            public var allow: Bool
+            public var type: String
+            public var major: Int64
+            public var minor: Int64
+            public var access: String
+        }
         public struct Memory: Codable, Sendable, Hashable { public var limit: Int64 }
         public struct CPU: Codable, Sendable, Hashable {
             public var shares: UInt64?

@@ -94,6 +94,52 @@ extension RuntimeSuites {
             #expect(f.containers().isEmpty)
         }
 
+        /// A Block claim in volumeDevices is a block device node in the container: what the
+        /// container writes at its start is on the loop volume, read back on the host; mounting
+        /// the same claim as a filesystem is refused before anything starts.
+        @Test func aBlockClaimIsADeviceInTheContainer() async throws {
+            let f = try RuntimeFixture()
+            defer { f.cleanup() }
+            let serve = try await f.start()
+            let claim = PodPublishingCLITests.classes() + PodPublishingCLITests.claim("raw", cls: "loop", block: true)
+            let script = "printf hello-block | dd of=/dev/xvda bs=512 count=1 conv=sync 2>/dev/null && dd if=/dev/xvda bs=11 count=1 2>/dev/null; echo; ls -l /dev/xvda"
+            let pod = """
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: blk}
+                spec:
+                  restartPolicy: Never
+                  containers:
+                  - image: alpine
+                    name: app
+                    command: ["/bin/sh", "-c"]
+                    args: [\(RuntimeFixture.json(script))]
+                    volumeDevices: [{name: raw, devicePath: /dev/xvda}]
+                  volumes:
+                  - name: raw
+                    persistentVolumeClaim: {claimName: raw}
+
+                """
+            try f.pvd.ok(["apply", "-f", try f.pvd.write("blk.yaml", claim + pod)])
+            #expect(await f.waitPhase("blk", "Succeeded"), "\(serve.log.suffix(3000)) \((try? f.pvd.ok(["logs", "blk"]).stdout) ?? "")")
+            let logs = try f.pvd.ok(["logs", "blk"]).stdout
+            #expect(logs.contains("hello-block") && logs.contains("brw-rw----"), "\(logs)")
+            let pv = try #require(try f.pvd.items("pv").first)
+            let device = try #require(pv.path("spec.local.path") as? String)
+            let head = try FileHandle(forReadingFrom: URL(fileURLWithPath: device)).read(upToCount: 11) ?? Data()
+            #expect(String(decoding: head, as: UTF8.self) == "hello-block", "the volume holds \(head as NSData)")
+            try f.pvd.ok(["delete", "pod", "blk", "--wait"])
+
+            let mounted = RuntimeFixture.pod("mounted", script: "true").replacingOccurrences(of: "claimName: data", with: "claimName: raw")
+            try f.pvd.ok(["apply", "-f", try f.pvd.write("m.yaml", mounted)])
+            #expect(await f.wait("mounted", seconds: 60) { ($0?.path("status.containerStatuses") as? [[String: Any]])?.first?.path("state.waiting.reason") as? String == "CreateContainerError" },
+                    "\(serve.log.suffix(3000))")
+            let describe = try f.pvd.ok(["describe", "pod", "mounted"]).stdout
+            #expect(describe.contains("is a Block volume; use volumeDevices"), "\(describe)")
+            try f.pvd.ok(["delete", "pod", "mounted", "--wait"])
+            #expect(f.containers().isEmpty)
+        }
+
         @Test func deletingAPodThatIgnoresTermEndsAfterItsGracePeriod() async throws {
             let f = try RuntimeFixture()
             defer { f.cleanup() }

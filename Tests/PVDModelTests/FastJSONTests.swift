@@ -100,6 +100,7 @@ struct FastJSONTests {
         app.env = [EnvVar(name: "A", value: nasty), EnvVar(name: "B")]
         app.resources = ResourceRequirements(limits: ["cpu": try? Quantity(parsing: "500m"), "memory": try? Quantity(parsing: "64Mi")].compactMapValues { $0 })
         app.securityContext = SecurityContext(runAsUser: 1000, runAsGroup: Int64.min)
+        app.volumeDevices = [VolumeDevice(name: "raw", devicePath: "/dev/xvda")]
         pod.spec.containers = [app, Container(name: "")]
         pod.spec.initContainers = [Container(name: "init", image: "busybox")]
         pod.spec.restartPolicy = "Never"

@@ -30,6 +30,28 @@ struct PodContainerValidationTests {
         }
     }
 
+    @Test(arguments: [
+        ([VolumeDevice(name: "raw", devicePath: "/dev/xvda")], nil),
+        ([VolumeDevice(name: "nope", devicePath: "/dev/xvda")], "spec.containers[0].volumeDevices[0].name: Not found: \"nope\""),
+        ([VolumeDevice(name: "raw", devicePath: "dev/xvda")], "spec.containers[0].volumeDevices[0].devicePath: Invalid value: \"dev/xvda\": must be an absolute path"),
+        ([VolumeDevice(name: "raw", devicePath: "/dev/../xvda")], "spec.containers[0].volumeDevices[0].devicePath: Invalid value: \"/dev/../xvda\": must not contain '..'"),
+        ([VolumeDevice(name: "raw", devicePath: "/opt")], "spec.containers[0].volumeDevices[0].devicePath: Invalid value: \"/opt\": can not be used by volumeDevices and volumeMounts"),
+        ([VolumeDevice(name: "data", devicePath: "/dev/xvda")], "spec.containers[0].volumeDevices[0].name: Invalid value: \"data\": can not be used by volumeDevices and volumeMounts"),
+        ([VolumeDevice(name: "raw", devicePath: "/dev/a"), VolumeDevice(name: "raw", devicePath: "/dev/b")],
+         "spec.containers[0].volumeDevices[1].name: Invalid value: \"raw\": must be unique"),
+        ([VolumeDevice(name: "", devicePath: "")], "spec.containers[0].volumeDevices[0].name: Required value"),
+    ] as [([VolumeDevice], String?)])
+    func deviceRules(devices: [VolumeDevice], expected: String?) {
+        var pod = Self.pod([VolumeMount(name: "data", mountPath: "/opt")], volumes: ["data", "raw", "other"])
+        pod.spec.containers?[0].volumeDevices = devices
+        let errors = pod.validate().map(\.description)
+        if let expected {
+            #expect(errors.first == expected, "\(errors)")
+        } else {
+            #expect(errors.isEmpty, "\(errors)")
+        }
+    }
+
     @Test func containerNamesAreUniqueAcrossInitContainers() {
         var pod = Self.pod([], names: ["app"])
         pod.spec.initContainers = [Container(name: "app", image: "alpine")]

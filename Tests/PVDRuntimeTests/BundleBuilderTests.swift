@@ -59,6 +59,22 @@ struct BundleBuilderTests {
         #expect(spec.process.user.uid == 1000 && spec.process.user.gid == 2000 && spec.process.user.additionalGids == [3000])
     }
 
+    /// A Block claim is a device node runc makes at devicePath, allowed in the device cgroup,
+    /// owned by root and the Pod's fsGroup.
+    @Test func volumeDevicesAreNodesTheCgroupAllows() throws {
+        var b = Self.builder(Container(name: "app", image: "alpine"), pod: PodSecurityContext(fsGroup: 3000))
+        b.devices = [.init(path: "/dev/xvda", major: 7, minor: 12)]
+        let linux = try b.spec().linux
+        let node = try #require(linux.devices?.first)
+        #expect(linux.devices?.count == 1)
+        #expect(node.path == "/dev/xvda" && node.type == "b" && node.major == 7 && node.minor == 12)
+        #expect(node.fileMode == 0o660 && node.uid == 0 && node.gid == 3000)
+        let rule = try #require(linux.resources.devices?.first)
+        #expect(rule.allow && rule.type == "b" && rule.major == 7 && rule.minor == 12 && rule.access == "rwm")
+        let none = try Self.builder(Container(name: "app", image: "alpine")).spec().linux
+        #expect(none.devices == nil && none.resources.devices == nil)
+    }
+
     @Test func nothingToRunIsAnError() {
         let b = BundleBuilder(
             podName: "web", containerID: "x", container: Container(name: "app", image: "scratch"), podSecurity: nil, image: ImageConfig(),
