@@ -9,7 +9,7 @@ struct Bench: AsyncParsableCommand {
         abstract: "pvd's benchmarks: each prints a table and writes JSON under bench-results/.",
         subcommands: [
             BindBench.self, ApplyBench.self, ProvisionBench.self, RecoverBench.self, LatencyBench.self, FailoverBench.self, Ext4Bench.self,
-            CommitBench.self, CodecBench.self, PodsBench.self, APIBench.self,
+            CommitBench.self, CodecBench.self, PodsBench.self, APIBench.self, OwnershipBench.self,
         ]
     )
 }

@@ -37,6 +37,20 @@ struct BenchSmokeTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: work.path) == ["apply.json"], "the bench left its stores behind")
     }
 
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: BenchSmokeTests.bench) && geteuid() == 0, "pvd-bench is not built beside pvd, or not root"))
+    func ownershipBenchWalksEveryFile() throws {
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("pvd-bench-smoke-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: work) }
+        let json = work.appendingPathComponent("ownership.json").path
+        let (status, output) = try run(["ownership", "--files", "50", "--per-directory", "20", "--rounds", "1", "--work-dir", work.path, "--json", json])
+        #expect(status == 0, "pvd-bench ownership failed:\n\(output)")
+        let data = try #require(FileManager.default.contents(atPath: json), "no JSON written:\n\(output)")
+        let result = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        #expect(result["directories"] as? Int == 3 && (result["pvd_median_s"] as? Double ?? 0) > 0, "\(result)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: work.path) == ["ownership.json"], "the bench left its tree behind")
+    }
+
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: BenchSmokeTests.bench) && FileManager.default.isExecutableFile(atPath: "/usr/bin/kubectl"),
                    "pvd-bench is not built beside pvd, or kubectl is missing"))
     func apiBenchDrivesKubectlAndWatchers() throws {
