@@ -52,11 +52,8 @@ enum AccessReview {
     /// spec = {1: resourceAttributes{1 namespace, 2 verb, 3 group, 4 version, 5 resource,
     /// 6 subresource, 7 name}, 2: nonResourceAttributes{1 path, 2 verb}}.
     static func protobuf(_ body: [UInt8], user: UserInfo) throws -> RequestAttributes {
-        guard body.count >= 4, body[0..<4].elementsEqual([0x6b, 0x38, 0x73, 0x00]) else {
-            throw APIStatus.badRequest("a protobuf body must start with the k8s envelope")
-        }
         let what = "a SelfSubjectAccessReview"
-        guard let review = try ProtoMessage(body[4...], what: what).message(2, what: what), let spec = try review.message(2, what: what) else {
+        guard let review = try ProtoMessage(envelope: body).message(2, what: what), let spec = try review.message(2, what: what) else {
             throw APIStatus.badRequest("\(what) that cannot be read as protobuf")
         }
         func text(_ m: ProtoMessage, _ n: Int) -> String { m.string(n) ?? "" }

@@ -17,7 +17,7 @@ public struct NodeAuthorizer: Authorizer {
         case .refuse(let reason):
             return .noOpinion(reason: reason)
         case .ifOwnsStored:
-            guard let kind = ResourceKind.allCases.first(where: { $0.plural == request.resource && $0.descriptor.group == request.apiGroup }),
+            guard let kind = Discovery.kind(group: request.apiGroup, version: "v1", plural: request.resource),
                   !request.name.isEmpty
             else { return .noOpinion(reason: NodeRules.noRelationship(node)) }
             do {

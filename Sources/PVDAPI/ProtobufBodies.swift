@@ -11,10 +11,7 @@ enum ProtobufBodies {
 
     /// The object of a protobuf body, as JSON.
     static func decode(_ body: [UInt8], kind: ResourceKind) throws -> JSONValue {
-        guard body.count >= 4, body[0..<4].elementsEqual([0x6b, 0x38, 0x73, 0x00]) else {
-            throw APIStatus.badRequest("a protobuf body must start with the k8s envelope")
-        }
-        let envelope = try ProtoMessage(body[4...], what: "the envelope")
+        let envelope = try ProtoMessage(envelope: body)
         guard let raw = envelope.bytes(2) else { throw APIStatus.badRequest("the protobuf envelope carries no object") }
         let typeMeta = try envelope.message(1, what: "typeMeta")
         guard let shape = Self.shapes[kind] else {
@@ -144,6 +141,14 @@ struct ProtoMessage {
             }
         }
         fields = out
+    }
+
+    /// The runtime.Unknown after Kubernetes' `k8s\0` magic, which every protobuf body starts with.
+    init(envelope body: [UInt8]) throws {
+        guard body.count >= 4, body[0..<4].elementsEqual([0x6b, 0x38, 0x73, 0x00]) else {
+            throw APIStatus.badRequest("a protobuf body must start with the k8s envelope")
+        }
+        try self.init(body[4...], what: "the envelope")
     }
 
     /// The last value of a length-delimited field (protobuf's rule for a non-repeated one).

@@ -144,14 +144,14 @@ public struct SafeTree: Sendable {
         return rc
     }
 
-    /// Same as `openChild(_:_:crossMounts:)`, for a raw (possibly non-UTF-8) entry name.
-    static func openChild(_ dirFD: Int32, raw name: [CChar]) -> Int32 {
+    /// Same as `openChild(_:_:crossMounts:)`, for a raw (possibly non-UTF-8) entry name, never
+    /// crossing a mount; `flags` other than a directory's read-only open (the ownership walk
+    /// opens every entry `O_PATH | O_NOFOLLOW`).
+    static func openChild(_ dirFD: Int32, raw name: [CChar], flags: Int32 = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) -> Int32 {
         let resolve = UInt64(PVD_RESOLVE_BENEATH | PVD_RESOLVE_NO_SYMLINKS | PVD_RESOLVE_NO_MAGICLINKS | PVD_RESOLVE_NO_XDEV)
         var rc: Int32 = -EAGAIN
         for _ in 0..<8 where rc == -EAGAIN {
-            rc = name.withUnsafeBufferPointer { buffer in
-                pvd_openat2(dirFD, buffer.baseAddress, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0, resolve)
-            }
+            rc = name.withUnsafeBufferPointer { buffer in pvd_openat2(dirFD, buffer.baseAddress, flags, 0, resolve) }
         }
         return rc
     }

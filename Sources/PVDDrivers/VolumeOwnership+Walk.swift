@@ -50,13 +50,7 @@ extension VolumeOwnership {
             let entry = frame.entries[frame.next]
             frame.next += 1
             let entryPath = frame.dir.path + "/" + entry.display
-            let resolve = UInt64(PVD_RESOLVE_BENEATH | PVD_RESOLVE_NO_SYMLINKS | PVD_RESOLVE_NO_MAGICLINKS | PVD_RESOLVE_NO_XDEV)
-            var child: Int32 = -EAGAIN
-            for _ in 0..<8 where child == -EAGAIN {
-                child = entry.raw.withUnsafeBufferPointer {
-                    pvd_openat2(frame.dir.fd, $0.baseAddress, PVD_O_PATH | O_NOFOLLOW | O_CLOEXEC, 0, resolve)
-                }
-            }
+            let child = SafeTree.openChild(frame.dir.fd, raw: entry.raw, flags: PVD_O_PATH | O_NOFOLLOW | O_CLOEXEC)
             if child == -ENOENT { continue }
             if child == -EXDEV {
                 report.otherMounts += 1

@@ -155,11 +155,11 @@ struct LatencyBench: AsyncParsableCommand {
 
         let result: [String: Any] = [
             "benchmark": "latency", "count": count, "pvd": binary, "store": storeChoice.etcdURL ?? "sqlite",
-            "total_median_ms": ms(Measure.median(total)), "total_p99_ms": ms(p99(total)),
+            "total_median_ms": ms(Measure.median(total)), "total_p99_ms": ms(Measure.p99(total)),
             "apply_median_ms": ms(Measure.median(apply)), "wait_median_ms": ms(Measure.median(wait)),
-            "apply_p99_ms": ms(p99(apply)), "wait_p99_ms": ms(p99(wait)),
-            "cli_startup_median_ms": ms(Measure.median(startup)), "cli_startup_p99_ms": ms(p99(startup)),
-            "reaction_median_ms": ms(Measure.median(reaction)), "reaction_p99_ms": ms(p99(reaction)),
+            "apply_p99_ms": ms(Measure.p99(apply)), "wait_p99_ms": ms(Measure.p99(wait)),
+            "cli_startup_median_ms": ms(Measure.median(startup)), "cli_startup_p99_ms": ms(Measure.p99(startup)),
+            "reaction_median_ms": ms(Measure.median(reaction)), "reaction_p99_ms": ms(Measure.p99(reaction)),
             "daemon_binding_mean_ms": bindCount > 0 ? bindSum / bindCount * 1000 : 0, "daemon_binding_count": bindCount,
             "daemon_provisioning_mean_ms": provCount > 0 ? provSum / provCount * 1000 : 0,
             "idle": idle, "daemon_exit_status": status.map { Int($0) } ?? -1,
@@ -169,11 +169,11 @@ struct LatencyBench: AsyncParsableCommand {
             pvd-bench latency  N=\(count)  pvd=\(binary)  store=\(storeChoice.etcdURL ?? "sqlite")
             load average before: \(loadBefore)   after: \(loadAfter)
             what                                          median        p99
-            apply → Bound, whole (two CLI processes)  \(fmt(Measure.median(total)))  \(fmt(p99(total)))
-              pvd apply process                       \(fmt(Measure.median(apply)))  \(fmt(p99(apply)))
-              pvd wait process                        \(fmt(Measure.median(wait)))  \(fmt(p99(wait)))
-            CLI start-up (pvd version)                \(fmt(Measure.median(startup)))  \(fmt(p99(startup)))
-            daemon reaction (commit seen → Bound seen) \(fmt(Measure.median(reaction)))  \(fmt(p99(reaction)))
+            apply → Bound, whole (two CLI processes)  \(fmt(Measure.median(total)))  \(fmt(Measure.p99(total)))
+              pvd apply process                       \(fmt(Measure.median(apply)))  \(fmt(Measure.p99(apply)))
+              pvd wait process                        \(fmt(Measure.median(wait)))  \(fmt(Measure.p99(wait)))
+            CLI start-up (pvd version)                \(fmt(Measure.median(startup)))  \(fmt(Measure.p99(startup)))
+            daemon reaction (commit seen → Bound seen) \(fmt(Measure.median(reaction)))  \(fmt(Measure.p99(reaction)))
             daemon histograms: binding mean \(String(format: "%.2f", bindCount > 0 ? bindSum / bindCount * 1000 : 0)) ms over \(Int(bindCount)), \
             provisioning mean \(String(format: "%.2f", provCount > 0 ? provSum / provCount * 1000 : 0)) ms over \(Int(provCount))
             """)
@@ -259,11 +259,6 @@ struct LatencyBench: AsyncParsableCommand {
 
     private func ms(_ s: Double) -> Double { (s * 100_000).rounded() / 100 }
     private func fmt(_ s: Double) -> String { String(format: "%8.2f ms", s * 1000) }
-    private func p99(_ xs: [Double]) -> Double {
-        guard !xs.isEmpty else { return 0 }
-        let s = xs.sorted()
-        return s[min(s.count - 1, Int((Double(s.count) * 0.99).rounded(.up)) - 1)]
-    }
 }
 
 /// When this process saw each claim first, and first Bound.

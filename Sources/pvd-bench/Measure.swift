@@ -43,6 +43,13 @@ enum Measure {
         return Double(usage.ru_maxrss) / 1024
     }
 
+    /// The 99th percentile (nearest rank); 0 for no samples.
+    static func p99(_ xs: [Double]) -> Double {
+        guard !xs.isEmpty else { return 0 }
+        let s = xs.sorted()
+        return s[min(s.count - 1, Int((Double(s.count) * 0.99).rounded(.up)) - 1)]
+    }
+
     static func median(_ xs: [Double]) -> Double {
         guard !xs.isEmpty else { return 0 }
         let s = xs.sorted()
