@@ -17,9 +17,8 @@ public struct EventRecorder: Sendable {
     /// How often one stored event's count and lastTimestamp are raised at most.
     public static let repeatInterval: Int64 = 60
 
-    /// The stored events, shared with the informer's index (copy-on-write: never copied here,
-    /// because the recorder only reads it).
-    private let existing: EventIndex
+    /// The stored events: the informer's live index, or one of the recorder's own.
+    private let existing: SharedEventIndex
     private var sequence: UInt64 = 0
     /// Events already recorded by this recorder: a controller that decides the same thing on
     /// every pass of one run reports it once.
@@ -27,9 +26,14 @@ public struct EventRecorder: Sendable {
     private let component: String
 
     /// Starts from the events already in the store, so repeats across runs are folded too.
-    public init(index: EventIndex, component: String = "pvd") {
+    public init(index: SharedEventIndex, component: String = "pvd") {
         self.existing = index
         self.component = component
+    }
+
+    /// Starts from an index of its own.
+    public init(index: EventIndex, component: String = "pvd") {
+        self.init(index: SharedEventIndex(index), component: component)
     }
 
     /// Starts from a list of the store's events (a one-off run, recovery).
@@ -44,7 +48,7 @@ public struct EventRecorder: Sendable {
         let k = EventIndex.foldKey(e.object, e.type.rawValue, e.reason, e.message)
         // From here on `seen` answers for this key, so a repeat never reaches the stored event.
         guard seen.insert(k).inserted else { return nil }
-        if var old = existing.byFold[k] {
+        if var old = existing.event(fold: k) {
             if let last = old.lastTimestamp, now.seconds - last.seconds < Self.repeatInterval { return nil }
             old.count = (old.count ?? 1) + 1
             old.lastTimestamp = now

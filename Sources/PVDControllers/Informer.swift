@@ -95,7 +95,7 @@ public actor Informer {
         fresh.claims = s.claims
         // Events are listed after the snapshot; one written in between is also replayed by the
         // watch from the snapshot's revision, which stores it again under the same key.
-        fresh.events = EventIndex(try await store.list(Event.self, namespace: nil, selector: nil).items)
+        fresh.events = SharedEventIndex(EventIndex(try await store.list(Event.self, namespace: nil, selector: nil).items))
         cache = fresh
         logger.debug("listed", metadata: ["pvd.revision": "\(s.revision)", "pvd.objects": "\(s.volumes.count + s.claims.count)"])
         advance(to: s.revision)
@@ -166,7 +166,7 @@ public actor Informer {
     func snapshot() -> Snapshot { cache.snapshot(revision: revision) }
 
     /// The cached events, to fold repeats into (see `EventRecorder`): shared, not copied.
-    func eventIndex() -> EventIndex { cache.events }
+    func eventIndex() -> SharedEventIndex { cache.events }
 
     /// How many cached objects of each kind are in each phase.
     public func phaseCounts() -> [ResourceKind: [String: Int]] { cache.phaseCounts() }

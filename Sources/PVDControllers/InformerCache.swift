@@ -8,7 +8,8 @@ struct InformerCache: Sendable {
     var pods: [String: Pod] = [:]
     var volumes: [String: PersistentVolume] = [:]
     var claims: [String: PersistentVolumeClaim] = [:]
-    var events = EventIndex()
+    /// Shared with the runs' recorders, by reference (see `SharedEventIndex`).
+    var events = SharedEventIndex()
     /// Nodes' leases in `kube-node-lease`, by node name; other namespaces' leases are not kept.
     var nodeLeases: [String: Lease] = [:]
     /// Published storage capacities, by key.

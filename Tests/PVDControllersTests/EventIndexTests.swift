@@ -56,6 +56,21 @@ struct EventIndexTests {
         #expect(folded.count == 2)
     }
 
+    /// A recorder reads the informer's index as it is now, not as it was when the run began:
+    /// the index is shared, so the informer folding in a change copies nothing.
+    @Test func aSharedIndexShowsTheRecorderWhatArrivedAfterItStarted() {
+        let shared = SharedEventIndex()
+        var recorder = EventRecorder(index: shared)
+        shared.apply(event("data.1"), deleted: false)
+        guard case .update(let folded) = recorder.record(repeatOf(), at: Time(seconds: 200)) else {
+            Issue.record("the event stored after the recorder began was not folded into")
+            return
+        }
+        #expect(folded.metadata.name == "data.1")
+        shared.apply(event("data.1"), deleted: true)
+        #expect(shared.count == 0)
+    }
+
     @Test func aModifiedEventReplacesItsOlderVersion() {
         var index = EventIndex()
         index.apply(event("data.1", count: 1), deleted: false)

@@ -75,7 +75,7 @@ func expectCache(of informer: Informer, matches store: any ObjectStore, sourceLo
     #expect(cached.nodeLeases == read.nodeLeases, sourceLocation: sourceLocation)
     #expect(cached.capacities == read.capacities, sourceLocation: sourceLocation)
     let events = try await store.list(Event.self, namespace: nil, selector: nil).items
-    #expect(await informer.eventIndex().byKey == byKey(events), sourceLocation: sourceLocation)
+    #expect(await informer.eventIndex().value.byKey == byKey(events), sourceLocation: sourceLocation)
 }
 
 /// An `ObjectStore` over a real one whose next lists or watches fail, to see what the informer

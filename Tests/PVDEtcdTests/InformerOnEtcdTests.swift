@@ -55,7 +55,7 @@ struct InformerOnEtcdTests {
         if Set(cached.pods.map(\.key)) != Set(read.pods.map(\.key)) { out.append("pods") }
         if cached.nodes.map(\.metadata.name).sorted() != read.nodes.map(\.metadata.name) { out.append("nodes") }
         let events = try await store.list(Event.self, namespace: nil, selector: nil).items
-        if Set(await informer.eventIndex().byKey.keys) != Set(events.map(\.key)) { out.append("events") }
+        if Set(await informer.eventIndex().value.byKey.keys) != Set(events.map(\.key)) { out.append("events") }
         return out
     }
 
