@@ -124,9 +124,18 @@ struct StorageCapacityTests {
             #expect(published >= min(freeBefore, freeAfter) - slack, "\(published) vs \(freeBefore)...\(freeAfter)")
             #expect(published % (1 << 20) == 0)
 
+            // Unchanged, nothing is rewritten. Other suites write to the same disk at the same
+            // time: when the free space itself moved by the 1% that calls for a rewrite around
+            // this publish, a rewrite is right and this round proves nothing.
             let before = try await store.currentRevision()
-            #expect(try await StorageCapacityPublisher.publish(agent: agent, store: store, logger: quietLogger) == 0)
-            #expect(try await store.currentRevision() == before)
+            let freeAround = try #require(FreeSpace.availableBytes(under: dir))
+            let rewrites = try await StorageCapacityPublisher.publish(agent: agent, store: store, logger: quietLogger)
+            let freeLater = try #require(FreeSpace.availableBytes(under: dir))
+            let moved = max(abs(freeAround - published), abs(freeLater - published))
+            if moved * 200 < published {
+                #expect(rewrites == 0)
+                #expect(try await store.currentRevision() == before)
+            }
 
             _ = try await store.delete(StorageClass.self, namespace: nil, name: "local", uid: nil)
             #expect(try await StorageCapacityPublisher.publish(agent: agent, store: store, logger: quietLogger) == 1)
