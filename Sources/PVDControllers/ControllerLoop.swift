@@ -49,6 +49,8 @@ public struct ControllerLoop: Sendable {
     /// The key the node loop queues itself, delayed, to look again at an Immediate claim it left
     /// to other nodes once its patience is out.
     public static let placementKey = "placement"
+    /// How the reconciler's `attempted` set names an expansion it tried.
+    static let expansionPrefix = "expand/"
 
     public init(reconciler: Reconciler, informer: Informer, queue: WorkQueue<String>) {
         self.reconciler = reconciler
@@ -98,6 +100,7 @@ public struct ControllerLoop: Sendable {
         let holding = Set(held.values)
         var attempted = holding
         var snapshot = await informer.snapshot()
+        snapshot.focus = SnapshotFocus(keys: keys, volumes: snapshot.volumes)
         var recorder = EventRecorder(index: await informer.eventIndex())
         do {
             let (informer, store, limit, changes, measures) = (self.informer, reconciler.store, catchUpLimit, self.changes, measuresBinding)
@@ -123,6 +126,18 @@ public struct ControllerLoop: Sendable {
                     } else {
                         await queue.forget(key)
                     }
+                }
+            }
+            // An expansion this run tried that did not finish is tried again after a backoff:
+            // a focused run looks only at what changed, and the claim may not change again.
+            for entry in tried where entry.hasPrefix(Self.expansionPrefix) {
+                let claimKey = String(entry.dropFirst(Self.expansionPrefix.count))
+                let key = Informer.key(.persistentVolumeClaim, claimKey)
+                if let claim = snapshot.claims[claimKey], ExpansionWork.wanted(claim) {
+                    await queue.retry(key)
+                    retried.append(key)
+                } else {
+                    await queue.forget(key)
                 }
             }
             let settled = handledThrough != nil

@@ -22,17 +22,21 @@ struct ExpansionWork: Sendable {
     /// The request in bytes; nil when it is more than a volume can have (past Int64).
     var requestBytes: Int64?
 
+    /// Whether a claim asks for more than it holds: Bound, not being deleted, its request
+    /// above its status.capacity.
+    static func wanted(_ claim: PersistentVolumeClaim) -> Bool {
+        guard claim.phase == .bound, claim.metadata.deletionTimestamp == nil, let request = claim.request else { return false }
+        return (claim.status?.capacity?["storage"] ?? Quantity(0)) < request
+    }
+
     /// The claims to grow, in key order: Bound, not being deleted, a request above
     /// status.capacity, and bound (by uid) to a volume pvd provisioned on this node with a driver
     /// it has. Kubernetes' resize controller checks the class only at admission, and so does pvd.
     static func select(claims: [String: PersistentVolumeClaim], volumes: [String: PersistentVolume], agent: NodeAgent) -> [ExpansionWork] {
         var work: [ExpansionWork] = []
-        // Every claim is looked at, few qualify: only those are put in key order.
+        // Every claim given is looked at, few qualify: only those are put in key order.
         for (key, claim) in claims {
-            guard claim.phase == .bound, claim.metadata.deletionTimestamp == nil,
-                  let request = claim.request else { continue }
-            let capacity = claim.status?.capacity?["storage"] ?? Quantity(0)
-            guard capacity < request, let name = claim.spec.volumeName, let pv = volumes[name],
+            guard wanted(claim), let request = claim.request, let name = claim.spec.volumeName, let pv = volumes[name],
                   pv.metadata.deletionTimestamp == nil, pv.phase == .bound,
                   let ref = pv.spec.claimRef, ref.uid != nil, ref.uid == claim.metadata.uid,
                   let provisioner = pv.metadata.annotation(Annotations.provisionedBy),
@@ -101,8 +105,8 @@ extension Reconciler {
     /// higher) and is tried again on a later run; a crash between the steps is finished by the
     /// next run, as the drivers' expansion is idempotent. Each claim is tried once per run.
     func expand(snapshot: inout Snapshot, recorder: inout EventRecorder, summary: inout ReconcileSummary, attempted: inout Set<String>) async throws {
-        for item in ExpansionWork.select(claims: snapshot.claims, volumes: snapshot.volumes, agent: agent) {
-            guard attempted.insert("expand/\(item.claimKey)").inserted,
+        for item in ExpansionWork.select(claims: snapshot.claimsInFocus, volumes: snapshot.volumes, agent: agent) {
+            guard attempted.insert(ControllerLoop.expansionPrefix + item.claimKey).inserted,
                   let claim = snapshot.claims[item.claimKey], let pv = snapshot.volumes[item.volumeName] else { continue }
             // A claim already waiting for its filesystem is tried again quietly: its one event
             // said so when it started waiting.

@@ -10,7 +10,7 @@ extension Reconciler {
     func protect(snapshot: inout Snapshot, summary: inout ReconcileSummary) async throws {
         let users = StorageProtection.users(among: snapshot.pods)
         var writes: [StoreWrite] = []
-        for (key, claim) in snapshot.claims {
+        for (key, claim) in snapshot.claimsInFocus {
             let using = users.isEmpty ? [] : users[key] ?? []
             if let c = StorageProtection.update(claim, users: using) {
                 writes.append(.update(.persistentVolumeClaim(c)))
@@ -18,7 +18,7 @@ extension Reconciler {
                 logger.debug("claim kept: in use", metadata: ["pvd.pvc": "\(claim.key)", "pvd.pod": "\(using.joined(separator: ","))"])
             }
         }
-        for volume in snapshot.volumes.values {
+        for volume in snapshot.volumesInFocus.values {
             if let v = StorageProtection.update(volume) { writes.append(.update(.persistentVolume(v))) }
         }
         guard !writes.isEmpty else { return }

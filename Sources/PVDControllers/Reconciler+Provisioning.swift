@@ -28,7 +28,7 @@ extension Reconciler {
         var classes: [String: StorageClass] = [:]
         for c in snapshot.classes { classes[c.metadata.name] = c }
         var work: [ProvisionWork] = []
-        for (key, claim) in snapshot.claims {
+        for (key, claim) in snapshot.claimsInFocus {
             guard let provisioner = claim.metadata.annotation(Annotations.storageProvisioner),
                   let driver = agent.driver(for: provisioner),
                   claim.phase == .pending,

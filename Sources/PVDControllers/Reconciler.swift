@@ -12,6 +12,8 @@ public struct ReconcileSummary: Sendable, CustomStringConvertible {
     public var events = 0
     public var conflicts = 0
     public var passes = 0
+    /// Claims the binder decided, summed over the passes; the others' last decision still held.
+    public var decided = 0
     public var provisioned = 0
     public var provisioningFailures = 0
     public var deleted = 0
@@ -109,6 +111,8 @@ public struct Reconciler: Sendable {
     public var nodeGrace: Duration = NodeHealth.defaultGrace
     /// How long a node without room for a new Immediate claim leaves it to the others (see `ImmediatePlacement`).
     public var placementPatience: Duration = ImmediatePlacement.defaultPatience
+    /// The binder's decisions that wrote nothing, shared by this reconciler's copies.
+    let memo = BindingMemoBox()
 
     public init(store: any ObjectStore, agent: NodeAgent, logger: Logger) {
         self.store = store
@@ -252,11 +256,11 @@ public struct Reconciler: Sendable {
         return lost
     }
 
-    /// The binder's decisions of one pass over the snapshot: the object writes and the events to record.
+    /// The binder's decisions of one pass over the snapshot: the object writes and the events to
+    /// record. Claims whose last decision still holds (`BindingMemo`) are not decided again.
     func decide(
         snapshot: Snapshot, summary: inout ReconcileSummary, now: Time
     ) async -> (writes: [StoreWrite], events: [BinderEvent]) {
-        let claims = Array(snapshot.claims.values)
         let context = BinderContext(storageClasses: snapshot.classes, nodes: snapshot.nodes, claimsByKey: snapshot.claims, now: now)
         let binder = Binder()
 
@@ -264,12 +268,14 @@ public struct Reconciler: Sendable {
         var events: [BinderEvent] = []
         var current: [PersistentVolume] = []
         current.reserveCapacity(snapshot.volumes.count)
+        var changed: Set<String> = []
         for pv in snapshot.volumes.values {
             let action = binder.syncVolume(pv, context: context)
             events += action.events
             if let v = action.volume {
                 plan.put(v)
                 current.append(v)
+                changed.insert(pv.metadata.name)
                 switch action.outcome {
                 case .available: summary.madeAvailable += 1
                 case .released: summary.released += 1
@@ -280,8 +286,34 @@ public struct Reconciler: Sendable {
                 current.append(pv)
             }
         }
+        var memo = memo.take()
+        defer { self.memo.store(memo) }
+        // A volume this pass changes is not yet what the snapshot holds: no Pending decision
+        // made before can stand on it.
+        let world = changed.isEmpty ? BindingWorld(volumes: snapshot.volumes, classes: snapshot.classes, nodes: snapshot.nodes) : nil
+        // Only the claims in focus can have changed since a pass that left every claim settled
+        // in this same world; otherwise every claim is checked against its entry.
+        let candidates = world != nil && memo.settledWorld == world ? snapshot.claimsInFocus : snapshot.claims
+        memo.settledWorld = nil
+        memo.prune(keeping: snapshot.claims)
+        var claims: [PersistentVolumeClaim] = []
+        claims.reserveCapacity(candidates.count)
+        for (key, claim) in candidates
+        where !memo.holds(claim, key: key, world: world, volumes: snapshot.volumes, changed: changed, now: now.seconds) {
+            claims.append(claim)
+        }
+        summary.decided += claims.count
+        guard !claims.isEmpty else {
+            memo.settledWorld = world
+            return (plan.take(), events)
+        }
         let claimActions = await binder.matchAll(claims: claims, volumes: current, context: context)
+        var settled = true
         for action in claimActions {
+            let kept = snapshot.claims[action.claimKey].map {
+                memo.record(action, claim: $0, world: world, volumes: snapshot.volumes, changed: changed, now: now.seconds)
+            }
+            if kept != true { settled = false }
             events += action.events
             if let v = action.volume { plan.put(v) }
             if let c = action.claim { plan.put(c) }
@@ -299,6 +331,8 @@ public struct Reconciler: Sendable {
                 break
             }
         }
+        // Every decision wrote nothing and so left an entry, which the claims skipped have too.
+        if settled { memo.settledWorld = world }
         return (plan.take(), events)
     }
 

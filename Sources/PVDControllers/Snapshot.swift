@@ -17,6 +17,24 @@ struct Snapshot {
     var capacities: [CSIStorageCapacity] = []
     /// The store revision the snapshot reflects.
     var revision: Int64 = 0
+    /// The claims and volumes a pass must look at, when not all of them (see `SnapshotFocus`).
+    var focus: SnapshotFocus?
+
+    /// The claims in focus, by key: every claim, or those the focus names that still exist.
+    var claimsInFocus: [String: PersistentVolumeClaim] {
+        guard let focus else { return claims }
+        var out: [String: PersistentVolumeClaim] = [:]
+        for key in focus.claims { if let c = claims[key] { out[key] = c } }
+        return out
+    }
+
+    /// The volumes in focus, by name (as `claimsInFocus`).
+    var volumesInFocus: [String: PersistentVolume] {
+        guard let focus else { return volumes }
+        var out: [String: PersistentVolume] = [:]
+        for name in focus.volumes { if let v = volumes[name] { out[name] = v } }
+        return out
+    }
 
     /// Reads every kind the controllers use, retrying while a write slipped in between the
     /// lists, so the snapshot is consistent. A store that never falls silent long enough (other
@@ -53,6 +71,13 @@ struct Snapshot {
     /// Folds in what a commit returned: the objects as written (nil for an object now gone).
     mutating func apply(_ writes: some Sequence<StoreWrite>, results: [AnyResource?]) {
         for (w, r) in zip(writes, results) {
+            // What a pass wrote, the next pass looks at again: that is how a run settles.
+            if focus != nil {
+                switch w {
+                case .create(let o), .update(let o): focus?.add(r ?? o)
+                case .delete(_, _, let name, _): focus?.volumes.insert(name)
+                }
+            }
             switch (w, r) {
             // An update that released the last finalizer of an object being deleted returns it as
             // last seen, but the store has removed it.
@@ -69,5 +94,49 @@ struct Snapshot {
     /// Whether the store removed an object a write returned: being deleted, no finalizers left.
     static func removed(_ meta: ObjectMeta) -> Bool {
         meta.deletionTimestamp != nil && (meta.finalizers ?? []).isEmpty
+    }
+}
+
+/// The claims and volumes that changed since a controller loop last settled, and so the only
+/// ones whose claim-by-claim decisions (protection, the provisioning work) can differ from
+/// what the last run found, which was nothing left to do.
+///
+/// A run is focused only when every key that started it is a claim or a volume: a change of
+/// any other kind (a Pod, a class, a node), a resync, a retry or a fresh read of the store
+/// leaves the snapshot unfocused, and every object is looked at. A volume brings its claim
+/// into focus; the writes of each pass add theirs.
+struct SnapshotFocus: Sendable, Equatable {
+    var claims: Set<String> = []
+    var volumes: Set<String> = []
+
+    /// The focus for a run started by `keys` (queue keys, see `Informer.key`), or nil when the
+    /// run must look at everything.
+    init?(keys: some Sequence<String>, volumes known: [String: PersistentVolume]) {
+        let claimPrefix = ResourceKind.persistentVolumeClaim.rawValue + "/"
+        let volumePrefix = ResourceKind.persistentVolume.rawValue + "/"
+        for key in keys {
+            if key.hasPrefix(claimPrefix) {
+                claims.insert(String(key.dropFirst(claimPrefix.count)))
+            } else if key.hasPrefix(volumePrefix) {
+                // A volume that is gone no longer says which claim it was bound to.
+                guard let v = known[String(key.dropFirst(volumePrefix.count))] else { return nil }
+                add(v)
+            } else {
+                return nil
+            }
+        }
+    }
+
+    mutating func add(_ object: AnyResource) {
+        switch object {
+        case .persistentVolume(let v): add(v)
+        case .persistentVolumeClaim(let c): claims.insert(c.key)
+        default: break
+        }
+    }
+
+    mutating func add(_ volume: PersistentVolume) {
+        volumes.insert(volume.metadata.name)
+        if let ref = volume.spec.claimRef { claims.insert(BindingRules.claimKey(of: ref)) }
     }
 }

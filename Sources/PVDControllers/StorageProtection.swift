@@ -38,32 +38,32 @@ public enum StorageProtection {
     /// using it (see `users(among:)`).
     public static func update(_ claim: PersistentVolumeClaim, users: [String]) -> PersistentVolumeClaim? {
         let f = Finalizers.pvcProtection
-        // Metadata read once: each read through the claim is a copy of all of it, and every
-        // claim is checked on every pass.
-        let meta = claim.metadata
-        var c = claim
-        if meta.deletionTimestamp != nil {
-            guard meta.hasFinalizer(f), users.isEmpty else { return nil }
+        // Read in place (a claim's fields are borrowed, not copied, see `SharedFields`): every
+        // claim is checked on every pass, and a copy of its metadata costs more than the check.
+        if claim.metadata.deletionTimestamp != nil {
+            guard claim.metadata.hasFinalizer(f), users.isEmpty else { return nil }
+            var c = claim
             c.metadata.removeFinalizer(f)
-        } else {
-            guard !meta.hasFinalizer(f) else { return nil }
-            c.metadata.addFinalizer(f)
+            return c
         }
+        guard !claim.metadata.hasFinalizer(f) else { return nil }
+        var c = claim
+        c.metadata.addFinalizer(f)
         return c
     }
 
     /// What to write for a volume, or nil when it is as it should be.
     public static func update(_ volume: PersistentVolume) -> PersistentVolume? {
         let f = Finalizers.pvProtection
-        let meta = volume.metadata
-        var v = volume
-        if meta.deletionTimestamp != nil {
-            guard meta.hasFinalizer(f), volume.status?.phase != .bound else { return nil }
+        if volume.metadata.deletionTimestamp != nil {
+            guard volume.metadata.hasFinalizer(f), volume.status?.phase != .bound else { return nil }
+            var v = volume
             v.metadata.removeFinalizer(f)
-        } else {
-            guard !meta.hasFinalizer(f) else { return nil }
-            v.metadata.addFinalizer(f)
+            return v
         }
+        guard !volume.metadata.hasFinalizer(f) else { return nil }
+        var v = volume
+        v.metadata.addFinalizer(f)
         return v
     }
 }

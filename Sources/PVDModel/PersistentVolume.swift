@@ -16,15 +16,15 @@ public struct PersistentVolume: Resource, CopyOnWriteFields {
         set { uniqued.fields.kindName = newValue }
     }
     @inlinable public var metadata: ObjectMeta {
-        get { box.fields.metadata }
+        _read { yield box.fields.metadata }
         _modify { yield &uniqued.fields.metadata }
     }
     @inlinable public var spec: PersistentVolumeSpec {
-        get { box.fields.spec }
+        _read { yield box.fields.spec }
         _modify { yield &uniqued.fields.spec }
     }
     @inlinable public var status: PersistentVolumeStatus? {
-        get { box.fields.status }
+        _read { yield box.fields.status }
         _modify { yield &uniqued.fields.status }
     }
 
@@ -42,7 +42,11 @@ public struct PersistentVolume: Resource, CopyOnWriteFields {
     /// The storage capacity, if set.
     public var capacity: Quantity? { spec.capacity?["storage"] }
     /// The phase, Pending when none was recorded yet.
-    public var phase: VolumePhase { status?.phase ?? .pending }
+    @inlinable public var phase: VolumePhase { box.fields.status?.phase ?? .pending }
+
+    /// `metadata.resourceVersion`, read without copying the rest of the metadata: what a
+    /// controller compares on every object of a pass.
+    @inlinable public var resourceVersion: String? { box.fields.metadata.resourceVersion }
     /// The class name, "" for a class-less volume (Kubernetes' GetPersistentVolumeClass).
     public var className: String { spec.storageClassName ?? "" }
     /// The volume mode with the Filesystem default applied.

@@ -16,15 +16,15 @@ public struct PersistentVolumeClaim: Resource, CopyOnWriteFields {
         set { uniqued.fields.kindName = newValue }
     }
     @inlinable public var metadata: ObjectMeta {
-        get { box.fields.metadata }
+        _read { yield box.fields.metadata }
         _modify { yield &uniqued.fields.metadata }
     }
     @inlinable public var spec: PersistentVolumeClaimSpec {
-        get { box.fields.spec }
+        _read { yield box.fields.spec }
         _modify { yield &uniqued.fields.spec }
     }
     @inlinable public var status: PersistentVolumeClaimStatus? {
-        get { box.fields.status }
+        _read { yield box.fields.status }
         _modify { yield &uniqued.fields.status }
     }
 
@@ -42,7 +42,11 @@ public struct PersistentVolumeClaim: Resource, CopyOnWriteFields {
     /// The requested storage, if set.
     public var request: Quantity? { spec.request }
     /// The phase, Pending when none was recorded yet.
-    public var phase: ClaimPhase { status?.phase ?? .pending }
+    @inlinable public var phase: ClaimPhase { box.fields.status?.phase ?? .pending }
+
+    /// `metadata.resourceVersion`, read without copying the rest of the metadata: what a
+    /// controller compares on every object of a pass.
+    @inlinable public var resourceVersion: String? { box.fields.metadata.resourceVersion }
     /// The class name, "" when unset or empty (Kubernetes' GetPersistentVolumeClaimClass).
     public var className: String { spec.storageClassName ?? "" }
     /// The volume mode with the Filesystem default applied.

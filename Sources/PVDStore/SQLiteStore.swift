@@ -240,7 +240,7 @@ public final class SQLiteStore: ObjectStore {
 
     public func currentRevision() async throws(StoreError) -> Int64 {
         do {
-            return try await pool.read { db in try Int64.fetchOne(db, sql: "SELECT revision FROM meta") ?? 0 }
+            return try await pool.read { db in try Int64.fetchOne(db.cachedStatement(sql: "SELECT revision FROM meta")) ?? 0 }
         } catch {
             throw Self.storeError(error, path: path)
         }
