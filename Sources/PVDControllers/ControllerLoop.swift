@@ -25,7 +25,8 @@ public struct ControllerRun: Sendable {
 /// with backoff what failed.
 ///
 /// The reconciler decides over whole snapshots, so one run covers every key taken; the keys
-/// say that a run is needed, and carry the retries. There is one loop, so a key is never
+/// say that a run is needed, carry the retries, and, when all are claims and volumes, narrow
+/// what the run looks at (`SnapshotFocus`). There is one loop, so a key is never
 /// processed twice at once; one that changes during a run is taken again after it.
 ///
 /// A claim whose provisioning failed is held back (the reconciler skips it) until its backoff

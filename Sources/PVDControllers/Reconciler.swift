@@ -85,7 +85,8 @@ public struct PassTimings: Sendable {
 /// daemon, and what each of the daemon's runners does with one role.
 ///
 /// Each pass reads every PV, claim, class and node once, decides with the pure `Binder`
-/// (volumes first, so new volumes are Available before claims are matched), and commits the
+/// (volumes first, so new volumes are Available before claims are matched; a claim whose last
+/// decision still holds is skipped, see `BindingMemo`), and commits the
 /// writes in batches, each batch one transaction with compare-and-swap on every object. A write
 /// that lost a race is skipped and decided again from fresh state in the next pass. The node
 /// controllers then take their work from the snapshot as committed: the claims the binder
