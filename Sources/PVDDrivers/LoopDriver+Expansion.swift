@@ -109,6 +109,7 @@ extension LoopDriver {
             logger.notice("growing ext filesystem offline", metadata: ["pvd.pv": "\(layout.name)", "pvd.device": "\(device)"])
             var failure: DriverError?
             do throws(DriverError) {
+                try await Self.waitUntilUnheld(device.path, volume: layout.name)
                 try await tools.growUnmountedFilesystem(type: mounted.fsType, device: device.path)
             } catch {
                 failure = error
@@ -123,6 +124,33 @@ extension LoopDriver {
             // next try (offline again) or the next mount after a crash checks it first.
             if let failure { throw failure }
             try clearResizeMarker(layout)
+        }
+    }
+
+    /// Waits, a few seconds at most, until nothing holds the device's filesystem: the open
+    /// with O_EXCL that e2fsck makes fails while the filesystem is mounted anywhere. Our
+    /// unmount removed our mount, but a mount namespace made meanwhile (a container starting,
+    /// `unshare`) holds a copy of it until that namespace lets it go. Still held at the end:
+    /// a busy error the caller's next try (the claim keeps its larger request) gets past.
+    static func waitUntilUnheld(_ device: String, volume: String, limit: Duration = .seconds(5)) async throws(DriverError) {
+        let deadline = ContinuousClock.now + limit
+        while true {
+            let fd = open(device, O_RDONLY | O_EXCL | O_CLOEXEC)
+            if fd >= 0 {
+                close(fd)
+                return
+            }
+            let e = errno
+            guard e == EBUSY || e == EINTR else { return }  // e2fsck reports any other problem itself
+            guard ContinuousClock.now < deadline else {
+                var busy = DriverError(
+                    .busy,
+                    "volume \(volume): \(device) is still held after its unmount (mounted in another mount namespace); it grows on a later try",
+                    errno: EBUSY)
+                busy.filesystemResizePending = true
+                throw busy
+            }
+            try? await Task.sleep(for: .milliseconds(50))
         }
     }
 }

@@ -86,6 +86,28 @@ struct LoopDriverExpansionTests {
         try expectGone(root, name)
     }
 
+    /// The offline grow waits for the device to be free of every mount (another mount
+    /// namespace may still hold one after our unmount) and gives up busy, not with a failed
+    /// e2fsck: here the volume's own mount holds it.
+    @Test func aDeviceStillMountedIsBusyForTheOfflineGrow() async throws {
+        let root = try TestRoot()
+        defer { root.cleanup() }
+        let driver = makeDriver(root)
+        let name = "pvc-grow-held"
+        let volume = try await driver.provision(request(name, 64 * mebibyte, ["fsType": "ext4"]))
+        let device = try #require(try LibMountMounter().mountedSource(at: volume.path)?.source)
+        do {
+            try await LoopDriver.waitUntilUnheld(device, volume: name, limit: .milliseconds(200))
+            Issue.record("a mounted device counted as free")
+        } catch {
+            #expect(error.code == .busy)
+            #expect(error.filesystemResizePending)
+            #expect(error.message.contains(device), "\(error.message)")
+        }
+        try await driver.delete(name: name, parameters: [:])
+        try expectGone(root, name)
+    }
+
     @Test func preallocatedImagesGrowAllocated() async throws {
         let root = try TestRoot()
         defer { root.cleanup() }
