@@ -205,6 +205,12 @@ struct StorageCapacityTests {
                     .metadata.annotation(Annotations.selectedNode)
             }
             #expect(selected == "a")
+            // Stopped and waited for before the directory goes: a run still going would make
+            // the driver's lock file again in a directory no one removes.
+            informing.cancel()
+            await queue.shutDown()
+            _ = await running.value
+            _ = await informing.value
         }
     }
 }
