@@ -81,9 +81,9 @@ struct BindingMemo: Sendable {
         entries = entries.filter { claims[$0.key] != nil }
     }
 
-    static func revision(_ meta: ObjectMeta) -> Int64? { meta.resourceVersion.flatMap { Int64($0) } }
-    static func revision(_ claim: PersistentVolumeClaim) -> Int64? { claim.resourceVersion.flatMap { Int64($0) } }
-    static func revision(_ volume: PersistentVolume) -> Int64? { volume.resourceVersion.flatMap { Int64($0) } }
+    static func revision(_ resourceVersion: String?) -> Int64? { resourceVersion.flatMap { Int64($0) } }
+    static func revision(_ claim: PersistentVolumeClaim) -> Int64? { revision(claim.resourceVersion) }
+    static func revision(_ volume: PersistentVolume) -> Int64? { revision(volume.resourceVersion) }
 }
 
 /// A stamp of every volume, class and node of a snapshot that changes whenever any of them
@@ -100,9 +100,9 @@ struct BindingWorld: Hashable, Sendable {
         var newest: Int64 = 0
 
         /// Nil when a resourceVersion is not a revision number: then nothing can be compared.
-        init?(_ metas: some Sequence<ObjectMeta>) {
-            for m in metas {
-                guard let r = BindingMemo.revision(m) else { return nil }
+        init?(_ resourceVersions: some Sequence<String?>) {
+            for v in resourceVersions {
+                guard let r = BindingMemo.revision(v) else { return nil }
                 count += 1
                 newest = max(newest, r)
             }
@@ -110,8 +110,9 @@ struct BindingWorld: Hashable, Sendable {
     }
 
     init?(volumes: [String: PersistentVolume], classes: [StorageClass], nodes: [Node]) {
-        guard let v = Tally(volumes.values.lazy.map(\.metadata)), let c = Tally(classes.lazy.map(\.metadata)),
-              let n = Tally(nodes.lazy.map(\.metadata))
+        // A volume's resourceVersion is read without copying its metadata: every volume, every pass.
+        guard let v = Tally(volumes.values.lazy.map(\.resourceVersion)), let c = Tally(classes.lazy.map(\.metadata.resourceVersion)),
+              let n = Tally(nodes.lazy.map(\.metadata.resourceVersion))
         else { return nil }
         (self.volumes, self.classes, self.nodes) = (v, c, n)
     }
