@@ -56,7 +56,7 @@ OPENAPI_OUT = ROOT / "Sources/PVDAPI/OpenAPISchemas.generated.swift"
 
 META = "io.k8s.apimachinery.pkg.apis.meta.v1"
 # Types Kubernetes keeps in apimachinery, whatever schema file pvd declares them in.
-META_TYPES = {"ObjectMeta", "LabelSelector", "LabelSelectorRequirement"}
+META_TYPES = {"ObjectMeta", "LabelSelector", "LabelSelectorRequirement", "ManagedFieldsEntry"}
 # Field types that are no struct of the schemas: their OpenAPI schema (a name: a component).
 OPENAPI_SCALARS = {
     "String": {"type": "string"},
@@ -67,6 +67,7 @@ OPENAPI_SCALARS = {
     "Time": f"{META}.Time",
     "MicroTime": f"{META}.MicroTime",
     "Quantity": "io.k8s.apimachinery.pkg.api.resource.Quantity",
+    "JSONValue": f"{META}.FieldsV1",
 }
 # pvd's string enums (AccessMode, ClaimPhase, ...) are strings in the schemas.
 OPENAPI_SHARED = {
@@ -76,6 +77,8 @@ OPENAPI_SHARED = {
         "description": "An amount with an optional suffix: binary (Ki, Mi, Gi, Ti, Pi, Ei), decimal (k, M, G, T, P, E, m) "
                        "or an exponent (1e3). Sizes are bytes.",
         "oneOf": [{"type": "string"}, {"type": "number"}]},
+    f"{META}.FieldsV1": {"description": "A set of fields as a trie in JSON: f:<name>, k:<merge key>, v:<value> and . members.",
+                         "type": "object"},
 }
 # The members every kind has, described once.
 COMMON_DOCS = {

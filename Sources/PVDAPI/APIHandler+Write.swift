@@ -8,8 +8,9 @@ extension APIHandler {
     /// POST: a new object, through `Admission` as `pvd apply` creates one; 201 with the stored object.
     func create(_ t: APIRoute.ResourceTarget, _ request: APIRequest, user: UserInfo) async throws -> APIResponse {
         let dry = try dryRun(request)
-        let (m, warnings) = try decodeBody(request, t, name: nil)
+        var (m, warnings) = try decodeBody(request, t, name: nil)
         try restrict(m.object, user: user, t)
+        m.object.metadata.managedFields = managedFields(m.object, over: nil, t, request)
         let result: Admission.Result
         do {
             let prepared = try Admission.prepare([m], namespace: t.namespace)
@@ -27,14 +28,18 @@ extension APIHandler {
     /// resourceVersion, when given, must be the stored one: else 409 Conflict).
     func update(_ t: APIRoute.ResourceTarget, name: String, _ request: APIRequest, user: UserInfo) async throws -> APIResponse {
         let dry = try dryRun(request)
-        let (m, warnings) = try decodeBody(request, t, name: name)
+        var (m, warnings) = try decodeBody(request, t, name: name)
         let existing = try await stored(t, name: name)
         let rv = m.object.metadata.resourceVersion
         // A /status write keeps everything else as stored, which the authorizer has checked.
         if t.subresource != "status" { try restrict(m.object, user: user, t) }
-        let written = t.subresource == "status"
-            ? try await writeStatus(existing, from: RESTObjects.value(m.object), resourceVersion: rv, t, dryRun: dry)
-            : try await admit(existing, m.object, resourceVersion: rv, t, dryRun: dry)
+        let written: AnyResource
+        if t.subresource == "status" {
+            written = try await writeStatus(existing, from: RESTObjects.value(m.object), resourceVersion: rv, t, request, dryRun: dry)
+        } else {
+            m.object.metadata.managedFields = managedFields(m.object, over: existing, t, request) ?? []
+            written = try await admit(existing, m.object, resourceVersion: rv, t, dryRun: dry)
+        }
         return APIResponse(status: 200, headers: warnings, body: .bytes(RESTObjects.bytes(written)))
     }
 
@@ -45,12 +50,11 @@ extension APIHandler {
         let dry = try dryRun(request)
         try checkSize(request)
         let type = request.contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
-        let accepted = ["application/merge-patch+json", "application/strategic-merge-patch+json", "application/json-patch+json"]
-        guard accepted.contains(type) else {
-            if type == "application/apply-patch+yaml" {
-                throw APIStatus.unsupportedMediaType(type + " (server-side apply is not in pvd yet; use client-side kubectl apply)", accepted: accepted)
-            }
-            throw APIStatus.unsupportedMediaType(type, accepted: accepted)
+        if type == Self.applyPatchType { return try await serverSideApply(t, name: name, request, user: user) }
+        let accepted = ["application/merge-patch+json", "application/strategic-merge-patch+json", "application/json-patch+json", Self.applyPatchType]
+        guard accepted.contains(type) else { throw APIStatus.unsupportedMediaType(type, accepted: accepted) }
+        if request.query["force"] != nil {
+            throw Self.patchOptionsInvalid("force", reason: "FieldValueForbidden", "Forbidden: may not be specified for non-apply patch")
         }
         let patch: JSONValue
         do { patch = try JSONCoding.shared.decode(JSONValue.self, from: request.body) } catch {
@@ -73,10 +77,11 @@ extension APIHandler {
             do {
                 let written: AnyResource
                 if t.subresource == "status" {
-                    written = try await writeStatus(existing, from: patched, resourceVersion: rv, t, dryRun: dry)
+                    written = try await writeStatus(existing, from: patched, resourceVersion: rv, t, request, dryRun: dry)
                 } else {
-                    let (m, _) = try decodeObject(patched, t, name: name, request: request, strict: false)
+                    var (m, _) = try decodeObject(patched, t, name: name, request: request, strict: false)
                     try restrict(m.object, user: user, t)
+                    m.object.metadata.managedFields = managedFields(m.object, over: existing, t, request) ?? []
                     written = try await admit(existing, m.object, resourceVersion: rv, t, dryRun: dry)
                 }
                 return APIResponse(status: 200, body: .bytes(RESTObjects.bytes(written)))
@@ -132,7 +137,7 @@ extension APIHandler {
     /// The `/status` subresource: only `status` is taken from the request; the rest stays as
     /// stored. The object as a whole must still validate.
     func writeStatus(
-        _ existing: AnyResource, from incoming: JSONValue, resourceVersion: String?, _ t: APIRoute.ResourceTarget, dryRun: Bool
+        _ existing: AnyResource, from incoming: JSONValue, resourceVersion: String?, _ t: APIRoute.ResourceTarget, _ request: APIRequest, dryRun: Bool
     ) async throws -> AnyResource {
         guard case .object(var members) = RESTObjects.value(existing) else { throw APIStatus.internalError("stored object is not a JSON object") }
         members["status"] = incoming["status"] ?? .null
@@ -144,6 +149,7 @@ extension APIHandler {
         let errors = object.validate()
         if !errors.isEmpty { throw APIStatus.invalid(t.kind, name: existing.metadata.name, errors: errors) }
         if object == existing { return existing }
+        object.metadata.managedFields = managedFields(object, over: existing, t, request)
         if let resourceVersion, !resourceVersion.isEmpty { object.metadata.resourceVersion = resourceVersion }
         if dryRun { return object }
         do {

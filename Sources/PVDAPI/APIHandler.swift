@@ -64,7 +64,7 @@ public struct APIHandler: Sendable {
     }
 
     /// The 403 for what the authorizers do not allow, with Kubernetes' message; nil when allowed.
-    private func refusal(_ attributes: RequestAttributes, path: String) async -> APIStatus? {
+    func refusal(_ attributes: RequestAttributes, path: String) async -> APIStatus? {
         let reason: String
         switch await authorizer.authorize(attributes) {
         case .allow: return nil

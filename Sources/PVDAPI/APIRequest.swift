@@ -15,11 +15,14 @@ public struct APIRequest: Sendable {
     public var peerCertificate: [UInt8]?
     /// The `Impersonate-*` headers.
     public var impersonation: Impersonation
+    /// The `User-Agent` header: who writes, for managed fields, when the request names no `fieldManager`.
+    public var userAgent: String
     public var body: [UInt8]
 
     public init(
         method: String, path: String, query: [String: String] = [:], accept: String = "application/json", contentType: String = "",
-        authorization: String? = nil, peerCertificate: [UInt8]? = nil, impersonation: Impersonation = Impersonation(), body: [UInt8] = []
+        authorization: String? = nil, peerCertificate: [UInt8]? = nil, impersonation: Impersonation = Impersonation(), userAgent: String = "",
+        body: [UInt8] = []
     ) {
         self.method = method
         self.path = path
@@ -29,6 +32,7 @@ public struct APIRequest: Sendable {
         self.authorization = authorization
         self.peerCertificate = peerCertificate
         self.impersonation = impersonation
+        self.userAgent = userAgent
         self.body = body
     }
 

@@ -119,7 +119,8 @@ public enum APIServer {
         let api = APIRequest(
             method: request.method.rawValue, path: path, query: APIRequest.parseQuery(Substring(request.uri.query ?? "")),
             accept: request.headers[.accept] ?? "application/json", contentType: request.headers[.contentType] ?? "",
-            authorization: authorization, peerCertificate: peer, impersonation: Self.impersonation(request.headers), body: body)
+            authorization: authorization, peerCertificate: peer, impersonation: Self.impersonation(request.headers),
+            userAgent: request.headers[.userAgent] ?? "", body: body)
         let answer = await handler.respond(api)
         let took = ContinuousClock.now - started
         observe(answer.status, took)

@@ -14,15 +14,6 @@ public enum StrategicMergePatch {
         public var description: String { problem }
     }
 
-    /// The merge key of a list field's elements, by the field's name.
-    static let mergeKeys: [String: String] = [
-        "containers": "name", "initContainers": "name", "ephemeralContainers": "name", "volumes": "name", "env": "name",
-        "imagePullSecrets": "name", "volumeMounts": "mountPath", "volumeDevices": "devicePath", "ports": "containerPort",
-        "conditions": "type", "ownerReferences": "uid",
-    ]
-    /// Lists of scalars merged as sets.
-    static let setLists: Set<String> = ["finalizers"]
-
     public static func apply(_ patch: JSONValue, to target: JSONValue, kind: ResourceKind) throws(Failure) -> JSONValue {
         try merge(patch, into: target)
     }
@@ -67,11 +58,11 @@ public enum StrategicMergePatch {
 
     static func mergeList(field: String, patch: [JSONValue], target: JSONValue?) throws(Failure) -> JSONValue {
         guard case .array(var current)? = target else { return .array(try stripAll(patch)) }
-        if setLists.contains(field) {
+        if MergeRules.setLists.contains(field) {
             for v in patch where !current.contains(v) { current.append(v) }
             return .array(current)
         }
-        guard let key = mergeKeys[field] else { return .array(try stripAll(patch)) }
+        guard let key = MergeRules.mergeKeys[field] else { return .array(try stripAll(patch)) }
         for element in patch {
             guard case .object(let e) = element, let id = e[key] else {
                 throw Failure(problem: "an element of \(field) without its merge key \"\(key)\"")

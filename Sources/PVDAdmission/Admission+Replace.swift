@@ -5,8 +5,9 @@ extension Admission {
     /// What an update that states the whole object (a patch applied to the stored object, or
     /// an API PUT) writes over `existing`: the apply merge's immutability rules and kept status,
     /// except that annotations and finalizers are the incoming ones and a PV's claimRef or an
-    /// unbound claim's volumeName may be cleared; validated as a whole. The resourceVersion is
-    /// `existing`'s, so the store's compare-and-swap refuses it if another write got in.
+    /// unbound claim's volumeName may be cleared, and managed fields the request states replace
+    /// the stored ones; validated as a whole. The resourceVersion is `existing`'s, so the store's
+    /// compare-and-swap refuses it if another write got in.
     public static func replace(_ existing: AnyResource, with incoming: AnyResource) throws(AdmissionError) -> AnyResource {
         var merged: AnyResource
         switch ApplyMerge.merge(existing: existing, incoming: incoming) {
@@ -24,6 +25,9 @@ extension Admission {
         merged.metadata.annotations = incoming.metadata.annotations
         // A patch may remove finalizers ({"metadata":{"finalizers":null}}), which apply keeps.
         merged.metadata.finalizers = incoming.metadata.finalizers
+        // The API states the managed fields a write leaves (an empty list: none); other
+        // writers leave them out and keep the stored ones.
+        if let managed = incoming.metadata.managedFields { merged.metadata.managedFields = managed.isEmpty ? nil : managed }
         merged.metadata.resourceVersion = existing.metadata.resourceVersion
         let errors = merged.validate()
         if !errors.isEmpty { throw AdmissionError(.invalid, object: existing, causes: errors) }

@@ -38,6 +38,9 @@ extension PVD {
         @Flag(name: [.customShort("w"), .long], help: "After listing, print changes as they happen.")
         var watch = false
 
+        @Flag(help: "Keep metadata.managedFields in -o yaml|json (left out by default, as kubectl does).")
+        var showManagedFields = false
+
         func run() async throws {
             try await runReportingErrors {
                 let kind = try ResourceKind.resolve(kind)
@@ -98,7 +101,7 @@ extension PVD {
                 printOut(printer.table(kind: kind, objects: objects).render())
             default:
                 if objects.isEmpty && !listRequested { return }
-                printOut(try ObjectRenderer.render(objects, format: output, asList: listRequested))
+                printOut(try ObjectRenderer.render(objects, format: output, asList: listRequested, managedFields: showManagedFields))
             }
         }
 
@@ -116,7 +119,7 @@ extension PVD {
                 case .table, .wide:
                     printOut(printer.table(kind: kind, objects: [o]).render(includeHeaders: false))
                 default:
-                    printOut(try ObjectRenderer.render([o], format: output, asList: false))
+                    printOut(try ObjectRenderer.render([o], format: output, asList: false, managedFields: showManagedFields))
                 }
             }
         }

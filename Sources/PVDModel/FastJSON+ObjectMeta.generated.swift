@@ -10,6 +10,7 @@ extension ObjectMeta: FastJSONEncodable, FastJSONDecodable {
         w.field("finalizers", finalizers)
         w.field("generation", generation)
         w.field("labels", labels)
+        w.field("managedFields", managedFields)
         w.field("name", name)
         w.field("namespace", namespace)
         w.field("resourceVersion", resourceVersion)
@@ -54,6 +55,9 @@ extension ObjectMeta: FastJSONEncodable, FastJSONDecodable {
             } else if r.isKey("finalizers") {
                 try r.once(&seen, 1 << 9)
                 self.finalizers = try r.optionalStringArray()
+            } else if r.isKey("managedFields") {
+                try r.once(&seen, 1 << 10)
+                self.managedFields = try r.optionalArray(ManagedFieldsEntry.self)
             } else {
                 try r.skipValue()
             }
@@ -105,5 +109,79 @@ extension ObjectReference: FastJSONEncodable, FastJSONDecodable {
                 try r.skipValue()
             }
         }
+    }
+}
+
+extension ManagedFieldsEntry: FastJSONEncodable, FastJSONDecodable {
+    public func writeJSON(to w: inout JSONWriter) {
+        w.beginObject()
+        w.field("apiVersion", apiVersion)
+        w.field("fieldsType", fieldsType)
+        w.field("fieldsV1", fieldsV1)
+        w.field("manager", manager)
+        w.field("operation", operation)
+        w.field("subresource", subresource)
+        w.field("time", time)
+        w.endObject()
+    }
+
+    public init(json r: inout JSONReader) throws(FastJSONError) {
+        self.init()
+        var seen: UInt32 = 0
+        try r.beginObject()
+        var first = true
+        while try r.nextKey(&first) {
+            if r.isKey("manager") {
+                try r.once(&seen, 1 << 0)
+                self.manager = try r.optionalString()
+            } else if r.isKey("operation") {
+                try r.once(&seen, 1 << 1)
+                self.operation = try r.optionalString()
+            } else if r.isKey("apiVersion") {
+                try r.once(&seen, 1 << 2)
+                self.apiVersion = try r.optionalString()
+            } else if r.isKey("time") {
+                try r.once(&seen, 1 << 3)
+                self.time = try r.optional(Time.self)
+            } else if r.isKey("fieldsType") {
+                try r.once(&seen, 1 << 4)
+                self.fieldsType = try r.optionalString()
+            } else if r.isKey("fieldsV1") {
+                try r.once(&seen, 1 << 5)
+                self.fieldsV1 = try r.optional(JSONValue.self)
+            } else if r.isKey("subresource") {
+                try r.once(&seen, 1 << 6)
+                self.subresource = try r.optionalString()
+            } else {
+                try r.skipValue()
+            }
+        }
+    }
+}
+
+extension ManagedFieldsEntry {
+    enum CodingKeys: String, CodingKey { case manager, operation, apiVersion, time, fieldsType, fieldsV1, subresource }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init()
+        self.manager = try c.decodeIfPresent(String.self, forKey: .manager)
+        self.operation = try c.decodeIfPresent(String.self, forKey: .operation)
+        self.apiVersion = try c.decodeIfPresent(String.self, forKey: .apiVersion)
+        self.time = try c.decodeIfPresent(Time.self, forKey: .time)
+        self.fieldsType = try c.decodeIfPresent(String.self, forKey: .fieldsType)
+        self.fieldsV1 = try c.decodeIfPresent(JSONValue.self, forKey: .fieldsV1)
+        self.subresource = try c.decodeIfPresent(String.self, forKey: .subresource)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encodeIfPresent(manager, forKey: .manager)
+        try c.encodeIfPresent(operation, forKey: .operation)
+        try c.encodeIfPresent(apiVersion, forKey: .apiVersion)
+        try c.encodeIfPresent(time, forKey: .time)
+        try c.encodeIfPresent(fieldsType, forKey: .fieldsType)
+        try c.encodeIfPresent(fieldsV1, forKey: .fieldsV1)
+        try c.encodeIfPresent(subresource, forKey: .subresource)
     }
 }

@@ -35,6 +35,18 @@ extension ObjectMeta {
         for f in finalizers ?? [] {
             errs += NameRules.qualifiedName(f).map { .invalid("metadata.finalizers", f, $0) }
         }
+        for (i, entry) in (managedFields ?? []).enumerated() {
+            let at = "metadata.managedFields[\(i)]"
+            if let op = entry.operation, op != "Apply", op != "Update" {
+                errs.append(.notSupported(at + ".operation", op, ["Apply", "Update"]))
+            }
+            if let t = entry.fieldsType, t != "FieldsV1" { errs.append(.notSupported(at + ".fieldsType", t, ["FieldsV1"])) }
+            if (entry.manager ?? "").utf8.count > 128 { errs.append(.tooLong(at + ".manager", 128, unit: "characters")) }
+            switch entry.fieldsV1 {
+            case nil, .object?: break
+            default: errs.append(.invalid(at + ".fieldsV1", "", "must be a JSON object"))
+            }
+        }
         return errs
     }
 }

@@ -13,6 +13,9 @@ public struct ObjectMeta: Codable, Sendable, Hashable {
     public var labels: [String: String]?
     public var annotations: [String: String]?
     public var finalizers: [String]?
+    /// Who set which fields (server-side apply's bookkeeping). Written by the API only; every
+    /// other writer keeps the stored entries as they are.
+    public var managedFields: [ManagedFieldsEntry]?
 
     public init(
         name: String, namespace: String? = nil, labels: [String: String]? = nil,
@@ -37,6 +40,7 @@ public struct ObjectMeta: Codable, Sendable, Hashable {
         labels = try c.decodeIfPresent([String: String].self, forKey: .labels)
         annotations = try c.decodeIfPresent([String: String].self, forKey: .annotations)
         finalizers = try c.decodeIfPresent([String].self, forKey: .finalizers)
+        managedFields = try c.decodeIfPresent([ManagedFieldsEntry].self, forKey: .managedFields)
     }
 
     /// The value of an annotation, or nil.
@@ -65,6 +69,21 @@ public struct ObjectMeta: Codable, Sendable, Hashable {
         finalizers = finalizers?.filter { $0 != f }
         if finalizers?.isEmpty == true { finalizers = nil }
     }
+}
+
+/// One manager's entry in `metadata.managedFields`, as Kubernetes keeps it.
+public struct ManagedFieldsEntry: Sendable, Hashable {
+    public var manager: String?
+    /// `Apply` or `Update`.
+    public var operation: String?
+    public var apiVersion: String?
+    public var time: Time?
+    /// Always `FieldsV1`.
+    public var fieldsType: String?
+    public var fieldsV1: JSONValue?
+    public var subresource: String?
+
+    public init() {}
 }
 
 /// A reference to another object, as in `PersistentVolume.spec.claimRef` and `Event.involvedObject`.

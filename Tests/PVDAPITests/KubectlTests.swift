@@ -87,6 +87,49 @@ struct KubectlTests {
         #expect(try d.pvd(["get", "pvc", "-o", "name"]).stdout == "", "the store still holds the claim")
     }
 
+    /// `kubectl apply --server-side`: pvd keeps managed fields as Kubernetes does, so a field
+    /// another manager set is a conflict until forced, and a field left out goes.
+    @Test func serverSideApplyOwnsConflictsAndRemoves() throws {
+        let d = try APIDaemon()
+        try #require(d.listening, "the API did not come up: \(d.log)")
+        let manifest = try d.write("m.yaml", Self.classAndClaim.replacingOccurrences(of: "labels: {app: web}", with: "labels: {app: web, tier: gold}"))
+        let applied = try d.kubectl(["apply", "--server-side", "-f", manifest])
+        #expect(applied.status == 0, "\(applied.stderr)")
+        #expect(applied.stdout.contains("persistentvolumeclaim/data serverside-applied"), "\(applied.stdout)")
+        let rv = try d.kubectl(["get", "pvc", "data", "-o", "jsonpath={.metadata.resourceVersion}"]).stdout
+        _ = try d.kubectl(["wait", "--for=jsonpath={.status.phase}=Bound", "pvc/data", "--timeout=60s"])
+        let bound = try d.kubectl(["get", "pvc", "data", "-o", "jsonpath={.metadata.resourceVersion}"]).stdout
+        #expect(try d.kubectl(["apply", "--server-side", "-f", manifest]).status == 0)
+        #expect(try d.kubectl(["get", "pvc", "data", "-o", "jsonpath={.metadata.resourceVersion}"]).stdout == bound, "a repeated apply wrote (created at \(rv))")
+        let managers = try d.kubectl(["get", "pvc", "data", "--show-managed-fields", "-o", "jsonpath={.metadata.managedFields[*].manager}"])
+        #expect(managers.stdout == "kubectl", "the binder's writes are no API manager's: \(managers.stdout)")
+        // pvd get, as kubectl get, leaves them out unless asked.
+        #expect(try !d.pvd(["get", "pvc", "data", "-o", "yaml"]).stdout.contains("managedFields"))
+        #expect(try d.pvd(["get", "pvc", "data", "-o", "yaml", "--show-managed-fields"]).stdout.contains("manager: kubectl"))
+
+        #expect(try d.kubectl(["label", "pvc", "data", "tier=silver", "--overwrite"]).status == 0)
+        let conflict = try d.kubectl(["apply", "--server-side", "-f", manifest])
+        #expect(conflict.status != 0)
+        #expect(conflict.stderr.contains(#"Apply failed with 1 conflict: conflict with "kubectl-label" using v1"#), "\(conflict.stderr)")
+        #expect(conflict.stderr.contains(".metadata.labels.tier") && conflict.stderr.contains("--force-conflicts"), "\(conflict.stderr)")
+        #expect(try d.kubectl(["get", "pvc", "data", "-o", "jsonpath={.metadata.labels.tier}"]).stdout == "silver", "a conflict wrote")
+        let forced = try d.kubectl(["apply", "--server-side", "--force-conflicts", "-f", manifest])
+        #expect(forced.status == 0, "\(forced.stderr)")
+        #expect(try d.kubectl(["get", "pvc", "data", "-o", "jsonpath={.metadata.labels.tier}"]).stdout == "gold")
+        let after = try d.kubectl(["get", "pvc", "data", "--show-managed-fields", "-o", "jsonpath={.metadata.managedFields[*].manager}"])
+        #expect(after.stdout == "kubectl", "kubectl-label, left with nothing, should be gone: \(after.stdout)")
+
+        // Leaving a label out removes it; a label another manager set stays.
+        #expect(try d.kubectl(["label", "pvc", "data", "owner=ops"]).status == 0)
+        let fewer = try d.write("fewer.yaml", Self.classAndClaim)
+        #expect(try d.kubectl(["apply", "--server-side", "-f", fewer]).status == 0)
+        #expect(try d.kubectl(["get", "pvc", "data", "-o", "jsonpath={.metadata.labels}"]).stdout == #"{"app":"web","owner":"ops"}"#)
+
+        let dry = try d.kubectl(["apply", "--server-side", "--dry-run=server", "-f", try d.write("dry.yaml", Self.classAndClaim.replacingOccurrences(of: "name: data", with: "name: dry"))])
+        #expect(dry.stdout.contains("persistentvolumeclaim/dry serverside-applied (server dry run)"), "\(dry.stdout) \(dry.stderr)")
+        #expect(try d.pvd(["get", "pvc", "-o", "name"]).stdout == "persistentvolumeclaim/data\n", "a dry run wrote")
+    }
+
     /// kubectl asks for lists in chunks (`limit`, then `continue`): the pages join into the
     /// whole list, and a token pvd did not make is a 400.
     @Test func chunkedListsFollowContinue() throws {

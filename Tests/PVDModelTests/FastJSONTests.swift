@@ -24,6 +24,15 @@ struct FastJSONTests {
         m.creationTimestamp = Time(seconds: 1_795_606_642)
         m.deletionTimestamp = Time(seconds: -1)
         m.finalizers = ["kubernetes.io/pv-protection", "", nasty]
+        var entry = ManagedFieldsEntry()
+        entry.manager = nasty
+        entry.operation = "Apply"
+        entry.apiVersion = "v1"
+        entry.time = Time(seconds: 1_795_606_643)
+        entry.fieldsType = "FieldsV1"
+        entry.fieldsV1 = .object(["f:metadata": .object(["f:labels": .object(["f:app": .object([:]), ".": .object([:])])]), #"k:{"name":"a"}"#: .object([:])])
+        entry.subresource = "status"
+        m.managedFields = [entry, ManagedFieldsEntry()]
         return m
     }()
 

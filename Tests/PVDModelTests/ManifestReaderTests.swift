@@ -99,7 +99,7 @@ struct ManifestReaderTests {
         let text = """
             apiVersion: v1
             kind: PersistentVolume
-            metadata: {name: u, managedFields: [{manager: kubectl}]}
+            metadata: {name: u, ownerReferences: [{name: o}], managedFields: [{manager: kubectl}]}
             spec:
               capacity: {storage: 1Gi}
               accessModes: [ReadWriteOnce]
@@ -109,7 +109,9 @@ struct ManifestReaderTests {
             """
         let o = try #require(try ManifestReader.read(text, source: "u.yaml").first)
         #expect(o.warnings.count == 2)
-        #expect(o.warnings.contains { $0.contains("\"metadata.managedFields\"") })
+        #expect(o.warnings.contains { $0.contains("\"metadata.ownerReferences\"") })
+        // managedFields is known: kept, as the API keeps it.
+        #expect(o.object.metadata.managedFields?.first?.manager == "kubectl")
         #expect(o.warnings.contains { $0.contains("\"spec.nfs\"") && $0.contains("pv u") && $0.contains("u.yaml document 1") })
     }
 
