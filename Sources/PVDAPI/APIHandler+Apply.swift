@@ -42,11 +42,7 @@ extension APIHandler {
                 switch error {
                 case .conflicts(let list):
                     logger.info("apply conflicts", metadata: ["pvd.api.object": "\(t.kind.rawValue) \(name)", "pvd.api.manager": "\(manager)", "pvd.api.conflicts": "\(list.count)"])
-                    var status = ServerSideApply.status(list, kind: t.kind, name: name)
-                    status.kind = t.kind.plural
-                    status.group = t.kind.descriptor.group
-                    status.name = name
-                    throw status
+                    throw ServerSideApply.status(list, kind: t.kind, name: name)
                 case .invalid(let why): throw APIStatus.badRequest(why)
                 }
             }
@@ -95,10 +91,13 @@ extension APIHandler {
 
     /// The managed fields after this request writes `incoming` over `existing` (nil: a
     /// create) by an update: its `fieldManager`, else its User-Agent, takes what it changed.
-    func managedFields(_ incoming: AnyResource, over existing: AnyResource?, _ t: APIRoute.ResourceTarget, _ request: APIRequest) -> [ManagedFieldsEntry]? {
+    /// `old` is `existing` as JSON, which the caller has at hand.
+    func managedFields(
+        _ incoming: AnyResource, over existing: AnyResource?, old: JSONValue?, _ t: APIRoute.ResourceTarget, _ request: APIRequest
+    ) -> [ManagedFieldsEntry]? {
         let base = ManagedFields.base(requested: incoming.metadata.managedFields, stored: existing?.metadata.managedFields)
         return ManagedFields.afterUpdate(
-            old: existing.map(RESTObjects.value), new: RESTObjects.value(incoming), managed: base,
+            old: old, new: RESTObjects.value(incoming), managed: base,
             manager: ManagedFields.manager(fieldManager: request.query["fieldManager"], userAgent: request.userAgent),
             apiVersion: t.kind.apiVersion, subresource: t.subresource, now: .now())
     }

@@ -10,7 +10,7 @@ extension APIHandler {
         let dry = try dryRun(request)
         var (m, warnings) = try decodeBody(request, t, name: nil)
         try restrict(m.object, user: user, t)
-        m.object.metadata.managedFields = managedFields(m.object, over: nil, t, request)
+        m.object.metadata.managedFields = managedFields(m.object, over: nil, old: nil, t, request)
         let result: Admission.Result
         do {
             let prepared = try Admission.prepare([m], namespace: t.namespace)
@@ -37,7 +37,7 @@ extension APIHandler {
         if t.subresource == "status" {
             written = try await writeStatus(existing, from: RESTObjects.value(m.object), resourceVersion: rv, t, request, dryRun: dry)
         } else {
-            m.object.metadata.managedFields = managedFields(m.object, over: existing, t, request) ?? []
+            m.object.metadata.managedFields = managedFields(m.object, over: existing, old: RESTObjects.value(existing), t, request) ?? []
             written = try await admit(existing, m.object, resourceVersion: rv, t, dryRun: dry)
         }
         return APIResponse(status: 200, headers: warnings, body: .bytes(RESTObjects.bytes(written)))
@@ -81,7 +81,7 @@ extension APIHandler {
                 } else {
                     var (m, _) = try decodeObject(patched, t, name: name, request: request, strict: false)
                     try restrict(m.object, user: user, t)
-                    m.object.metadata.managedFields = managedFields(m.object, over: existing, t, request) ?? []
+                    m.object.metadata.managedFields = managedFields(m.object, over: existing, old: original, t, request) ?? []
                     written = try await admit(existing, m.object, resourceVersion: rv, t, dryRun: dry)
                 }
                 return APIResponse(status: 200, body: .bytes(RESTObjects.bytes(written)))
@@ -139,7 +139,8 @@ extension APIHandler {
     func writeStatus(
         _ existing: AnyResource, from incoming: JSONValue, resourceVersion: String?, _ t: APIRoute.ResourceTarget, _ request: APIRequest, dryRun: Bool
     ) async throws -> AnyResource {
-        guard case .object(var members) = RESTObjects.value(existing) else { throw APIStatus.internalError("stored object is not a JSON object") }
+        let original = RESTObjects.value(existing)
+        guard case .object(var members) = original else { throw APIStatus.internalError("stored object is not a JSON object") }
         members["status"] = incoming["status"] ?? .null
         let value = JSONValue.object(members)
         var object: AnyResource
@@ -149,7 +150,7 @@ extension APIHandler {
         let errors = object.validate()
         if !errors.isEmpty { throw APIStatus.invalid(t.kind, name: existing.metadata.name, errors: errors) }
         if object == existing { return existing }
-        object.metadata.managedFields = managedFields(object, over: existing, t, request)
+        object.metadata.managedFields = managedFields(object, over: existing, old: original, t, request)
         if let resourceVersion, !resourceVersion.isEmpty { object.metadata.resourceVersion = resourceVersion }
         if dryRun { return object }
         do {

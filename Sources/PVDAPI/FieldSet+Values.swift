@@ -78,7 +78,7 @@ extension FieldSet {
             guard let keys = keyFields(body) else { return nil }
             return items.first { matches($0, keys) }
         case ("v:", .array(let items)):
-            guard let wanted = try? JSONCoding.shared.decode(JSONValue.self, from: Array(body.utf8)) else { return nil }
+            guard let wanted = parsed(body) else { return nil }
             return items.contains(wanted) ? wanted : nil
         case ("i:", .array(let items)):
             guard let i = Int(body), items.indices.contains(i) else { return nil }
@@ -108,15 +108,19 @@ extension FieldSet {
             if rest.isEmpty { items.remove(at: i) } else { items[i] = removing(rest, from: items[i]) }
             return .array(items)
         case ("v:", .array(let items)):
-            guard let wanted = try? JSONCoding.shared.decode(JSONValue.self, from: Array(body.utf8)) else { return root }
+            guard let wanted = parsed(body) else { return root }
             return .array(items.filter { $0 != wanted })
         default:
             return root
         }
     }
 
-    private static func keyFields(_ body: String) -> [String: JSONValue]? {
-        guard case .object(let keys)? = try? JSONCoding.shared.decode(JSONValue.self, from: Array(body.utf8)) else { return nil }
+    /// The JSON after a `k:` or `v:` prefix.
+    static func parsed(_ body: String) -> JSONValue? { try? JSONCoding.shared.decode(JSONValue.self, from: Array(body.utf8)) }
+
+    /// The key members a `k:` body names.
+    static func keyFields(_ body: String) -> [String: JSONValue]? {
+        guard case .object(let keys)? = parsed(body) else { return nil }
         return keys
     }
 

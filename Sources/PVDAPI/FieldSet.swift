@@ -128,8 +128,8 @@ struct FieldSet: Sendable, Hashable {
             switch key.prefix(2) {
             case "f:": out += "." + body
             case "k:":
-                if case .object(let keys)? = try? JSONCoding.shared.decode(JSONValue.self, from: Array(body.utf8)) {
-                    let parts = keys.keys.sorted().map { "\($0)=\(String(decoding: RESTObjects.bytes(keys[$0]!), as: UTF8.self))" }
+                if let keys = keyFields(body) {
+                    let parts = keys.keys.sorted().map { "\($0)=\(json(keys[$0]!))" }
                     out += "[" + parts.joined(separator: ",") + "]"
                 } else {
                     out += "[" + body + "]"

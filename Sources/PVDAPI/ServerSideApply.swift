@@ -28,7 +28,7 @@ enum ServerSideApply {
     static func apply(
         _ config: JSONValue, to live: JSONValue?, managed: [ManagedFieldsEntry]?, manager: String, force: Bool, apiVersion: String, now: Time
     ) throws(Failure) -> Outcome {
-        guard case .object = config else { throw .invalid("the applied configuration must be a JSON object") }
+        guard case .object(var whole) = config else { throw .invalid("the applied configuration must be a JSON object") }
         if let m = config["metadata"]?["managedFields"], m != .null { throw .invalid("metadata.managedFields must be nil") }
         let owned = ManagedFields.ownedPart(config, subresource: nil)
         let applied: FieldSet
@@ -40,11 +40,11 @@ enum ServerSideApply {
         entry.time = now
         guard let live else {
             // A new object: the configuration as given (no status: the server sets it).
-            guard case .object(var o) = config else { return Outcome(object: config, managedFields: nil) }
-            o["status"] = nil
-            return Outcome(object: .object(o), managedFields: ManagedFields.entries([.init(entry: entry, fields: applied)]))
+            whole["status"] = nil
+            return Outcome(object: .object(whole), managedFields: ManagedFields.entries([.init(entry: entry, fields: applied)]))
         }
-        var owners = ManagedFields.owners(managed)
+        let stored = ManagedFields.owners(managed)
+        var owners = stored
         let mine = owners.firstIndex { $0.same(manager: manager, operation: ManagedFields.apply, subresource: nil) }
 
         var conflicts: [Conflict] = []
@@ -74,7 +74,7 @@ enum ServerSideApply {
         if let mine { owners[mine] = .init(entry: entry, fields: applied) } else { owners.append(.init(entry: entry, fields: applied)) }
         let entries = ManagedFields.entries(owners)
         // Only the entries' times would move: a no-op, which writes nothing (Kubernetes too).
-        if merged == live && ManagedFields.timeless(entries) == ManagedFields.timeless(ManagedFields.entries(ManagedFields.owners(managed))) {
+        if merged == live && ManagedFields.timeless(entries) == ManagedFields.timeless(ManagedFields.entries(stored)) {
             return Outcome(object: live, managedFields: managed)
         }
         return Outcome(object: merged, managedFields: entries)
@@ -121,6 +121,7 @@ enum ServerSideApply {
     /// Kubernetes' 409 for conflicts: `Apply failed with 1 conflict: conflict with "kubectl-label"
     /// using v1: .metadata.labels.tier`, each conflict a `FieldManagerConflict` cause.
     static func status(_ conflicts: [Conflict], kind: ResourceKind, name: String) -> APIStatus {
+        // details name the object as every Status of the kind does (resource, group, name).
         let causes = conflicts.map { APIStatus.Cause(reason: "FieldManagerConflict", message: "conflict with \($0.owner.described)", field: FieldSet.describe($0.path)) }
         let message: String
         if conflicts.count == 1 {
@@ -131,6 +132,6 @@ enum ServerSideApply {
             let lines = byOwner.keys.sorted().flatMap { ["conflicts with \($0):"] + byOwner[$0]! }
             message = "Apply failed with \(conflicts.count) conflicts: " + lines.joined(separator: "\n")
         }
-        return APIStatus(code: 409, reason: "Conflict", message: message, causes: causes)
+        return APIStatus(code: 409, reason: "Conflict", message: message, name: name, group: kind.descriptor.group, kind: kind.plural, causes: causes)
     }
 }
