@@ -115,7 +115,7 @@ let package = Package(
         .target(
             name: "PVDEnvironment",
             dependencies: [
-                "PVDStore", "PVDControllers", "PVDDrivers",
+                "PVDModel", "PVDStore", "PVDControllers", "PVDDrivers",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -170,11 +170,24 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        // The commands' work that needs the daemon, the API's certificates or the etcd client.
+        // A client of a Kubernetes API server as an ObjectStore, so the CLI's commands drive a
+        // remote pvd (`--server`, `--kubeconfig`) through the API as they drive a store.
+        .target(
+            name: "PVDAPIClient",
+            dependencies: [
+                "PVDModel", "PVDStore", "PVDEnvironment",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: strict
+        ),
+        // The commands' work that needs the daemon, the API's certificates, the etcd client or the API client.
         .target(
             name: "PVDServerCommands",
             dependencies: [
-                "PVDCLI", "PVDServer", "PVDAPI", "PVDEtcd", "PVDStore", "PVDEnvironment",
+                "PVDCLI", "PVDServer", "PVDAPI", "PVDEtcd", "PVDAPIClient", "PVDStore", "PVDEnvironment",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict

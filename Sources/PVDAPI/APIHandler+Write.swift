@@ -93,18 +93,41 @@ extension APIHandler {
     }
 
     /// DELETE: the store's delete (the object stays, with a deletionTimestamp, while
-    /// finalizers remain); 200 with the object as it is (or was).
+    /// finalizers remain); 200 with the object as it is (or was). A DeleteOptions body's
+    /// `preconditions` (uid, resourceVersion) must hold, else 409 as Kubernetes answers; the uid
+    /// is checked again by the store's delete itself.
     func delete(_ t: APIRoute.ResourceTarget, name: String, _ request: APIRequest) async throws -> APIResponse {
         let existing = try await stored(t, name: name)
+        let preconditions = try deletePreconditions(request)
+        for (field, wanted, actual) in [("UID", preconditions.uid, existing.metadata.uid), ("ResourceVersion", preconditions.resourceVersion, existing.metadata.resourceVersion)] {
+            guard let wanted, wanted != actual else { continue }
+            var status = APIStatus.conflict(t.kind, name: name)
+            status.message = "Operation cannot be fulfilled on \(t.kind.qualifiedPlural) \"\(name)\": Precondition failed: \(field) in precondition: \(wanted), \(field) in object meta: \(actual ?? "")"
+            throw status
+        }
         if try dryRun(request) { return APIResponse(status: 200, body: .bytes(RESTObjects.bytes(existing))) }
         let remaining: AnyResource?
         do {
-            remaining = try await store.delete(kind: t.kind, namespace: t.namespace, name: name)
+            remaining = try await store.delete(kind: t.kind, namespace: t.namespace, name: name, uid: preconditions.uid)
+        } catch let e where e.code == .conflict {
+            throw APIStatus.conflict(t.kind, name: name)
         } catch {
             throw Self.status(error, kind: t.kind, name: name)
         }
         logger.info(remaining == nil ? "deleted" : "deletion requested", metadata: ["pvd.api.object": "\(existing.displayName)"])
         return APIResponse(status: 200, body: .bytes(RESTObjects.bytes(remaining ?? existing)))
+    }
+
+    /// The `preconditions` of a DELETE's DeleteOptions body (kubectl sends none; controllers do).
+    func deletePreconditions(_ request: APIRequest) throws -> (uid: String?, resourceVersion: String?) {
+        guard !request.body.isEmpty else { return (nil, nil) }
+        try checkSize(request)
+        let options: JSONValue
+        do { options = try JSONCoding.shared.decode(JSONValue.self, from: request.body) } catch {
+            throw APIStatus.badRequest("error decoding DeleteOptions: \(Self.jsonProblem(error))")
+        }
+        let p = options["preconditions"]
+        return (p?["uid"]?.stringValue, p?["resourceVersion"]?.stringValue)
     }
 
     /// NodeRestriction, with the Node mode on: a node's identity may create or leave only

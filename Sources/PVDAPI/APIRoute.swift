@@ -74,7 +74,7 @@ enum APIRoute: Equatable {
         let name = rest.count > 1 ? rest[rest.startIndex + 1] : nil
         if name != nil && namespace == nil && kind.isNamespaced { return .unknown }
         let sub = rest.count > 2 ? rest[rest.startIndex + 2] : nil
-        if let sub, sub != "status" || !Discovery.hasStatus(kind) { return .unknown }
+        if let sub, sub != "status" || !kind.hasStatusSubresource { return .unknown }
         return .resource(ResourceTarget(kind: kind, namespace: namespace, name: name, subresource: sub))
     }
 }

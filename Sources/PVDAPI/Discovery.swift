@@ -23,14 +23,6 @@ public enum Discovery {
         ResourceKind.allCases.filter { $0.descriptor.group == group }
     }
 
-    /// Whether a kind has a `/status` subresource (Kubernetes' kinds with a status of their own).
-    public static func hasStatus(_ kind: ResourceKind) -> Bool {
-        switch kind {
-        case .persistentVolume, .persistentVolumeClaim, .pod, .node: true
-        case .storageClass, .event, .lease, .csiStorageCapacity, .role, .clusterRole, .roleBinding, .clusterRoleBinding: false
-        }
-    }
-
     /// kubectl's categories (`kubectl get all` takes the kinds in `all`).
     static func categories(_ kind: ResourceKind) -> [String] {
         kind == .pod ? ["all"] : []
@@ -66,7 +58,7 @@ public enum Discovery {
             let cats = categories(k)
             if !cats.isEmpty { r["categories"] = .array(cats.map(JSONValue.string)) }
             resources.append(.object(r))
-            if hasStatus(k) {
+            if k.hasStatusSubresource {
                 resources.append(.object([
                     "name": .string("\(k.plural)/status"), "singularName": .string(""), "namespaced": .bool(k.isNamespaced),
                     "kind": .string(k.rawValue), "verbs": .array(["get", "patch", "update"].map(JSONValue.string)),
@@ -99,7 +91,7 @@ public enum Discovery {
             if let short = k.descriptor.shortName { r["shortNames"] = .array([.string(short)]) }
             let cats = categories(k)
             if !cats.isEmpty { r["categories"] = .array(cats.map(JSONValue.string)) }
-            if hasStatus(k) {
+            if k.hasStatusSubresource {
                 r["subresources"] = .array([.object([
                     "subresource": .string("status"),
                     "responseKind": .object(["group": .string(group), "version": .string("v1"), "kind": .string(k.rawValue)]),

@@ -13,6 +13,8 @@ extension PVD {
 
         @OptionGroup var global: GlobalOptions
 
+        @OptionGroup var remote: RemoteOptions
+
         @Option(name: .shortAndLong, help: ArgumentHelp("A manifest file, a directory of them, or - for stdin.", valueName: "file"))
         var filename: [String] = []
 
@@ -31,9 +33,10 @@ extension PVD {
                 progress.step("read \(objects.count) objects")
                 let prepared = try Applier.prepare(objects, namespace: namespace)
                 progress.step("validated \(prepared.count) objects")
-                let store = try await global.openStore(create: true)
-                let agent = try global.nodeAgent(logger: Logger(label: "pvd.apply"))
-                progress.starting("comparing with the store and writing, in one transaction")
+                let store = try await openStoreOrServer(create: true)
+                // A server checks its own classes' directories; this machine's drivers are not its.
+                let agent = isRemote ? nil : try global.nodeAgent(logger: Logger(label: "pvd.apply"))
+                progress.starting(isRemote ? "comparing with the server and writing, checked by a dry run first" : "comparing with the store and writing, in one transaction")
                 let results = try await Applier.apply(prepared, to: store, agent: agent)
                 progress.step("committed")
                 // One write per 64 KiB rather than per line: 300,000 lines were 300,000 writes.

@@ -11,6 +11,8 @@ extension PVD {
 
         @OptionGroup var global: GlobalOptions
 
+        @OptionGroup var remote: RemoteOptions
+
         @Argument(help: "The kind, e.g. pvc.")
         var kind: String
 
@@ -34,7 +36,7 @@ extension PVD {
         func run() async throws {
             try await runReportingErrors {
                 let kind = try ResourceKind.resolve(kind)
-                let store = try await global.openStore(create: false)
+                let store = try await openStoreOrServer(create: false)
                 let ns = namespace ?? "default"
                 var failed = false
                 var pending: [String] = []

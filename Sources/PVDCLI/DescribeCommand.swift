@@ -9,6 +9,8 @@ extension PVD {
 
         @OptionGroup var global: GlobalOptions
 
+        @OptionGroup var remote: RemoteOptions
+
         @Argument(help: "The kind, e.g. pvc.")
         var kind: String
 
@@ -21,7 +23,7 @@ extension PVD {
         func run() async throws {
             try await runReportingErrors {
                 let kind = try ResourceKind.resolve(kind)
-                let store = try await global.openStore(create: false)
+                let store = try await openStoreOrServer(create: false)
                 let ns = namespace ?? "default"
                 let object: AnyResource
                 do { object = try await store.get(kind: kind, namespace: ns, name: name) } catch let e as StoreError where e.code == .notFound {

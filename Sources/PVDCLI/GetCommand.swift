@@ -12,6 +12,8 @@ extension PVD {
 
         @OptionGroup var global: GlobalOptions
 
+        @OptionGroup var remote: RemoteOptions
+
         @Argument(help: "The kind, e.g. pvc, persistentvolumes, storageclass.")
         var kind: String
 
@@ -62,7 +64,7 @@ extension PVD {
                 if let fields, !fields.isEmpty, !names.isEmpty {
                     throw CLIError("name cannot be provided when a field selector is specified")
                 }
-                let store = try await global.openStore(create: false)
+                let store = try await openStoreOrServer(create: false)
                 let ns = allNamespaces ? nil : (namespace ?? "default")
                 var objects: [AnyResource] = []
                 var revision: Int64 = 0
@@ -75,7 +77,10 @@ extension PVD {
                             missing.append(name)
                         }
                     }
-                    revision = try await store.currentRevision()
+                    // A watch from the oldest of the objects' own versions misses no change
+                    // made to any of them since it was read (and may repeat one).
+                    let versions = objects.compactMap { $0.metadata.resourceVersion.flatMap { Int64($0) } }
+                    revision = versions.count == objects.count && !versions.isEmpty ? versions.min() ?? 0 : try await store.currentRevision()
                     for m in missing { printError("Error from server (NotFound): \(kind.plural) \"\(m)\" not found") }
                     if !missing.isEmpty && objects.isEmpty && !watch { throw ExitCode(1) }
                     if !missing.isEmpty && !watch {
@@ -109,7 +114,7 @@ extension PVD {
             store: any ObjectStore, kind: ResourceKind, ns: String?, selector: LabelSelector?, fields: FieldSelector?, after revision: Int64
         ) async throws {
             let printer = TablePrinter(wide: output == .wide, withNamespace: allNamespaces)
-            for try await event in store.watch([kind], after: revision) {
+            for try await event in store.watch(kind, namespace: ns, after: revision) {
                 let o = event.object
                 if let ns, kind.isNamespaced, o.metadata.namespace != ns { continue }
                 if !names.isEmpty && !names.contains(o.metadata.name) { continue }

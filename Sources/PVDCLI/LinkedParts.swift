@@ -2,7 +2,7 @@ import PVDEnvironment
 import PVDStore
 
 /// What the binary running pvd's command tree links beyond the store file, the drivers and the
-/// pod runtime: the daemon, the Kubernetes API's certificates and the etcd client. Those bring
+/// pod runtime: the daemon, the Kubernetes API's certificates, the etcd client and the API client. Those bring
 /// SwiftNIO, Hummingbird and swift-crypto, whose type metadata alone costs every process a few
 /// milliseconds to start, so `pvd` links none of them and `pvd-server` links all of them. A
 /// command that needs a part its binary lacks is handed to `pvd-server` whole (see `Handoff`)
@@ -17,17 +17,21 @@ public struct LinkedParts: Sendable {
     /// Checks, for a command, that an etcd store answers and is pvd's (claiming an empty prefix
     /// when `claiming`) before anything is read.
     public var verifyEtcd: (@Sendable (_ store: any RestorableStore, _ claiming: Bool) async throws -> Void)?
+    /// Makes a client of an API server, for a command given `--server` or `--kubeconfig`.
+    public var apiClient: APIClientOpener?
 
     public init(
         serve: (@Sendable (PVD.Serve) async throws -> Void)? = nil,
         kubeconfig: (@Sendable (PVD.Kubeconfig) async throws -> String)? = nil,
         etcd: EtcdOpener? = nil,
-        verifyEtcd: (@Sendable (_ store: any RestorableStore, _ claiming: Bool) async throws -> Void)? = nil
+        verifyEtcd: (@Sendable (_ store: any RestorableStore, _ claiming: Bool) async throws -> Void)? = nil,
+        apiClient: APIClientOpener? = nil
     ) {
         self.serve = serve
         self.kubeconfig = kubeconfig
         self.etcd = etcd
         self.verifyEtcd = verifyEtcd
+        self.apiClient = apiClient
     }
 
     /// `pvd`'s: the store file, the drivers and the runtime, nothing else.
@@ -39,6 +43,7 @@ public struct LinkedParts: Sendable {
     /// One part a command may need.
     public enum Part: String, Sendable, CaseIterable {
         case daemon = "the daemon", apiCertificates = "the API's certificate authority", etcd = "the etcd client"
+        case apiClient = "the API client"
     }
 
     public func has(_ part: Part) -> Bool {
@@ -46,6 +51,7 @@ public struct LinkedParts: Sendable {
         case .daemon: serve != nil
         case .apiCertificates: kubeconfig != nil
         case .etcd: etcd != nil && verifyEtcd != nil
+        case .apiClient: apiClient != nil
         }
     }
 }

@@ -10,14 +10,14 @@ extension OpensTheStore {
     var neededParts: Set<LinkedParts.Part> { global.neededParts }
 }
 
-extension PVD.Apply: OpensTheStore {}
-extension PVD.Delete: OpensTheStore {}
-extension PVD.Describe: OpensTheStore {}
-extension PVD.Get: OpensTheStore {}
+extension PVD.Apply: OpensStoreOrServer {}
+extension PVD.Delete: OpensStoreOrServer {}
+extension PVD.Describe: OpensStoreOrServer {}
+extension PVD.Get: OpensStoreOrServer {}
 extension PVD.Logs: OpensTheStore {}
-extension PVD.Patch: OpensTheStore {}
+extension PVD.Patch: OpensStoreOrServer {}
 extension PVD.Reconcile: OpensTheStore {}
-extension PVD.Wait: OpensTheStore {}
+extension PVD.Wait: OpensStoreOrServer {}
 
 extension PVD.Serve: NeedsLinkedParts {
     var neededParts: Set<LinkedParts.Part> { global.neededParts.union([.daemon]) }

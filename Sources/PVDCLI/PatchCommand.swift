@@ -13,6 +13,8 @@ extension PVD {
 
         @OptionGroup var global: GlobalOptions
 
+        @OptionGroup var remote: RemoteOptions
+
         @Argument(help: "The kind, e.g. pv.")
         var kind: String
 
@@ -46,7 +48,7 @@ extension PVD {
                         throw CLIError("-p: metadata.\(k) cannot be patched")
                     }
                 }
-                let store = try await global.openStore(create: false)
+                let store = try await openStoreOrServer(create: false)
                 let ns = namespace ?? "default"
                 for _ in 0..<5 {
                     let current: AnyResource

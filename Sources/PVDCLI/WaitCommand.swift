@@ -13,6 +13,8 @@ extension PVD {
 
         @OptionGroup var global: GlobalOptions
 
+        @OptionGroup var remote: RemoteOptions
+
         @Argument(help: "KIND/NAME, e.g. pvc/data.")
         var target: String
 
@@ -38,7 +40,7 @@ extension PVD {
                 guard parts.count == 2, let kind = ResourceKind(userInput: parts[0]), !parts[1].isEmpty else {
                     throw CLIError("\(target): want KIND/NAME, e.g. pvc/data")
                 }
-                let store = try await global.openStore(create: false)
+                let store = try await openStoreOrServer(create: false)
                 let ns = namespace ?? "default"
                 let limit = try FlagDuration.parse(timeout, flag: "--timeout")
                 switch WaitCondition(condition)! {
@@ -75,13 +77,12 @@ enum WaitCondition {
 enum Waiter {
     static func untilPhase(_ phase: String, store: any ObjectStore, kind: ResourceKind, namespace: String, name: String, timeout: Duration) async throws {
         try await withDeadline(timeout, what: "\(kind.plural)/\(name)") {
-            let rev = try await store.currentRevision()
             let now: AnyResource
             do { now = try await store.get(kind: kind, namespace: namespace, name: name) } catch let e as StoreError where e.code == .notFound {
                 throw CLIError("\(kind.plural) \"\(name)\" not found")
             }
             if Self.phase(of: now) == phase { return }
-            for try await e in store.watch([kind], after: rev) {
+            for try await e in store.watch(kind, namespace: namespace, after: try await revision(of: now, store: store)) {
                 guard e.object.metadata.name == name, !kind.isNamespaced || e.object.metadata.namespace == namespace else { continue }
                 if e.type != .deleted, Self.phase(of: e.object) == phase { return }
             }
@@ -90,13 +91,20 @@ enum Waiter {
 
     static func untilDeleted(store: any ObjectStore, kind: ResourceKind, namespace: String, name: String, timeout: Duration) async throws {
         try await withDeadline(timeout, what: "\(kind.plural)/\(name)") {
-            let rev = try await store.currentRevision()
-            do { _ = try await store.get(kind: kind, namespace: namespace, name: name) } catch let e as StoreError where e.code == .notFound { return }
-            for try await e in store.watch([kind], after: rev) {
+            let now: AnyResource
+            do { now = try await store.get(kind: kind, namespace: namespace, name: name) } catch let e as StoreError where e.code == .notFound { return }
+            for try await e in store.watch(kind, namespace: namespace, after: try await revision(of: now, store: store)) {
                 guard e.object.metadata.name == name, !kind.isNamespaced || e.object.metadata.namespace == namespace else { continue }
                 if e.type == .deleted { return }
             }
         }
+    }
+
+    /// Where a watch for the object's next change starts: its own resourceVersion (nothing of it
+    /// changed since), so no other read is needed (a client of the API may read only this kind).
+    static func revision(of object: AnyResource, store: any ObjectStore) async throws -> Int64 {
+        if let rv = object.metadata.resourceVersion.flatMap({ Int64($0) }) { return rv }
+        return try await store.currentRevision()
     }
 
     static func phase(of o: AnyResource) -> String? {

@@ -70,3 +70,7 @@ extension NodeEnvironment {
         }
     }
 }
+
+/// Makes a store that is a client of a Kubernetes API server (`APIClientStore.init`), passed in
+/// by `pvd-server`, which links the HTTP client, so that `pvd` need not.
+public typealias APIClientOpener = @Sendable (_ endpoint: APIEndpoint) throws -> any ObjectStore

@@ -53,6 +53,15 @@ public protocol ObjectStore: Sendable {
     /// the history the store still holds.
     func watch(_ kinds: Set<ResourceKind>, after revision: Int64) -> AsyncThrowingStream<WatchEvent, any Error>
 
+    /// Whether the store runs Kubernetes' admission on every write itself (a client of an API
+    /// server): then a writer leaves the checks that read other objects (the default class,
+    /// expansion against the class) to it, and reads nothing its user may not be allowed to.
+    var admitsWrites: Bool { get }
+
+    /// `watch` of one kind in one namespace (nil: every namespace; ignored for cluster-scoped
+    /// kinds). A reader allowed one namespace only (a client of the API) can still watch it.
+    func watch(_ kind: ResourceKind, namespace: String?, after revision: Int64) -> AsyncThrowingStream<WatchEvent, any Error>
+
     /// The election for this store's cluster-wide controllers; nil where the backend has none
     /// (a leader's fenced store has none of its own). Fails with `.invalid` for a config the
     /// backend cannot honour (a TTL that is too short).
@@ -63,6 +72,25 @@ extension ObjectStore {
     public var maxWritesPerCommit: Int? { nil }
 
     public func revisions(committing writes: Int) -> Int64 { Int64(writes) }
+
+    public var admitsWrites: Bool { false }
+
+    /// The kind's watch, its events of other namespaces left out.
+    public func watch(_ kind: ResourceKind, namespace: String?, after revision: Int64) -> AsyncThrowingStream<WatchEvent, any Error> {
+        let all = watch([kind], after: revision)
+        guard let namespace, kind.isNamespaced else { return all }
+        return AsyncThrowingStream { continuation in
+            let task = Task {
+                do {
+                    for try await e in all where e.object.metadata.namespace == namespace { continuation.yield(e) }
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
 
     public func leaderElection(_ config: LeaderElectionConfig, logger: Logger) throws(StoreError) -> (any LeaderElection)? { nil }
 }

@@ -144,4 +144,26 @@ final class APIDaemon {
     }
 
     static func freePort() throws -> Int { try LoopbackPort.free() }
+
+    /// A Role `claims` in team-a with these verbs on claims, bound to the group `team-a` (the
+    /// tokens file's teammate is in it).
+    static func teamAClaimsGrant(verbs: String) -> String {
+        """
+        apiVersion: rbac.authorization.k8s.io/v1
+        kind: Role
+        metadata: {name: claims, namespace: team-a}
+        rules:
+        - apiGroups: [""]
+          resources: [persistentvolumeclaims]
+          verbs: [\(verbs)]
+        ---
+        apiVersion: rbac.authorization.k8s.io/v1
+        kind: RoleBinding
+        metadata: {name: team-a-claims, namespace: team-a}
+        roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: claims}
+        subjects:
+        - {apiGroup: rbac.authorization.k8s.io, kind: Group, name: team-a}
+
+        """
+    }
 }

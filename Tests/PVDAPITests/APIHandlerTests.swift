@@ -103,6 +103,26 @@ struct APIHandlerTests {
         }
     }
 
+    @Test func deletePreconditionsMustHold() async throws {
+        try await withHandler { h, store in
+            let created = await h.respond(request("POST", Self.claims, body: Self.claim))
+            let uid = (json(created)["metadata"] as? [String: Any])?["uid"] as? String ?? ""
+            let wrong = await h.respond(request("DELETE", Self.claims + "/c", body: #"{"kind":"DeleteOptions","apiVersion":"v1","preconditions":{"uid":"other"}}"#))
+            #expect(wrong.status == 409)
+            #expect(json(wrong)["message"] as? String == #"Operation cannot be fulfilled on persistentvolumeclaims "c": Precondition failed: UID in precondition: other, UID in object meta: \#(uid)"#)
+            #expect((try? await store.get(PersistentVolumeClaim.self, namespace: "default", name: "c"))?.metadata.deletionTimestamp == nil, "a failed precondition deletes nothing")
+            let stale = await h.respond(request("DELETE", Self.claims + "/c", body: #"{"preconditions":{"resourceVersion":"999999"}}"#))
+            #expect(stale.status == 409)
+            #expect((json(stale)["message"] as? String)?.contains("Precondition failed: ResourceVersion in precondition: 999999") == true)
+            let bad = await h.respond(request("DELETE", Self.claims + "/c", body: "{nope"))
+            #expect(bad.status == 400)
+            let right = await h.respond(request("DELETE", Self.claims + "/c", body: #"{"preconditions":{"uid":"\#(uid)"}}"#))
+            #expect(right.status == 200)
+            // The protection finalizer holds it; the delete has begun.
+            #expect((try? await store.get(PersistentVolumeClaim.self, namespace: "default", name: "c"))?.metadata.deletionTimestamp != nil)
+        }
+    }
+
     @Test func patchesMergeStrategicAndJSON() async throws {
         try await withHandler { h, _ in
             _ = await h.respond(request("POST", Self.claims, body: Self.claim))

@@ -300,23 +300,7 @@ struct KubectlRBACTests {
     @Test func aTeamRoleAllowsItsNamespaceOnly() throws {
         let d = try APIDaemon(args: ["--authorization-mode", "RBAC"])
         try #require(d.listening, "the API did not come up: \(d.log)")
-        let grant = try d.write("grant.yaml", """
-            apiVersion: rbac.authorization.k8s.io/v1
-            kind: Role
-            metadata: {name: claims, namespace: team-a}
-            rules:
-            - apiGroups: [""]
-              resources: [persistentvolumeclaims]
-              verbs: [get, list, watch, create, patch]
-            ---
-            apiVersion: rbac.authorization.k8s.io/v1
-            kind: RoleBinding
-            metadata: {name: team-a-claims, namespace: team-a}
-            roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: claims}
-            subjects:
-            - {apiGroup: rbac.authorization.k8s.io, kind: Group, name: team-a}
-
-            """)
+        let grant = try d.write("grant.yaml", APIDaemon.teamAClaimsGrant(verbs: "get, list, watch, create, patch"))
         let granted = try d.kubectl(["apply", "-f", grant])
         #expect(granted.status == 0, "the admin (system:masters) could not grant: \(granted.stderr)")
         let team = try d.kubeconfig(user: "teammate", token: "team-token")

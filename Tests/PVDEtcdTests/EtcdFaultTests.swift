@@ -49,7 +49,10 @@ struct EtcdFaultTests {
         let clock = ContinuousClock()
         var error: StoreError?
         let took = await clock.measure { error = await storeError { () async throws(StoreError) in try await store.verify(claiming: true) } }
-        #expect(took < .seconds(3), "\(took)")
+        // Four refused passes take under a second; what this guards against is waiting out the
+        // URL's 10 s request timeout. 6 s leaves room for a loaded machine (3.04 s was seen
+        // with the whole suite running on two cores).
+        #expect(took < .seconds(6), "\(took)")
         let e = try #require(error)
         #expect(e.code == .unavailable)
         #expect(e.message.contains("127.0.0.1:\(ports[0]): connection refused"), "\(e.message)")

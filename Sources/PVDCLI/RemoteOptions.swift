@@ -1,0 +1,87 @@
+import ArgumentParser
+import Foundation
+import PVDEnvironment
+import PVDStore
+
+/// The options of a command that can drive a pvd server through its Kubernetes API instead of
+/// opening a store (get, describe, apply, patch, delete, wait): `--server URL` and/or
+/// `--kubeconfig FILE` (its current context, or `--context`), as kubectl takes them, or
+/// `PVD_SERVER` / `PVD_KUBECONFIG`. Commands that work on this node's files (serve, reconcile,
+/// logs, store, image) do not take them.
+struct RemoteOptions: ParsableArguments, Sendable {
+    @Option(name: .long, help: ArgumentHelp("Drive the pvd (or Kubernetes) API at this URL instead of a store (env PVD_SERVER).", valueName: "https://host:port"))
+    var server: String?
+
+    @Option(name: .long, help: ArgumentHelp("Drive the API server this kubeconfig's context names, with its credentials (env PVD_KUBECONFIG).", valueName: "file"))
+    var kubeconfig: String?
+
+    @Option(name: .long, help: ArgumentHelp("The kubeconfig context to use (default: its current-context).", valueName: "name"))
+    var context: String?
+
+    @Option(name: .long, help: ArgumentHelp("A bearer token for the API server, over the kubeconfig's credentials.", valueName: "token"))
+    var token: String?
+
+    /// The server these options name, nil when they name none (the command opens the store).
+    /// Flags win over the variables; `--server` overrides the kubeconfig's server, as in kubectl.
+    func endpoint(environment: [String: String] = ProcessInfo.processInfo.environment) throws(CLIError) -> APIEndpoint? {
+        let env = { (name: String) in environment[name].flatMap { $0.isEmpty ? nil : $0 } }
+        let server = self.server ?? env("PVD_SERVER")
+        let kubeconfig = self.kubeconfig ?? env("PVD_KUBECONFIG")
+        guard server != nil || kubeconfig != nil else {
+            if context != nil || token != nil {
+                throw CLIError("--context and --token need a server: pass --server URL or --kubeconfig FILE")
+            }
+            return nil
+        }
+        var endpoint: APIEndpoint
+        if let kubeconfig {
+            do { endpoint = try KubeconfigReader.endpoint(path: kubeconfig, context: context) } catch { throw CLIError(error.description) }
+        } else {
+            if context != nil { throw CLIError("--context names a kubeconfig context: pass --kubeconfig FILE") }
+            endpoint = APIEndpoint(server: server ?? "", origin: self.server != nil ? "--server" : "PVD_SERVER")
+        }
+        if let server {
+            endpoint.server = server.hasSuffix("/") ? String(server.dropLast()) : server
+        }
+        if let token { endpoint.credential = .token(token) }
+        let origin = self.server != nil ? "--server" : kubeconfig != nil ? endpoint.origin : "PVD_SERVER"
+        guard let url = URL(string: endpoint.server), let scheme = url.scheme, ["https", "http"].contains(scheme), url.host != nil, url.path.isEmpty || url.path == "/" else {
+            throw CLIError("\(origin): server \"\(endpoint.server)\": want https://host:port")
+        }
+        if scheme == "http", endpoint.credential != .none {
+            throw CLIError("\(origin): server \(endpoint.server): credentials are sent only over https")
+        }
+        return endpoint
+    }
+}
+
+/// A command that opens the store its global options name, or drives the API server its remote
+/// options name.
+protocol OpensStoreOrServer: NeedsLinkedParts {
+    var global: GlobalOptions { get }
+    var remote: RemoteOptions { get }
+}
+
+extension OpensStoreOrServer {
+    /// The API client when the command drives a server (a flag it cannot read needs nothing: the
+    /// command reports it when it runs), else what the store needs.
+    var neededParts: Set<LinkedParts.Part> {
+        isRemote ? [.apiClient] : global.neededParts
+    }
+
+    /// Whether the command drives a server rather than a store.
+    var isRemote: Bool { ((try? remote.endpoint()) ?? nil) != nil }
+
+    /// The server's API as a store when the remote options name one, else the store.
+    func openStoreOrServer(create: Bool) async throws -> any ObjectStore {
+        guard let endpoint = try remote.endpoint() else { return try await global.openStore(create: create) }
+        guard let open = LinkedParts.current.apiClient else {
+            throw CLIError("\(endpoint.server): this binary has no API client (pvd-server has it)")
+        }
+        do {
+            return try open(endpoint)
+        } catch {
+            throw CLIError("\(error)")
+        }
+    }
+}
