@@ -253,7 +253,7 @@ let package = Package(
         .testTarget(
             name: "PVDAPITests",
             dependencies: [
-                "PVDAPI", "PVDModel", "PVDStore", "PVDServer", .product(name: "X509", package: "swift-certificates"),
+                "PVDAPI", "PVDAPIClient", "PVDEnvironment", "PVDModel", "PVDStore", "PVDServer", .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"), .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),

@@ -76,9 +76,8 @@ public final class APIClientStore: ObjectStore {
         let kept = try body(written)
         let wantedStatus = (try? JSONCoding.shared.decode(JSONValue.self, from: wanted))?["status"]
         guard (try? JSONCoding.shared.decode(JSONValue.self, from: kept))?["status"] != wantedStatus else { return written }
-        var statusWrite = written
-        statusWrite = try decode(R.self, try Self.replacingStatus(of: kept, with: wantedStatus))
-        return try decode(R.self, try await http.send(.PUT, R.kind.objectPath(namespace: object.metadata.namespace, name: object.metadata.name, subresource: "status"), body: try body(statusWrite)))
+        let statusPath = R.kind.objectPath(namespace: object.metadata.namespace, name: object.metadata.name, subresource: "status")
+        return try decode(R.self, try await http.send(.PUT, statusPath, body: try Self.replacingStatus(of: kept, with: wantedStatus)))
     }
 
     public func delete<R: Resource>(_ type: R.Type, namespace: String?, name: String, uid: String?) async throws(StoreError) -> R? {

@@ -6,26 +6,39 @@ import PVDStore
 /// 300,000 objects costs more than decoding them all from one list, and a list of every stored
 /// claim for one claim costs more than its get.
 struct ExistingObjects {
-    /// From this many objects of a kind on, the kind is listed.
+    /// From this many objects of a kind in one namespace on, that namespace's objects of the
+    /// kind are listed.
     static let listFrom = 64
 
-    private var listed: [ResourceKind: [String: AnyResource]] = [:]
+    /// A kind in one namespace (nil for a cluster-scoped kind): what one list reads. Listing a
+    /// namespace rather than every one keeps the read within what a user allowed one namespace
+    /// may list (a client of the API), and reads less.
+    private struct Scope: Hashable {
+        var kind: ResourceKind
+        var namespace: String?
+    }
+
+    private var listed: [Scope: [String: AnyResource]] = [:]
 
     init(for objects: [ManifestObject], store: any ObjectStore) async throws(StoreError) {
-        var counts: [ResourceKind: Int] = [:]
-        for m in objects { counts[m.object.kind, default: 0] += 1 }
-        for (kind, n) in counts where n >= Self.listFrom {
-            let (items, _) = try await store.list(kind: kind, namespace: nil, selector: nil)
+        var counts: [Scope: Int] = [:]
+        for m in objects { counts[Self.scope(of: m.object), default: 0] += 1 }
+        for (scope, n) in counts where n >= Self.listFrom {
+            let (items, _) = try await store.list(kind: scope.kind, namespace: scope.namespace, selector: nil)
             var byKey: [String: AnyResource] = [:]
             byKey.reserveCapacity(items.count)
             for item in items { byKey[item.key] = item }
-            listed[kind] = byKey
+            listed[scope] = byKey
         }
+    }
+
+    private static func scope(of object: AnyResource) -> Scope {
+        Scope(kind: object.kind, namespace: object.kind.isNamespaced ? object.metadata.namespace ?? "default" : nil)
     }
 
     /// The stored object of `obj`'s kind and name, or nil when there is none.
     func find(_ obj: AnyResource, store: any ObjectStore) async throws(StoreError) -> AnyResource? {
-        if let byKey = listed[obj.kind] { return byKey[obj.key] }
+        if let byKey = listed[Self.scope(of: obj)] { return byKey[obj.key] }
         do {
             return try await store.get(kind: obj.kind, namespace: obj.metadata.namespace, name: obj.metadata.name)
         } catch {

@@ -97,13 +97,20 @@ struct RemoteCLITests {
         let after = try d.pvd(["get", "pvc", "-A", "-o", "name"]).stdout + d.pvd(["get", "pv", "-o", "name"]).stdout
         #expect(after == before, "a refused batch wrote nothing: \(after)")
 
-        let mine = try client(d, ["apply"] + team + ["-f", try d.write("a.yaml", Self.claim("mine", in: "team-a"))])
-        #expect(mine.status == 0 && mine.stdout == "persistentvolumeclaim/mine created\n", "\(mine.stdout) \(mine.stderr)")
+        // 64 claims: enough that apply lists what is stored rather than getting each, and the
+        // list is of team-a's claims, which the team may list, not of every namespace's.
+        let names = (0..<64).map { "mine-\($0)" }
+        let many = names.map { Self.claim($0, in: "team-a") }.joined(separator: "---\n")
+        let mine = try client(d, ["apply"] + team + ["-f", try d.write("a.yaml", many)])
+        #expect(mine.status == 0, "\(mine.stderr)")
+        #expect(mine.stdout == names.map { "persistentvolumeclaim/\($0) created\n" }.joined(), "\(mine.stdout)")
         // The wait watches team-a's claims only: a watch of every namespace would be refused.
-        let waited = try client(d, ["wait"] + team + ["-n", "team-a", "--for=jsonpath={.status.phase}=Bound", "pvc/mine", "--timeout", "60s"])
+        let waited = try client(d, ["wait"] + team + ["-n", "team-a", "--for=jsonpath={.status.phase}=Bound", "pvc/mine-0", "--timeout", "60s"])
         #expect(waited.status == 0, "\(waited.stderr)")
         let listed = try client(d, ["get"] + team + ["pvc", "-n", "team-a", "-o", "name"])
-        #expect(listed.stdout == "persistentvolumeclaim/mine\n", "\(listed.stdout) \(listed.stderr)")
+        #expect(listed.stdout == names.sorted().map { "persistentvolumeclaim/\($0)\n" }.joined(), "\(listed.stdout) \(listed.stderr)")
+        let unchanged = try client(d, ["apply"] + team + ["-f", try d.write("a.yaml", many)])
+        #expect(unchanged.stdout == names.map { "persistentvolumeclaim/\($0) unchanged\n" }.joined(), "\(unchanged.stdout) \(unchanged.stderr)")
         let theirs = try client(d, ["get"] + team + ["pvc", "-n", "team-b"])
         #expect(theirs.status == 1)
         #expect(theirs.stderr.contains(#"cannot list resource "persistentvolumeclaims" in API group "" in the namespace "team-b""#), "\(theirs.stderr)")
