@@ -94,8 +94,10 @@ extension APIHandler {
 
     /// DELETE: the store's delete (the object stays, with a deletionTimestamp, while
     /// finalizers remain); 200 with the object as it is (or was). A DeleteOptions body's
-    /// `preconditions` (uid, resourceVersion) must hold, else 409 as Kubernetes answers; the uid
-    /// is checked again by the store's delete itself.
+    /// `preconditions` (uid, resourceVersion) must hold, else 409 as Kubernetes answers. The uid
+    /// is checked again by the store's delete itself; the resourceVersion only against the read
+    /// just before (the store's delete takes no version), so a write landing in between is not
+    /// caught, where Kubernetes' would be.
     func delete(_ t: APIRoute.ResourceTarget, name: String, _ request: APIRequest) async throws -> APIResponse {
         let existing = try await stored(t, name: name)
         let preconditions = try deletePreconditions(request)

@@ -5,7 +5,6 @@ import NIOHTTP1
 import PVDEnvironment
 import PVDModel
 import PVDStore
-import Synchronization
 
 /// A Kubernetes API server seen as an `ObjectStore`, so every command that reads and writes a
 /// store drives a remote pvd the same way (`pvd get --kubeconfig FILE`). Each call is the REST
@@ -16,12 +15,13 @@ import Synchronization
 ///
 /// The API has no multi-object transaction. `commit` sends its writes one by one after a dry
 /// run of all of them (`dryRun=All`), so a batch the server would refuse in part (a forbidden
-/// kind, an invalid object) writes nothing; only a write that races another writer between the
-/// dry run and the write can leave the batch partly applied, and the error says how far it got.
-public final class APIClientStore: ObjectStore {
+/// kind, an invalid object) writes nothing. Each dry run is checked against what the server
+/// holds, not against the batch's earlier writes: a write that another in the same batch makes
+/// acceptable (a claim grown in the apply that allows its class to expand) is refused, and one
+/// that an earlier write makes unacceptable (two new classes whose directories overlap), or a
+/// race with another writer, can leave the batch partly applied; the error says how far it got.
+public struct APIClientStore: ObjectStore {
     let http: APIClientHTTP
-    /// The newest revision a response of this store has shown.
-    private let seen = Mutex<Int64>(0)
 
     public init(_ endpoint: APIEndpoint) throws(StoreError) {
         http = try APIClientHTTP(endpoint)
@@ -57,9 +57,7 @@ public final class APIClientStore: ObjectStore {
         var items = wire.items ?? []
         // Matched here, as the store matches after reading: the same selector grammar either way.
         if let selector { items.removeAll { !selector.matches($0.metadata.labels) } }
-        let revision = wire.metadata?.resourceVersion.flatMap { Int64($0) } ?? 0
-        note(revision)
-        return ObjectList(items: items, revision: revision)
+        return ObjectList(items: items, revision: wire.metadata?.resourceVersion.flatMap { Int64($0) } ?? 0)
     }
 
     public func update<R: Resource>(_ object: R) async throws(StoreError) -> R {
@@ -130,14 +128,20 @@ public final class APIClientStore: ObjectStore {
         }
     }
 
-    /// The newest revision this store's responses have shown, else that of a one-object list
-    /// of StorageClasses. Readers that have an object watch from its own resourceVersion.
+    /// The server's revision, from a one-object list of StorageClasses (any collection's list
+    /// carries it; readers that watch a collection ask that one instead).
     public func currentRevision() async throws(StoreError) -> Int64 {
-        let known = seen.withLock { $0 }
-        if known > 0 { return known }
-        let data = try await http.send(.GET, ResourceKind.storageClass.collectionPath(namespace: nil) + "?limit=1")
-        let revision = (try? JSONCoding.shared.decode(WireList<StorageClass>.self, from: data))?.metadata?.resourceVersion.flatMap { Int64($0) } ?? 0
-        note(revision)
+        try await currentRevision(for: .storageClass, namespace: nil)
+    }
+
+    /// The revision a one-object list of the collection was read at, which its user may read
+    /// when it may watch it.
+    public func currentRevision(for kind: ResourceKind, namespace: String?) async throws(StoreError) -> Int64 {
+        let data = try await http.send(.GET, kind.collectionPath(namespace: kind.isNamespaced ? namespace : nil) + "?limit=1")
+        let meta = (try? JSONCoding.shared.decode(JSONValue.self, from: data))?["metadata"]
+        guard let revision = meta?["resourceVersion"]?.stringValue.flatMap({ Int64($0) }) else {
+            throw StoreError(.unavailable, "server \(http.endpoint.server): a \(kind.rawValue)List without a resourceVersion")
+        }
         return revision
     }
 
@@ -191,16 +195,9 @@ public final class APIClientStore: ObjectStore {
     }
 
     private func decode<R: Resource>(_ type: R.Type, _ data: Data) throws(StoreError) -> R {
-        let object: R
-        do { object = try JSONCoding.shared.decode(R.self, from: data) } catch {
+        do { return try JSONCoding.shared.decode(R.self, from: data) } catch {
             throw StoreError(.unavailable, "server \(http.endpoint.server): a \(R.kind.rawValue) that cannot be read: \(error)")
         }
-        note(object.metadata.resourceVersion.flatMap { Int64($0) } ?? 0)
-        return object
-    }
-
-    private func note(_ revision: Int64) {
-        seen.withLock { $0 = max($0, revision) }
     }
 
     static func replacingStatus(of object: Data, with status: JSONValue?) throws(StoreError) -> Data {

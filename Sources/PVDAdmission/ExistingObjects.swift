@@ -10,19 +10,21 @@ struct ExistingObjects {
     /// kind are listed.
     static let listFrom = 64
 
-    /// A kind in one namespace (nil for a cluster-scoped kind): what one list reads. Listing a
-    /// namespace rather than every one keeps the read within what a user allowed one namespace
-    /// may list (a client of the API), and reads less.
+    /// What one list reads: a kind, in one namespace for a client of the API (a user allowed
+    /// one namespace may list that one, not every one's), across all of them for a store (one
+    /// list, however many namespaces the apply spreads over).
     private struct Scope: Hashable {
         var kind: ResourceKind
         var namespace: String?
     }
 
     private var listed: [Scope: [String: AnyResource]] = [:]
+    private let perNamespace: Bool
 
     init(for objects: [ManifestObject], store: any ObjectStore) async throws(StoreError) {
+        perNamespace = store.admitsWrites
         var counts: [Scope: Int] = [:]
-        for m in objects { counts[Self.scope(of: m.object), default: 0] += 1 }
+        for m in objects { counts[scope(of: m.object), default: 0] += 1 }
         for (scope, n) in counts where n >= Self.listFrom {
             let (items, _) = try await store.list(kind: scope.kind, namespace: scope.namespace, selector: nil)
             var byKey: [String: AnyResource] = [:]
@@ -32,13 +34,14 @@ struct ExistingObjects {
         }
     }
 
-    private static func scope(of object: AnyResource) -> Scope {
-        Scope(kind: object.kind, namespace: object.kind.isNamespaced ? object.metadata.namespace ?? "default" : nil)
+    private func scope(of object: AnyResource) -> Scope {
+        let kind = object.kind
+        return Scope(kind: kind, namespace: perNamespace && kind.isNamespaced ? object.metadata.namespace ?? "default" : nil)
     }
 
     /// The stored object of `obj`'s kind and name, or nil when there is none.
     func find(_ obj: AnyResource, store: any ObjectStore) async throws(StoreError) -> AnyResource? {
-        if let byKey = listed[Self.scope(of: obj)] { return byKey[obj.key] }
+        if let byKey = listed[scope(of: obj)] { return byKey[obj.key] }
         do {
             return try await store.get(kind: obj.kind, namespace: obj.metadata.namespace, name: obj.metadata.name)
         } catch {

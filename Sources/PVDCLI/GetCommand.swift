@@ -71,16 +71,15 @@ extension PVD {
                 if names.isEmpty {
                     (objects, revision) = try await store.list(kind: kind, namespace: ns, selector: sel, fields: fields)
                 } else {
+                    // Read first, so a change made while the objects are read is watched; and
+                    // only for a watch (a client of the API would ask the server for it).
+                    if watch { revision = try await store.currentRevision(for: kind, namespace: ns) }
                     var missing: [String] = []
                     for name in names {
                         do { objects.append(try await store.get(kind: kind, namespace: ns ?? "default", name: name)) } catch let e as StoreError where e.code == .notFound {
                             missing.append(name)
                         }
                     }
-                    // A watch from the oldest of the objects' own versions misses no change
-                    // made to any of them since it was read (and may repeat one).
-                    let versions = objects.compactMap { $0.metadata.resourceVersion.flatMap { Int64($0) } }
-                    revision = versions.count == objects.count && !versions.isEmpty ? versions.min() ?? 0 : try await store.currentRevision()
                     for m in missing { printError("Error from server (NotFound): \(kind.plural) \"\(m)\" not found") }
                     if !missing.isEmpty && objects.isEmpty && !watch { throw ExitCode(1) }
                     if !missing.isEmpty && !watch {

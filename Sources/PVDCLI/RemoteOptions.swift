@@ -48,6 +48,10 @@ struct RemoteOptions: ParsableArguments, Sendable {
         guard let url = URL(string: endpoint.server), let scheme = url.scheme, ["https", "http"].contains(scheme), url.host != nil, url.path.isEmpty || url.path == "/" else {
             throw CLIError("\(origin): server \"\(endpoint.server)\": want https://host:port")
         }
+        // A password in the URL would be printed with every error that names the server.
+        if url.user != nil || url.password != nil {
+            throw CLIError("\(origin): the server URL must not carry a user or password: use a token or a client certificate")
+        }
         if scheme == "http", endpoint.credential != .none {
             throw CLIError("\(origin): server \(endpoint.server): credentials are sent only over https")
         }

@@ -77,12 +77,13 @@ enum WaitCondition {
 enum Waiter {
     static func untilPhase(_ phase: String, store: any ObjectStore, kind: ResourceKind, namespace: String, name: String, timeout: Duration) async throws {
         try await withDeadline(timeout, what: "\(kind.plural)/\(name)") {
+            let rev = try await store.currentRevision(for: kind, namespace: namespace)
             let now: AnyResource
             do { now = try await store.get(kind: kind, namespace: namespace, name: name) } catch let e as StoreError where e.code == .notFound {
                 throw CLIError("\(kind.plural) \"\(name)\" not found")
             }
             if Self.phase(of: now) == phase { return }
-            for try await e in store.watch(kind, namespace: namespace, after: try await revision(of: now, store: store)) {
+            for try await e in store.watch(kind, namespace: namespace, after: rev) {
                 guard e.object.metadata.name == name, !kind.isNamespaced || e.object.metadata.namespace == namespace else { continue }
                 if e.type != .deleted, Self.phase(of: e.object) == phase { return }
             }
@@ -91,20 +92,13 @@ enum Waiter {
 
     static func untilDeleted(store: any ObjectStore, kind: ResourceKind, namespace: String, name: String, timeout: Duration) async throws {
         try await withDeadline(timeout, what: "\(kind.plural)/\(name)") {
-            let now: AnyResource
-            do { now = try await store.get(kind: kind, namespace: namespace, name: name) } catch let e as StoreError where e.code == .notFound { return }
-            for try await e in store.watch(kind, namespace: namespace, after: try await revision(of: now, store: store)) {
+            let rev = try await store.currentRevision(for: kind, namespace: namespace)
+            do { _ = try await store.get(kind: kind, namespace: namespace, name: name) } catch let e as StoreError where e.code == .notFound { return }
+            for try await e in store.watch(kind, namespace: namespace, after: rev) {
                 guard e.object.metadata.name == name, !kind.isNamespaced || e.object.metadata.namespace == namespace else { continue }
                 if e.type == .deleted { return }
             }
         }
-    }
-
-    /// Where a watch for the object's next change starts: its own resourceVersion (nothing of it
-    /// changed since), so no other read is needed (a client of the API may read only this kind).
-    static func revision(of object: AnyResource, store: any ObjectStore) async throws -> Int64 {
-        if let rv = object.metadata.resourceVersion.flatMap({ Int64($0) }) { return rv }
-        return try await store.currentRevision()
     }
 
     static func phase(of o: AnyResource) -> String? {

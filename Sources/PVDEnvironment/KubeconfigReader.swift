@@ -5,7 +5,9 @@ import PVDModel
 /// file's `current-context` unless one is asked for), its cluster's `server` and CA, and its
 /// user's token or client certificate, inline (`*-data`, base64) or as files (relative to the
 /// kubeconfig, as kubectl resolves them). What pvd cannot honour (exec plugins, auth providers,
-/// proxies) is an error naming the field, never ignored into an anonymous request.
+/// proxies, skipping TLS verification) is an error naming the field, never ignored into an
+/// anonymous or unverified request. The context's `namespace` is not read: commands default to
+/// `default` as on the node, and `-n` names another.
 public enum KubeconfigReader {
     public static func endpoint(path: String, context wanted: String?) throws(SettingError) -> APIEndpoint {
         func fail(_ field: String, _ value: String, _ problem: String) -> SettingError {
@@ -42,22 +44,28 @@ public enum KubeconfigReader {
         let cluster = try named("clusters", clusterName)["cluster"]
         let clusterField = "clusters[\(clusterName)].cluster"
         guard let server = cluster?["server"]?.stringValue, !server.isEmpty else { throw fail("\(clusterField).server", "", "Required value") }
-        for unsupported in ["proxy-url", "tls-server-name"] where cluster?[unsupported] != nil {
+        for unsupported in ["proxy-url", "tls-server-name", "insecure-skip-tls-verify"] where cluster?[unsupported] != nil {
             throw fail("\(clusterField).\(unsupported)", cluster?[unsupported]?.stringValue ?? "", "pvd does not support this field")
         }
         let dir = (path as NSString).deletingLastPathComponent
         func pem(_ object: JSONValue?, _ base: String, field: String) throws(SettingError) -> String? {
             if let data = object?["\(base)-data"]?.stringValue {
-                guard let bytes = Data(base64Encoded: data, options: .ignoreUnknownCharacters), let s = String(data: bytes, encoding: .utf8) else {
-                    throw fail("\(field).\(base)-data", String(data.prefix(16)) + "…", "not base64 of PEM text")
+                // Only line breaks are skipped: other characters make it not base64. The value
+                // is not echoed, as it may be a private key.
+                let text = data.filter { !$0.isWhitespace }
+                guard let bytes = Data(base64Encoded: text), let s = String(data: bytes, encoding: .utf8), s.contains("-----BEGIN ") else {
+                    throw fail("\(field).\(base)-data", "…", "not base64 of PEM text")
                 }
                 return s
             }
             guard let file = object?[base]?.stringValue else { return nil }
             let full = file.hasPrefix("/") || dir.isEmpty ? file : dir + "/" + file
-            do { return try String(contentsOfFile: full, encoding: .utf8) } catch {
+            let s: String
+            do { s = try String(contentsOfFile: full, encoding: .utf8) } catch {
                 throw fail("\(field).\(base)", file, "cannot read the file: \((error as NSError).localizedDescription)")
             }
+            guard s.contains("-----BEGIN ") else { throw fail("\(field).\(base)", file, "the file is not PEM") }
+            return s
         }
         let caPEM = try pem(cluster, "certificate-authority", field: clusterField)
         var credential = APIEndpoint.Credential.none

@@ -39,6 +39,11 @@ public protocol ObjectStore: Sendable {
     /// The latest revision.
     func currentRevision() async throws(StoreError) -> Int64
 
+    /// The latest revision, as a reader of one kind in one namespace (nil: every namespace) can
+    /// learn it: where a watch of that collection starts. A client of the API asks that
+    /// collection, which its user may read when it may watch it; a store knows it anyway.
+    func currentRevision(for kind: ResourceKind, namespace: String?) async throws(StoreError) -> Int64
+
     /// The most writes one `commit` takes (nil: no limit of the store's own). Callers that
     /// split their work into batches anyway keep each batch within it.
     var maxWritesPerCommit: Int? { get }
@@ -74,6 +79,10 @@ extension ObjectStore {
     public func revisions(committing writes: Int) -> Int64 { Int64(writes) }
 
     public var admitsWrites: Bool { false }
+
+    public func currentRevision(for kind: ResourceKind, namespace: String?) async throws(StoreError) -> Int64 {
+        try await currentRevision()
+    }
 
     /// The kind's watch, its events of other namespaces left out.
     public func watch(_ kind: ResourceKind, namespace: String?, after revision: Int64) -> AsyncThrowingStream<WatchEvent, any Error> {

@@ -127,6 +127,7 @@ struct RemoteCLITests {
             (["--server", d.server, "--token", APIDaemon.adminToken], "the TLS handshake failed"),
             (["--server", "http://127.0.0.1:\(d.apiPort)", "--token", "t"], "credentials are sent only over https"),
             (["--server", "ftp://x"], "want https://host:port"),
+            (["--server", "https://me:secret@127.0.0.1:\(d.apiPort)"], "must not carry a user or password"),
             (["--kubeconfig", d.root.appendingPathComponent("none.yaml").path], "no such file"),
             (["--kubeconfig", admin, "--context", "nope"], #"field contexts: "nope": no entry of that name"#),
             (["--token", "t"], "need a server"),

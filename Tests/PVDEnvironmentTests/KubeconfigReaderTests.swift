@@ -6,6 +6,7 @@ import Testing
 struct KubeconfigReaderTests {
     static let caPEM = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
     static let b64CA = Data(caPEM.utf8).base64EncodedString()
+    static let keyPEM = "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n"
 
     /// A kubeconfig with one cluster and the given user lines, `current-context: ctx`.
     static func config(user: String, cluster: String? = nil) -> String {
@@ -47,11 +48,11 @@ struct KubeconfigReaderTests {
 
     @Test func clientCertificateFilesRelativeToTheKubeconfig() throws {
         let e = try withFile(Self.config(user: "    client-certificate: cert.pem\n    client-key: key.pem")) { path, dir in
-            try "CERT".write(toFile: dir + "/cert.pem", atomically: true, encoding: .utf8)
-            try "KEY".write(toFile: dir + "/key.pem", atomically: true, encoding: .utf8)
+            try Self.caPEM.write(toFile: dir + "/cert.pem", atomically: true, encoding: .utf8)
+            try Self.keyPEM.write(toFile: dir + "/key.pem", atomically: true, encoding: .utf8)
             return try KubeconfigReader.endpoint(path: path, context: nil)
         }
-        #expect(e.credential == .certificate(pem: "CERT", keyPEM: "KEY"))
+        #expect(e.credential == .certificate(pem: Self.caPEM, keyPEM: Self.keyPEM))
     }
 
     @Test func tokenFile() throws {
@@ -65,11 +66,14 @@ struct KubeconfigReaderTests {
     @Test(arguments: [
         // (user lines, cluster lines, context asked, the field the error names, words in it)
         ("    exec: {command: aws}", nil, nil, "users[u].user.exec", "does not support"),
-        ("    client-certificate-data: \(Data("C".utf8).base64EncodedString())", nil, nil, "users[u].user.client-key-data", "needs its key"),
+        ("    client-certificate-data: \(b64CA)", nil, nil, "users[u].user.client-key-data", "needs its key"),
+        ("    client-certificate-data: \(Data("C".utf8).base64EncodedString())", nil, nil, "users[u].user.client-certificate-data", "not base64 of PEM"),
         ("    client-certificate-data: '%%%'", nil, nil, "users[u].user.client-certificate-data", "not base64"),
         ("    token: x", "    certificate-authority-data: \(b64CA)", nil, "clusters[c].cluster.server", "Required value"),
         ("    token: x", "    server: https://h:1\n    proxy-url: http://p:3128", nil, "clusters[c].cluster.proxy-url", "does not support"),
         ("    token: x", nil, "other", "contexts", "no entry of that name"),
+        ("    token: x", "    server: https://h:1\n    insecure-skip-tls-verify: true", nil, "clusters[c].cluster.insecure-skip-tls-verify", "does not support"),
+        ("    client-certificate-data: '===='", nil, nil, "users[u].user.client-certificate-data", "not base64"),
         ("    client-certificate: missing.pem\n    client-key: k", nil, nil, "users[u].user.client-certificate", "cannot read"),
     ] as [(String, String?, String?, String, String)])
     func refusals(user: String, cluster: String?, context: String?, field: String, words: String) throws {
