@@ -141,8 +141,8 @@ public enum APIServer {
                 asked.groups.append(field.value)
             } else if name == "impersonate-uid" {
                 asked.uid = field.value
-            } else if name.hasPrefix("impersonate-extra-") {
-                asked.extraKeys.append(String(name.dropFirst("impersonate-extra-".count)))
+            } else if let key = Impersonation.extraKey(ofHeader: name) {
+                asked.extra[key, default: []].append(field.value)
             }
         }
         return asked

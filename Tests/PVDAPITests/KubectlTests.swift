@@ -333,12 +333,46 @@ struct KubectlRBACTests {
         // grant comes with its group, so without the group there is none.
         #expect(try d.kubectl(["auth", "can-i", "create", "pvc", "-n", "team-a", "--as", "teammate", "--as-group", "team-a"]).stdout == "yes\n")
         #expect(try d.kubectl(["auth", "can-i", "create", "pvc", "-n", "team-a", "--as", "teammate"]).stdout.hasPrefix("no"))
+        // Extras are impersonated too (kubectl 1.32 has no --as-user-extra flag; its kubeconfig's
+        // as-user-extra sends these headers); cluster-admin may impersonate them.
+        func asTeammateWithExtra(token: String) throws -> String {
+            try d.run("/usr/bin/curl", [
+                "-sS", "--cacert", d.root.appendingPathComponent("api/ca.crt").path, "-H", "Authorization: Bearer \(token)",
+                "-H", "Impersonate-User: teammate", "-H", "Impersonate-Group: team-a", "-H", "Impersonate-Extra-Reason: audit",
+                "-w", "\n%{http_code}", "\(d.server)/api/v1/namespaces/team-a/persistentvolumeclaims",
+            ]).stdout
+        }
+        let extra = try asTeammateWithExtra(token: APIDaemon.adminToken)
+        #expect(extra.hasSuffix("\n200") && extra.contains("PersistentVolumeClaimList"), "\(extra)")
         let asTeam = try d.kubectl(["get", "pv", "--as", "teammate", "--as-group", "team-a"])
         #expect(asTeam.stderr.contains(#"User "teammate" cannot list resource "persistentvolumes""#), "\(asTeam.stderr)")
         // The teammate may not impersonate: refused before anything is read or written.
         let climb = try d.kubectl(["get", "pvc", "-A", "--as", "admin"], kubeconfig: team)
         #expect(climb.stderr.contains(#"users "admin" is forbidden: User "teammate" cannot impersonate resource "users" in API group "" at the cluster scope"#),
                 "\(climb.stderr)")
+        // Allowed to impersonate users and groups, not extras: the extra is refused by its key and value.
+        let impersonator = try d.write("impersonator.yaml", """
+            apiVersion: rbac.authorization.k8s.io/v1
+            kind: ClusterRole
+            metadata: {name: impersonate-users}
+            rules:
+            - {apiGroups: [""], resources: [users, groups], verbs: [impersonate]}
+            ---
+            apiVersion: rbac.authorization.k8s.io/v1
+            kind: ClusterRoleBinding
+            metadata: {name: team-a-impersonates}
+            roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: impersonate-users}
+            subjects:
+            - {apiGroup: rbac.authorization.k8s.io, kind: Group, name: team-a}
+
+            """)
+        #expect(try d.kubectl(["apply", "-f", impersonator]).status == 0)
+        let asItself = try d.kubectl(["get", "pvc", "-n", "team-a", "--as", "teammate", "--as-group", "team-a"], kubeconfig: team)
+        #expect(asItself.status == 0, "impersonating a user is granted now: \(asItself.stderr)")
+        let withExtra = try asTeammateWithExtra(token: "team-token")
+        #expect(withExtra.hasSuffix("\n403"), "\(withExtra)")
+        #expect(withExtra.contains(#"userextras.authentication.k8s.io \"audit\" is forbidden: User \"teammate\" cannot impersonate resource \"userextras/reason\" in API group \"authentication.k8s.io\" at the cluster scope"#),
+                "\(withExtra)")
         let noUser = try d.run("/usr/bin/curl", ["-sS", "--cacert", d.root.appendingPathComponent("api/ca.crt").path, "-H", "Authorization: Bearer \(APIDaemon.adminToken)",
                                                  "-H", "Impersonate-Group: team-a", "-w", "\n%{http_code}", "\(d.server)/api/v1/persistentvolumeclaims"])
         #expect(noUser.stdout.hasSuffix("\n400") && noUser.stdout.contains("without impersonating a user"), "\(noUser.stdout)")
