@@ -40,7 +40,7 @@ public struct APIClientStore: ObjectStore {
     func create<R: Resource>(_ object: R, dryRun: Bool) async throws(StoreError) -> R {
         var o = object
         o.metadata.resourceVersion = nil
-        let path = R.kind.collectionPath(namespace: R.kind.isNamespaced ? (o.metadata.namespace ?? "default") : nil)
+        let path = R.kind.collectionPath(namespace: o.metadata.namespace ?? "default")
         return try decode(R.self, try await http.send(.POST, path + query(dryRun), body: try body(o)))
     }
 
@@ -49,7 +49,7 @@ public struct APIClientStore: ObjectStore {
     }
 
     public func list<R: Resource>(_ type: R.Type, namespace: String?, selector: LabelSelector?) async throws(StoreError) -> ObjectList<R> {
-        let data = try await http.send(.GET, R.kind.collectionPath(namespace: R.kind.isNamespaced ? namespace : nil))
+        let data = try await http.send(.GET, R.kind.collectionPath(namespace: namespace))
         let wire: WireList<R>
         do { wire = try JSONCoding.shared.decode(WireList<R>.self, from: data) } catch {
             throw StoreError(.unavailable, "server \(http.endpoint.server): a \(R.kind.rawValue)List that cannot be read: \(error)")
@@ -69,13 +69,13 @@ public struct APIClientStore: ObjectStore {
     func update<R: Resource>(_ object: R, dryRun: Bool) async throws(StoreError) -> R {
         let path = R.kind.objectPath(namespace: object.metadata.namespace, name: object.metadata.name)
         let wanted = try body(object)
-        let written = try decode(R.self, try await http.send(.PUT, path + query(dryRun), body: wanted))
+        let answer = try await http.send(.PUT, path + query(dryRun), body: wanted)
+        let written = try decode(R.self, answer)
         guard R.kind.hasStatusSubresource, !dryRun else { return written }
-        let kept = try body(written)
         let wantedStatus = (try? JSONCoding.shared.decode(JSONValue.self, from: wanted))?["status"]
-        guard (try? JSONCoding.shared.decode(JSONValue.self, from: kept))?["status"] != wantedStatus else { return written }
+        guard (try? JSONCoding.shared.decode(JSONValue.self, from: answer))?["status"] != wantedStatus else { return written }
         let statusPath = R.kind.objectPath(namespace: object.metadata.namespace, name: object.metadata.name, subresource: "status")
-        return try decode(R.self, try await http.send(.PUT, statusPath, body: try Self.replacingStatus(of: kept, with: wantedStatus)))
+        return try decode(R.self, try await http.send(.PUT, statusPath, body: try Self.replacingStatus(of: answer, with: wantedStatus)))
     }
 
     public func delete<R: Resource>(_ type: R.Type, namespace: String?, name: String, uid: String?) async throws(StoreError) -> R? {
@@ -137,7 +137,7 @@ public struct APIClientStore: ObjectStore {
     /// The revision a one-object list of the collection was read at, which its user may read
     /// when it may watch it.
     public func currentRevision(for kind: ResourceKind, namespace: String?) async throws(StoreError) -> Int64 {
-        let data = try await http.send(.GET, kind.collectionPath(namespace: kind.isNamespaced ? namespace : nil) + "?limit=1")
+        let data = try await http.send(.GET, kind.collectionPath(namespace: namespace) + "?limit=1")
         let meta = (try? JSONCoding.shared.decode(JSONValue.self, from: data))?["metadata"]
         guard let revision = meta?["resourceVersion"]?.stringValue.flatMap({ Int64($0) }) else {
             throw StoreError(.unavailable, "server \(http.endpoint.server): a \(kind.rawValue)List without a resourceVersion")
@@ -150,7 +150,7 @@ public struct APIClientStore: ObjectStore {
     }
 
     public func watch(_ kind: ResourceKind, namespace: String?, after revision: Int64) -> AsyncThrowingStream<WatchEvent, any Error> {
-        watch([(kind, kind.isNamespaced ? namespace : nil)], after: revision)
+        watch([(kind, namespace)], after: revision)
     }
 
     /// One watch request per collection, their events merged as they come.

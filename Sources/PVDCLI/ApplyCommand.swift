@@ -35,8 +35,9 @@ extension PVD {
                 progress.step("validated \(prepared.count) objects")
                 let store = try await openStoreOrServer(create: true)
                 // A server checks its own classes' directories; this machine's drivers are not its.
-                let agent = isRemote ? nil : try global.nodeAgent(logger: Logger(label: "pvd.apply"))
-                progress.starting(isRemote ? "comparing with the server and writing, checked by a dry run first" : "comparing with the store and writing, in one transaction")
+                let server = store.admitsWrites
+                let agent = server ? nil : try global.nodeAgent(logger: Logger(label: "pvd.apply"))
+                progress.starting(server ? "comparing with the server and writing, checked by a dry run first" : "comparing with the store and writing, in one transaction")
                 let results = try await Applier.apply(prepared, to: store, agent: agent)
                 progress.step("committed")
                 // One write per 64 KiB rather than per line: 300,000 lines were 300,000 writes.

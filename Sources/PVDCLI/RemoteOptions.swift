@@ -33,18 +33,20 @@ struct RemoteOptions: ParsableArguments, Sendable {
             }
             return nil
         }
+        let serverOrigin = self.server != nil ? "--server" : "PVD_SERVER"
         var endpoint: APIEndpoint
         if let kubeconfig {
             do { endpoint = try KubeconfigReader.endpoint(path: kubeconfig, context: context) } catch { throw CLIError(error.description) }
         } else {
             if context != nil { throw CLIError("--context names a kubeconfig context: pass --kubeconfig FILE") }
-            endpoint = APIEndpoint(server: server ?? "", origin: self.server != nil ? "--server" : "PVD_SERVER")
+            endpoint = APIEndpoint(server: server ?? "", origin: serverOrigin)
         }
         if let server {
-            endpoint.server = server.hasSuffix("/") ? String(server.dropLast()) : server
+            // Through the initializer, which normalizes the URL as for a kubeconfig's.
+            endpoint = APIEndpoint(server: server, caPEM: endpoint.caPEM, credential: endpoint.credential, origin: endpoint.origin)
         }
         if let token { endpoint.credential = .token(token) }
-        let origin = self.server != nil ? "--server" : kubeconfig != nil ? endpoint.origin : "PVD_SERVER"
+        let origin = self.server != nil || kubeconfig == nil ? serverOrigin : endpoint.origin
         guard let url = URL(string: endpoint.server), let scheme = url.scheme, ["https", "http"].contains(scheme), url.host != nil, url.path.isEmpty || url.path == "/" else {
             throw CLIError("\(origin): server \"\(endpoint.server)\": want https://host:port")
         }
@@ -70,11 +72,8 @@ extension OpensStoreOrServer {
     /// The API client when the command drives a server (a flag it cannot read needs nothing: the
     /// command reports it when it runs), else what the store needs.
     var neededParts: Set<LinkedParts.Part> {
-        isRemote ? [.apiClient] : global.neededParts
+        ((try? remote.endpoint()) ?? nil) != nil ? [.apiClient] : global.neededParts
     }
-
-    /// Whether the command drives a server rather than a store.
-    var isRemote: Bool { ((try? remote.endpoint()) ?? nil) != nil }
 
     /// The server's API as a store when the remote options name one, else the store.
     func openStoreOrServer(create: Bool) async throws -> any ObjectStore {

@@ -48,6 +48,8 @@ public enum KubeconfigReader {
             throw fail("\(clusterField).\(unsupported)", cluster?[unsupported]?.stringValue ?? "", "pvd does not support this field")
         }
         let dir = (path as NSString).deletingLastPathComponent
+        /// A file the kubeconfig names, relative to the kubeconfig's directory as kubectl reads it.
+        func resolved(_ file: String) -> String { file.hasPrefix("/") || dir.isEmpty ? file : dir + "/" + file }
         func pem(_ object: JSONValue?, _ base: String, field: String) throws(SettingError) -> String? {
             if let data = object?["\(base)-data"]?.stringValue {
                 // Only line breaks are skipped: other characters make it not base64. The value
@@ -59,9 +61,8 @@ public enum KubeconfigReader {
                 return s
             }
             guard let file = object?[base]?.stringValue else { return nil }
-            let full = file.hasPrefix("/") || dir.isEmpty ? file : dir + "/" + file
             let s: String
-            do { s = try String(contentsOfFile: full, encoding: .utf8) } catch {
+            do { s = try String(contentsOfFile: resolved(file), encoding: .utf8) } catch {
                 throw fail("\(field).\(base)", file, "cannot read the file: \((error as NSError).localizedDescription)")
             }
             guard s.contains("-----BEGIN ") else { throw fail("\(field).\(base)", file, "the file is not PEM") }
@@ -78,9 +79,8 @@ public enum KubeconfigReader {
             if let token = user?["token"]?.stringValue, !token.isEmpty {
                 credential = .token(token)
             } else if let file = user?["tokenFile"]?.stringValue {
-                let full = file.hasPrefix("/") || dir.isEmpty ? file : dir + "/" + file
                 do {
-                    credential = .token(try String(contentsOfFile: full, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines))
+                    credential = .token(try String(contentsOfFile: resolved(file), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines))
                 } catch {
                     throw fail("\(userField).tokenFile", file, "cannot read the file: \((error as NSError).localizedDescription)")
                 }
