@@ -27,7 +27,7 @@ public enum APIServer {
     public static func service(
         config: APIServerConfig, store: any ObjectStore, classCheck: Admission.ClassCheck?, hosts: [String],
         onListening: @escaping @Sendable () -> Void, observe: @escaping @Sendable (_ status: Int, _ took: Duration) -> Void = { _, _ in },
-        logger: Logger
+        watching: @escaping @Sendable (_ change: Int) -> Void = { _ in }, logger: Logger
     ) throws(StartError) -> some Service {
         let files = APICertificates.Files(directory: config.certificateDirectory)
         let ca: APICertificates
@@ -69,7 +69,7 @@ public enum APIServer {
             store: store, authenticator: Authenticator(tokens: tokens, clientCA: ca.caCertificate), authorizer: authorizer, classCheck: classCheck,
             logger: logger)
         let responder = CallbackResponder<APIRequestContext> { request, context in
-            await respond(request, context: context, handler: handler, observe: observe)
+            await respond(request, context: context, handler: handler, observe: observe, watching: watching)
         }
         let server: HTTPServerBuilder
         do {
@@ -127,7 +127,7 @@ public enum APIServer {
         handler.logger.debug("request", metadata: [
             "pvd.api.method": "\(api.method)", "pvd.api.path": "\(path)", "pvd.api.status": "\(answer.status)", "pvd.api.duration": "\(took)",
         ])
-        return response(answer)
+        return response(answer, watching: watching, channel: context.channel)
     }
 
     /// The `Impersonate-*` headers of a request.
@@ -148,7 +148,11 @@ public enum APIServer {
         return asked
     }
 
-    static func response(_ answer: APIResponse) -> Response {
+    /// The answer as hummingbird writes it. A watch counts itself open through `watching`
+    /// (+1, then -1 when it ends) and ends when the client closes `channel`.
+    static func response(
+        _ answer: APIResponse, watching: @escaping @Sendable (_ change: Int) -> Void = { _ in }, channel: (any Channel)? = nil
+    ) -> Response {
         var headers: HTTPFields = [.contentType: answer.contentType]
         for (name, value) in answer.headers {
             if let n = HTTPField.Name(name) { headers.append(HTTPField(name: n, value: value)) }
@@ -159,7 +163,15 @@ public enum APIServer {
             return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
         case .watch(let stream):
             return Response(status: status, headers: headers, body: ResponseBody { writer in
-                try await stream.run { bytes in try await writer.write(ByteBuffer(bytes: bytes)) }
+                watching(1)
+                defer { watching(-1) }
+                if let channel {
+                    try await ClientGoneHandler.watching(channel) { gone in
+                        try await stream.run(clientGone: gone) { bytes in try await writer.write(ByteBuffer(bytes: bytes)) }
+                    }
+                } else {
+                    try await stream.run { bytes in try await writer.write(ByteBuffer(bytes: bytes)) }
+                }
                 try await writer.finish(nil)
             })
         }

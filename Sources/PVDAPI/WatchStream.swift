@@ -33,9 +33,10 @@ public struct WatchStream: Sendable {
         case timedOut
     }
 
-    /// Sends each event's bytes through `send`; returns at the timeout, throws when `send` does
-    /// (the client went away).
-    public func run(_ send: ([UInt8]) async throws -> Void) async throws {
+    /// Sends each event's bytes through `send`; returns at the timeout or once `clientGone`
+    /// returns, throws when `send` does. A client that closes its connection must end the watch
+    /// even when nothing matches for hours: until then its store watch wakes on every write.
+    public func run(clientGone: (@Sendable () async -> Void)? = nil, _ send: ([UInt8]) async throws -> Void) async throws {
         for o in initial { try await send(event("ADDED", o)) }
         let (steps, continuation) = AsyncThrowingStream.makeStream(of: Step.self, throwing: (any Error).self)
         let store = self.store, kind = self.kind, after = self.after, timeout = self.timeout
@@ -59,6 +60,12 @@ public struct WatchStream: Sendable {
                         try? await Task.sleep(for: interval)
                         continuation.yield(.tick)
                     }
+                }
+            }
+            if let clientGone {
+                group.addTask {
+                    await clientGone()
+                    continuation.finish()
                 }
             }
             // The daemon stopping ends every watch (the client lists and watches again, as

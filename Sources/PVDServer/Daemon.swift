@@ -127,7 +127,7 @@ public struct Daemon: Sendable {
                     signal.fire()
                 },
                 observe: { status, took in metrics.recordAPIRequest(status: status, duration: took) },
-                logger: logger)
+                watching: { metrics.recordAPIWatch($0) }, logger: logger)
         } catch {
             throw DaemonError(error.message)
         }

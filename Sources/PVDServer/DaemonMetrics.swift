@@ -38,6 +38,9 @@ public final class DaemonMetrics: Sendable {
     /// API requests refused as not authenticated (401) and as not authorized (403).
     let apiUnauthorized: Counter
     let apiForbidden: Counter
+    /// API watch streams open now.
+    let apiWatches: Gauge
+    private let openWatches = Atomic<Int>(0)
     /// Faults that stopped the store's writes, by reason; every reason is emitted from the start.
     private let storeFaults: [StoreFault.Reason: Counter]
     /// Label sets of `pvd_objects` already emitted, so one that empties is reported as 0.
@@ -82,6 +85,8 @@ public final class DaemonMetrics: Sendable {
             buckets: Self.latencyBuckets)
         apiUnauthorized = registry.makeCounter(descriptor: name("api_unauthorized", "total", "Kubernetes API requests refused as not authenticated (401)."))
         apiForbidden = registry.makeCounter(descriptor: name("api_forbidden", "total", "Kubernetes API requests refused by the authorizers (403)."))
+        apiWatches = registry.makeGauge(descriptor: name("api_watches", "", "Kubernetes API watch streams open."))
+        apiWatches.set(Double(0))
         var faults: [StoreFault.Reason: Counter] = [:]
         for reason in StoreFault.Reason.allCases {
             faults[reason] = registry.makeCounter(
@@ -113,6 +118,12 @@ public final class DaemonMetrics: Sendable {
         apiDuration.record(duration)
         if status == 401 { apiUnauthorized.increment() }
         if status == 403 { apiForbidden.increment() }
+    }
+
+    /// A watch stream opened (+1) or ended (-1).
+    func recordAPIWatch(_ change: Int) {
+        let now = openWatches.add(change, ordering: .relaxed).newValue
+        apiWatches.set(Double(now))
     }
 
     /// Records how long one periodic integrity check took.

@@ -203,6 +203,43 @@ struct KubectlTests {
         #expect(watch.isRunning, "kubectl get -w ended: the server closed the watch")
     }
 
+    /// A watch nothing will ever match, whose client closes its connection: the server ends
+    /// it then, not at its timeout (until then it would wake on every write to the store).
+    /// Both ends of a client: killed (the socket just closes) and leaving on its own (curl's
+    /// --max-time: a TLS close_notify first).
+    @Test(arguments: [true, false]) func aWatchEndsWhenItsClientLeaves(killed: Bool) throws {
+        let d = try APIDaemon()
+        try #require(d.listening, "the API did not come up: \(d.log)")
+        func open() -> Double? {
+            LoopbackHTTPClient.metricValue(LoopbackHTTPClient.get(port: d.healthPort, path: "/metrics")?.body ?? "", "pvd_api_watches")
+        }
+        #expect(open() == 0)
+        let curl = Process()
+        curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        curl.arguments = [
+            "-sS", "-N", "--max-time", killed ? "600" : "3", "--cacert", d.root.appendingPathComponent("api/ca.crt").path,
+            "-H", "Authorization: Bearer \(APIDaemon.adminToken)",
+            "\(d.server)/api/v1/namespaces/default/persistentvolumeclaims?watch=1&fieldSelector=metadata.name%3Dnone&timeoutSeconds=600",
+        ]
+        curl.standardOutput = FileHandle.nullDevice
+        curl.standardError = FileHandle.nullDevice
+        try curl.run()
+        defer {
+            if curl.isRunning { kill(curl.processIdentifier, SIGKILL) }
+            curl.waitUntilExit()
+        }
+        var deadline = Date().addingTimeInterval(30)
+        while open() != 1 && Date() < deadline { usleep(20_000) }
+        #expect(open() == 1, "the watch never opened")
+        // A write the watch filters out: nothing is sent, so only the closed connection can end it.
+        #expect(try d.kubectl(["apply", "-f", try d.write("m.yaml", Self.classAndClaim)]).status == 0)
+        if killed { kill(curl.processIdentifier, SIGKILL) }
+        curl.waitUntilExit()
+        deadline = Date().addingTimeInterval(10)
+        while open() != 0 && Date() < deadline { usleep(20_000) }
+        #expect(open() == 0, "the watch outlived its client")
+    }
+
     @Test func staleUpdateIsAConflict() throws {
         let d = try APIDaemon()
         try #require(d.listening, "the API did not come up: \(d.log)")
