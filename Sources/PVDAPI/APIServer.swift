@@ -45,9 +45,11 @@ public enum APIServer {
         }
         let authorizer: AuthorizerChain
         let modes: [AuthorizationMode]
+        var rbacCache: RBACPolicyCache?
         do {
             modes = try AuthorizationMode.parse(config.authorizationMode)
-            authorizer = try AuthorizerChain.parse(config.authorizationMode, store: store)
+            if modes.contains(.rbac) { rbacCache = RBACPolicyCache(store: store, logger: logger) }
+            authorizer = try AuthorizerChain.parse(config.authorizationMode, store: store, rbacCache: rbacCache)
         } catch {
             throw StartError("--authorization-mode: \(error)")
         }
@@ -93,13 +95,15 @@ public enum APIServer {
             // The default roles and bindings exist before the first request is judged by them.
             app.beforeServerStarts { try await RBACBootstrap.ensure(store, logger: logger) }
         }
+        if let rbacCache { app.addServices(rbacCache) }
         return app
     }
 
     /// One request through the handler: the body read up to the limit (413 past it), the
     /// client certificate fetched only when no bearer token came.
     static func respond(
-        _ request: Request, context: APIRequestContext, handler: APIHandler, observe: @Sendable (_ status: Int, _ took: Duration) -> Void
+        _ request: Request, context: APIRequestContext, handler: APIHandler, observe: @Sendable (_ status: Int, _ took: Duration) -> Void,
+        watching: @escaping @Sendable (_ change: Int) -> Void
     ) async -> Response {
         let started = ContinuousClock.now
         var body: [UInt8] = []

@@ -78,15 +78,17 @@ public struct AuthorizerChain: Authorizer {
 
     /// The chain for a comma list of mode names, as `--authorization-mode` takes it. `RBAC` and
     /// `Node` read objects from `store`; without one (a check of the setting alone) they stand
-    /// in as no opinion.
-    public static func parse(_ text: String, store: (any ObjectStore)? = nil) throws(AuthorizationModeError) -> AuthorizerChain {
+    /// in as no opinion. `RBAC` allows from `rbacCache` when there is one.
+    public static func parse(
+        _ text: String, store: (any ObjectStore)? = nil, rbacCache: RBACPolicyCache? = nil
+    ) throws(AuthorizationModeError) -> AuthorizerChain {
         var modes: [any Authorizer] = []
         for name in try AuthorizationMode.parse(text) {
             switch name {
             case .alwaysAllow: modes.append(AlwaysAllowAuthorizer())
             case .alwaysDeny: modes.append(AlwaysDenyAuthorizer())
             case .rbac:
-                if let store { modes.append(RBACAuthorizer(store: store)) } else { modes.append(AlwaysDenyAuthorizer()) }
+                if let store { modes.append(RBACAuthorizer(store: store, cache: rbacCache)) } else { modes.append(AlwaysDenyAuthorizer()) }
             case .node:
                 if let store { modes.append(NodeAuthorizer(store: store)) } else { modes.append(AlwaysDenyAuthorizer()) }
             }

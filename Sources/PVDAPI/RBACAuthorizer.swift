@@ -2,44 +2,26 @@ import PVDModel
 import PVDStore
 
 /// `RBAC`: Kubernetes' role-based authorizer over the Role, ClusterRole, RoleBinding and
-/// ClusterRoleBinding objects in the store (plugin/pkg/auth/authorizer/rbac): the cluster
-/// bindings, then the bindings of the request's namespace, each granting its role's rules to
-/// its subjects; the first rule that covers the request allows it. Aggregation is not done.
-/// Nothing allowing is "no opinion", so a later mode may still allow.
+/// ClusterRoleBinding objects in the store (plugin/pkg/auth/authorizer/rbac), deciding as
+/// `RBACPolicy.allows` does. Aggregation is not done. Nothing allowing is "no opinion", so a
+/// later mode may still allow. With a cache, what it allows needs no read; anything else is
+/// read from the store, so a grant just written is never refused.
 public struct RBACAuthorizer: Authorizer {
     public let store: any ObjectStore
+    let cache: RBACPolicyCache?
 
-    public init(store: any ObjectStore) { self.store = store }
+    public init(store: any ObjectStore, cache: RBACPolicyCache? = nil) {
+        self.store = store
+        self.cache = cache
+    }
 
     public func authorize(_ request: RequestAttributes) async -> AuthorizationDecision {
+        if let policy = cache?.current, policy.allows(request) { return .allow }
         do {
-            for b in try await store.list(ClusterRoleBinding.self, namespace: nil, selector: nil).items
-            where Self.binds(b.subjects, to: request.user) && b.roleRef.kind == "ClusterRole" {
-                if Self.allows(try await clusterRules(b.roleRef.name), request) { return .allow }
-            }
-            guard !request.namespace.isEmpty else { return .noOpinion(reason: "") }
-            for b in try await store.list(RoleBinding.self, namespace: request.namespace, selector: nil).items where Self.binds(b.subjects, to: request.user) {
-                let rules = b.roleRef.kind == "Role" ? try await roleRules(request.namespace, b.roleRef.name) : try await clusterRules(b.roleRef.name)
-                if Self.allows(rules, request) { return .allow }
-            }
-            return .noOpinion(reason: "")
+            return try await RBACPolicy.read(for: request, from: store).allows(request) ? .allow : .noOpinion(reason: "")
         } catch {
             // The store failing is no grant; say why, as Kubernetes' RBAC does.
             return .noOpinion(reason: "RBAC: \(error)")
-        }
-    }
-
-    func clusterRules(_ name: String) async throws(StoreError) -> [PolicyRule] {
-        do { return try await store.get(ClusterRole.self, namespace: nil, name: name).rules ?? [] } catch {
-            if error.code == .notFound { return [] }
-            throw error
-        }
-    }
-
-    func roleRules(_ namespace: String, _ name: String) async throws(StoreError) -> [PolicyRule] {
-        do { return try await store.get(Role.self, namespace: namespace, name: name).rules ?? [] } catch {
-            if error.code == .notFound { return [] }
-            throw error
         }
     }
 
