@@ -46,18 +46,23 @@ final class ChangeLog: Sendable {
     }
 
     /// Claims seen being created and not yet Bound, with how long ago they were seen, for those
-    /// `snapshot` now shows Bound; they are forgotten once reported.
-    func newlyBound(in claims: [String: PersistentVolumeClaim]) -> [Duration] {
+    /// `snapshot` now shows Bound; they are forgotten once reported. A focused pass changed only
+    /// the claims of its focus, so only those are looked at: thousands of claims that stay
+    /// Pending must not make every pass walk all of them.
+    func newlyBound(in snapshot: Snapshot) -> [Duration] {
         let now = ContinuousClock.now
         return state.withLock { s in
             guard !s.claimSeen.isEmpty else { return [] }
             var out: [Duration] = []
-            for (key, seen) in s.claimSeen {
-                guard let c = claims[key] else { continue }
-                if c.phase == .bound {
-                    out.append(now - seen)
-                    s.claimSeen[key] = nil
-                }
+            func check(_ key: String, seen: ContinuousClock.Instant) {
+                guard snapshot.claims[key]?.phase == .bound else { return }
+                out.append(now - seen)
+                s.claimSeen[key] = nil
+            }
+            if let focus = snapshot.focus, focus.claims.count < s.claimSeen.count {
+                for key in focus.claims { if let seen = s.claimSeen[key] { check(key, seen: seen) } }
+            } else {
+                for (key, seen) in s.claimSeen { check(key, seen: seen) }
             }
             return out
         }

@@ -113,7 +113,7 @@ public struct ControllerLoop: Sendable {
                     if await informer.waitForRevision(revision, limit: limit) { return await informer.snapshot() }
                     return try await Snapshot.read(from: store)
                 },
-                afterPass: { s in if measures { latencies += changes.newlyBound(in: s.claims) } })
+                afterPass: { s in if measures { latencies += changes.newlyBound(in: s) } })
             // Provisioning this run tried and that made no volume failed: back off.
             let tried = attempted.subtracting(holding)
             if !tried.isEmpty {
