@@ -131,13 +131,13 @@ public enum Admission {
         while true {
             attempt += 1
             do {
-                var (writes, outcomes) = try await plan(objects, store: store, mode: mode, classCheck: classCheck)
+                var (writes, outcomes, classes) = try await plan(objects, store: store, mode: mode, classCheck: classCheck, dryRun: dryRun)
                 if !writes.isEmpty && !dryRun {
                     let stored = try await store.commit(writes.map(\.write))
                     for (i, w) in writes.enumerated() { if let s = stored[i] { outcomes[w.outcome].object = s } }
                 }
                 writes.removeAll()
-                return Result(outcomes: outcomes, warnings: try await defaultClassWarnings(store: store))
+                return Result(outcomes: outcomes, warnings: Self.concernsDefaults(objects) ? defaultClassWarnings(classes) : [])
             } catch let e as StoreError where (e.code == .conflict || (e.code == .alreadyExists && mode == .apply)) && attempt < 5 {
                 // Another writer got in between: plan again from what is stored now.
                 continue
@@ -151,32 +151,56 @@ public enum Admission {
         }
     }
 
+    /// Whether the write makes a class or a claim that names none: then it is worth saying
+    /// which class is the default, when several are.
+    private static func concernsDefaults(_ objects: [ManifestObject]) -> Bool {
+        objects.contains { m in
+            switch m.object {
+            case .storageClass: true
+            case .persistentVolumeClaim(let c): c.spec.storageClassName == nil
+            default: false
+            }
+        }
+    }
+
     /// Kubernetes allows several default classes and uses the newest; it is still worth saying.
-    private static func defaultClassWarnings(store: any ObjectStore) async throws(StoreError) -> [String] {
-        if store.admitsWrites { return [] }
-        let classes = try await store.list(StorageClass.self, namespace: nil, selector: nil).items
+    /// `classes` are the stored ones with this write's applied (none when the server admits).
+    private static func defaultClassWarnings(_ classes: [StorageClass]) -> [String] {
         let defaults = classes.filter(\.isDefault)
         guard defaults.count > 1, let chosen = Defaulting.defaultClass(among: classes) else { return [] }
         let names = defaults.map(\.metadata.name).sorted().joined(separator: ", ")
         return ["\(defaults.count) StorageClasses are marked default (\(names)); claims that name no class get the newest, \(chosen.metadata.name)"]
     }
 
+    /// The writes, each object's outcome, and the classes as they will be once the writes land.
     private static func plan(
-        _ objects: [ManifestObject], store: any ObjectStore, mode: Mode, classCheck: ClassCheck?
-    ) async throws -> ([(write: StoreWrite, outcome: Int)], [Outcome]) {
+        _ objects: [ManifestObject], store: any ObjectStore, mode: Mode, classCheck: ClassCheck?, dryRun: Bool
+    ) async throws -> ([(write: StoreWrite, outcome: Int)], [Outcome], [StorageClass]) {
         var writes: [(write: StoreWrite, outcome: Int)] = []
         var outcomes: [Outcome] = []
         // A server that admits writes itself defaults, checks expansion against classes and
         // warns; reading its classes here would need a right the write itself does not.
         let serverAdmits = store.admitsWrites
-        var classes = serverAdmits ? [] : try await store.list(StorageClass.self, namespace: nil, selector: nil).items
+        // A create that is written needs no read first: the store refuses a name that is taken,
+        // and that refusal is the answer. A dry run writes nothing, so it must look.
+        let looks = mode != .create || dryRun
+        // The classes are read only when something here is decided by them: a class written, a
+        // claim that names none (the default), a claim that may be an expansion of a stored one.
+        let readsClasses = !serverAdmits && objects.contains { m in
+            switch m.object {
+            case .storageClass: true
+            case .persistentVolumeClaim(let c): looks || c.spec.storageClassName == nil
+            default: false
+            }
+        }
+        var classes = readsClasses ? try await store.list(StorageClass.self, namespace: nil, selector: nil).items : []
         var admitted: [(location: String, storageClass: StorageClass)] = []
-        let stored = try await ExistingObjects(for: objects, store: store)
+        let stored = try await ExistingObjects(for: looks ? objects : [], store: store)
         writes.reserveCapacity(objects.count)
         outcomes.reserveCapacity(objects.count)
         for m in objects {
             let obj = m.object
-            let existing = try await stored.find(obj, store: store)
+            let existing = looks ? try await stored.find(obj, store: store) : nil
             if let existing {
                 if mode == .create {
                     throw AdmissionError(.alreadyExists, object: obj, message: "\(obj.kind.qualifiedPlural) \"\(obj.metadata.name)\" already exists")
@@ -220,7 +244,7 @@ public enum Admission {
             }
         }
         try await admitClassDirectories(admitted, classes: classes, store: store, classCheck: classCheck)
-        return (writes, outcomes)
+        return (writes, outcomes, classes)
     }
 
     /// Refuses the write when a new or changed class would keep its volumes where they could
