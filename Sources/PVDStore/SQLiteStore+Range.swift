@@ -33,7 +33,7 @@ extension SQLiteStore {
         }
         let (query, values) = (sql, arguments)
         do {
-            return try await pool.read { db in
+            return try await pool.snapshotRead { db in
                 let revision = try Int64.fetchOne(db.cachedStatement(sql: "SELECT revision FROM meta")) ?? 0
                 return (revision, try Data.fetchAll(db.cachedStatement(sql: query), arguments: values))
             }

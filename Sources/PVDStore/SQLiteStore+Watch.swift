@@ -47,7 +47,7 @@ extension SQLiteStore {
             // Read the tick before the store, so a commit that lands after the read still wakes us.
             let seen = signal.tick
             let from = last
-            let page = try await pool.read { db in try Self.readChanges(db, after: from, kinds: kindNames, path: path) }
+            let page = try await pool.snapshotRead { db in try Self.readChanges(db, after: from, kinds: kindNames, path: path) }
             for event in page.events { continuation.yield(event) }
             last = page.through
             if page.more { continue }

@@ -124,7 +124,7 @@ public final class SQLiteStore: ObjectStore {
         let ns = StoredObjectRules.storedNamespace(kind, namespace)
         let path = self.path
         do {
-            return try await pool.read { db in
+            return try await pool.snapshotRead { db in
                 let statement = try db.cachedStatement(sql: "SELECT data FROM objects WHERE kind = ? AND namespace = ? AND name = ?")
                 guard let data = try Data.fetchOne(statement, arguments: [kind.rawValue, ns, name]) else {
                     throw StoreError(.notFound, "\(StoredObjectRules.displayName(kind, ns, name)): not found")
@@ -189,14 +189,11 @@ public final class SQLiteStore: ObjectStore {
         let results: [AnyResource?]
         do {
             results = try await pool.writeWithoutTransaction { db in
-                var results: [AnyResource?] = []
                 // IMMEDIATE takes the write lock before the first read, so the stored resourceVersion a
                 // CAS compares against cannot change before this transaction commits.
-                try db.inTransaction(.immediate) {
-                    results = try Self.apply(prepared, db: db, historyLimit: historyLimit, now: now)
-                    return .commit
+                try db.inPreparedTransaction(immediate: true) {
+                    try Self.apply(prepared, db: db, historyLimit: historyLimit, now: now)
                 }
-                return results
             }
         } catch {
             throw Self.storeError(error, path: path)
@@ -240,7 +237,7 @@ public final class SQLiteStore: ObjectStore {
 
     public func currentRevision() async throws(StoreError) -> Int64 {
         do {
-            return try await pool.read { db in try Int64.fetchOne(db.cachedStatement(sql: "SELECT revision FROM meta")) ?? 0 }
+            return try await pool.snapshotRead { db in try Int64.fetchOne(db.cachedStatement(sql: "SELECT revision FROM meta")) ?? 0 }
         } catch {
             throw Self.storeError(error, path: path)
         }
