@@ -69,12 +69,13 @@ extension PVD {
         }
     }
 
-    /// The global options, as kubectl takes them: before the command (`pvd --root DIR get pv`)
-    /// as well as after it. ArgumentParser reads them after the (last) subcommand name, so those
-    /// given before it, or between a group and its command (`pvd store --root DIR check`), are
-    /// moved there.
+    /// The global options, as kubectl takes them: before the command (`pvd --root DIR get pv`,
+    /// `pvd --kubeconfig F get pvc`) as well as after it. ArgumentParser reads them after the
+    /// (last) subcommand name, so those given before it, or between a group and its command
+    /// (`pvd store --root DIR check`), are moved there. A command that does not take one (`pvd
+    /// --server URL serve`) then refuses it by name.
     static func hoistingGlobalOptions(_ args: [String]) -> [String] {
-        let globals: Set<String> = ["--root", "--store", "--node"]
+        let globals: Set<String> = ["--root", "--store", "--node", "--server", "--kubeconfig", "--context", "--token"]
         // Commands that only group others: their subcommand's name comes next.
         let groups: Set<String> = ["store"]
         var leading: [String] = []

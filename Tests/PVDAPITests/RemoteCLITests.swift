@@ -38,7 +38,8 @@ struct RemoteCLITests {
         let waited = try client(d, ["wait", "--kubeconfig", kc, "--for=jsonpath={.status.phase}=Bound", "pvc/data", "--timeout", "60s"])
         #expect(waited.status == 0, "\(waited.stderr)")
 
-        let wide = try client(d, ["get", "--kubeconfig", kc, "pvc", "-o", "wide"])
+        // Before the command too, as kubectl takes its flags.
+        let wide = try client(d, ["--kubeconfig", kc, "get", "pvc", "-o", "wide"])
         #expect(wide.stdout.contains("Bound") && wide.stdout.contains("VOLUMEMODE"), "\(wide.stdout) \(wide.stderr)")
         let described = try client(d, ["describe", "--kubeconfig", kc, "pvc", "data"])
         #expect(described.stdout.contains("ProvisioningSucceeded"), "the claim's events come through the API too: \(described.stdout)")
