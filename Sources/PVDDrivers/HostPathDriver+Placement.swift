@@ -95,18 +95,22 @@ extension HostPathDriver {
     }
 
     /// Removes the empty temporary directory a crashed try of volume `name` left in `parent`.
-    /// One that is not tagged for it (or not empty) is not pvd's to remove: refused.
+    /// Tagged for it, it is pvd's. Untagged, it is what a crash between the mkdir and the tag
+    /// leaves, and it is taken only while empty: rmdir refuses a directory holding anything, so
+    /// no data of anyone's goes. Tagged for another volume, or not empty, it is refused.
     private func removeTemporary(_ temporary: String, in parent: OpenDirectory, name: String, visible: Bool) throws(DriverError) {
         let fd = SafeTree.openChild(parent.fd, temporary, crossMounts: false)
         if fd == -ENOENT { return }
         let path = parent.path + "/" + temporary
         if fd < 0 { throw SafeTree.openError(path, -fd, parent: parent.fd, name: temporary) }
         let state = tagState(of: OpenDirectory(fd: fd, path: path), visible: visible)
-        guard state == .tagged(name) || state == .unknown else {
-            throw DriverError(.refused, "\(path) is in pvd's way and is not a half-made volume \(name) of pvd's; pvd leaves it")
-        }
-        if unlinkat(parent.fd, temporary, AT_REMOVEDIR) != 0 && errno != ENOENT {
-            throw DriverError.system("rmdir", path, errno: errno)
+        let inTheWay = DriverError(.refused, "\(path) is in pvd's way and is not a half-made volume \(name) of pvd's; pvd leaves it")
+        if case .tagged(let owner) = state, owner != name { throw inTheWay }
+        if unlinkat(parent.fd, temporary, AT_REMOVEDIR) != 0 {
+            let e = errno
+            if e == ENOENT { return }
+            if e == ENOTEMPTY || e == EEXIST { throw inTheWay }
+            throw DriverError.system("rmdir", path, errno: e)
         }
     }
 

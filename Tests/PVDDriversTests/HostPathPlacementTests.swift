@@ -84,6 +84,25 @@ struct HostPathPlacementTests {
         #expect(fm.fileExists(atPath: again.path + "/f"))
     }
 
+    /// Killed between the mkdir of the temporary directory and its tag: the empty, untagged
+    /// directory is taken on the next try; with anything in it, it is not pvd's to remove.
+    @Test func aCrashBeforeTheTagIsFinishedAndAFullDirectoryIsLeft() async throws {
+        let scratch = try Scratch()
+        let driver = try HostPathDriver(root: scratch.path)
+        let temporary = scratch.path + "/hostpath/.pvd-new-pvc-5"
+        try fm.createDirectory(atPath: temporary, withIntermediateDirectories: true)
+        let made = try await driver.provision(request("pvc-5", claim: "five"))
+        #expect(tag(of: made.path) == "pvc-5")
+        #expect(!fm.fileExists(atPath: temporary))
+
+        let full = scratch.path + "/hostpath/.pvd-new-pvc-6"
+        try fm.createDirectory(atPath: full, withIntermediateDirectories: true)
+        try Data("theirs".utf8).write(to: URL(fileURLWithPath: full + "/f"))
+        let error = await refusal { () async throws(DriverError) in _ = try await driver.provision(request("pvc-6", claim: "six")) }
+        #expect(error?.code == .refused && error?.message.contains("is in pvd's way") == true, "\(error?.message ?? "")")
+        #expect(fm.fileExists(atPath: full + "/f"))
+    }
+
     @Test func aLeftoverTemporaryDirectoryIsSweptAsAnOrphan() async throws {
         let scratch = try Scratch()
         let driver = try HostPathDriver(root: scratch.path)
