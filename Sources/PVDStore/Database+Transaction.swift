@@ -15,7 +15,12 @@ extension Database {
             try cachedStatement(sql: "COMMIT TRANSACTION").execute()
             return value
         } catch {
-            try? rollback()
+            // A read that finds nothing ends here too (a GET of a name not taken): the ROLLBACK
+            // is prepared once as well. GRDB's own is the fallback; SQLite may have rolled back
+            // already (a full disk, an I/O error).
+            if isInsideTransaction {
+                do { try cachedStatement(sql: "ROLLBACK TRANSACTION").execute() } catch { try? rollback() }
+            }
             throw error
         }
     }
