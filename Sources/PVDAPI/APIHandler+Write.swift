@@ -94,10 +94,9 @@ extension APIHandler {
 
     /// DELETE: the store's delete (the object stays, with a deletionTimestamp, while
     /// finalizers remain); 200 with the object as it is (or was). A DeleteOptions body's
-    /// `preconditions` (uid, resourceVersion) must hold, else 409 as Kubernetes answers. The uid
-    /// is checked again by the store's delete itself; the resourceVersion only against the read
-    /// just before (the store's delete takes no version), so a write landing in between is not
-    /// caught, where Kubernetes' would be.
+    /// `preconditions` (uid, resourceVersion) must hold, else 409 as Kubernetes answers: checked
+    /// against the read (for Kubernetes' message) and again inside the store's delete, so a
+    /// write landing in between is a conflict too.
     func delete(_ t: APIRoute.ResourceTarget, name: String, _ request: APIRequest) async throws -> APIResponse {
         let existing = try await stored(t, name: name)
         let preconditions = try deletePreconditions(request)
@@ -110,7 +109,8 @@ extension APIHandler {
         if try dryRun(request) { return APIResponse(status: 200, body: .bytes(RESTObjects.bytes(existing))) }
         let remaining: AnyResource?
         do {
-            remaining = try await store.delete(kind: t.kind, namespace: t.namespace, name: name, uid: preconditions.uid)
+            remaining = try await store.delete(
+                kind: t.kind, namespace: t.namespace, name: name, uid: preconditions.uid, resourceVersion: preconditions.resourceVersion)
         } catch let e where e.code == .conflict {
             throw APIStatus.conflict(t.kind, name: name)
         } catch {

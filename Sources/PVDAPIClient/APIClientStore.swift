@@ -82,13 +82,18 @@ public struct APIClientStore: ObjectStore {
         try await delete(type, namespace: namespace, name: name, uid: uid, dryRun: false)
     }
 
-    /// DELETE, with `preconditions.uid` when given. The server answers with the object as it is
-    /// (still there while finalizers hold it) or was.
-    func delete<R: Resource>(_ type: R.Type, namespace: String?, name: String, uid: String?, dryRun: Bool) async throws(StoreError) -> R? {
+    /// DELETE, with `preconditions` (uid, resourceVersion) when given. The server answers with
+    /// the object as it is (still there while finalizers hold it) or was.
+    func delete<R: Resource>(
+        _ type: R.Type, namespace: String?, name: String, uid: String?, resourceVersion: String? = nil, dryRun: Bool
+    ) async throws(StoreError) -> R? {
         var options: Data?
-        if let uid {
+        var preconditions: [String: JSONValue] = [:]
+        if let uid { preconditions["uid"] = .string(uid) }
+        if let resourceVersion { preconditions["resourceVersion"] = .string(resourceVersion) }
+        if !preconditions.isEmpty {
             options = try body(JSONValue.object([
-                "apiVersion": .string("v1"), "kind": .string("DeleteOptions"), "preconditions": .object(["uid": .string(uid)]),
+                "apiVersion": .string("v1"), "kind": .string("DeleteOptions"), "preconditions": .object(preconditions),
             ]))
         }
         let data = try await http.send(.DELETE, R.kind.objectPath(namespace: namespace, name: name) + query(dryRun), body: options)
@@ -118,13 +123,13 @@ public struct APIClientStore: ObjectStore {
     private func send(_ write: StoreWrite, dryRun: Bool) async throws(StoreError) -> AnyResource? {
         func create<R: Resource>(_ r: R) async throws(StoreError) -> AnyResource { AnyResource(try await self.create(r, dryRun: dryRun)) }
         func update<R: Resource>(_ r: R) async throws(StoreError) -> AnyResource { AnyResource(try await self.update(r, dryRun: dryRun)) }
-        func delete<R: Resource>(_ t: R.Type, _ namespace: String?, _ name: String, _ uid: String?) async throws(StoreError) -> AnyResource? {
-            try await self.delete(t, namespace: namespace, name: name, uid: uid, dryRun: dryRun).map { AnyResource($0) }
+        func delete<R: Resource>(_ t: R.Type, _ namespace: String?, _ name: String, _ uid: String?, _ rv: String?) async throws(StoreError) -> AnyResource? {
+            try await self.delete(t, namespace: namespace, name: name, uid: uid, resourceVersion: rv, dryRun: dryRun).map { AnyResource($0) }
         }
         switch write {
         case .create(let o): return try await create(o.resource)
         case .update(let o): return try await update(o.resource)
-        case .delete(let kind, let namespace, let name, let uid): return try await delete(kind.resourceType, namespace, name, uid)
+        case .delete(let kind, let namespace, let name, let uid, let rv): return try await delete(kind.resourceType, namespace, name, uid, rv)
         }
     }
 

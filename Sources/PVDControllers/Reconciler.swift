@@ -546,7 +546,7 @@ struct WritePlan {
                 return (o.kind.rawValue, Int64.max, Self.key(o.kind, o.metadata.namespace, o.metadata.name), i)
             case .create(let o):
                 return (o.kind.rawValue, Int64.max, Self.key(o.kind, o.metadata.namespace, o.metadata.name), i)
-            case .delete(let kind, let namespace, let name, _):
+            case .delete(let kind, let namespace, let name, _, _):
                 return (kind.rawValue, Int64.max, Self.key(kind, namespace, name), i)
             }
         }

@@ -75,7 +75,7 @@ struct Snapshot {
             if focus != nil {
                 switch w {
                 case .create(let o), .update(let o): focus?.add(r ?? o)
-                case .delete(_, _, let name, _): focus?.volumes.insert(name)
+                case .delete(_, _, let name, _, _): focus?.volumes.insert(name)
                 }
             }
             switch (w, r) {
@@ -85,7 +85,7 @@ struct Snapshot {
             case (_, .persistentVolumeClaim(let c)?): claims[c.key] = Self.removed(c.metadata) ? nil : c
             case (.update(.persistentVolume(let v)), nil): volumes[v.metadata.name] = nil
             case (.update(.persistentVolumeClaim(let c)), nil): claims[c.key] = nil
-            case (.delete(kind: .persistentVolume, _, let name, _), _): volumes[name] = nil
+            case (.delete(kind: .persistentVolume, _, let name, _, _), _): volumes[name] = nil
             default: break
             }
         }

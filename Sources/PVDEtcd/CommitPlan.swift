@@ -9,7 +9,7 @@ struct CommitPlan {
     enum Operation {
         case create(AnyResource)
         case update(AnyResource)
-        case delete(uid: String?)
+        case delete(uid: String?, resourceVersion: String?)
     }
 
     struct Write {
@@ -57,10 +57,10 @@ struct CommitPlan {
                 let name = object.metadata.name
                 let s = slot(layout.object(object.kind, namespace: ns, name: name), object.kind)
                 planned.append(Write(slot: s, operation: .update(object), kind: object.kind, namespace: ns, name: name))
-            case .delete(let kind, let namespace, let name, let uid):
+            case .delete(let kind, let namespace, let name, let uid, let resourceVersion):
                 let ns = StoredObjectRules.storedNamespace(kind, namespace)
                 let s = slot(layout.object(kind, namespace: ns, name: name), kind)
-                planned.append(Write(slot: s, operation: .delete(uid: uid), kind: kind, namespace: ns, name: name))
+                planned.append(Write(slot: s, operation: .delete(uid: uid, resourceVersion: resourceVersion), kind: kind, namespace: ns, name: name))
             }
         }
         self.keys = keys
@@ -116,12 +116,19 @@ struct CommitPlan {
                 dirty[w.slot] = true
                 stamped.append(results.count)
                 results.append(object)
-            case .delete(let uid):
+            case .delete(let uid, let resourceVersion):
                 guard case .present(var object, _, let revision) = views[w.slot] else {
                     throw StoreError(.notFound, "\(w.display): not found")
                 }
                 if let uid, uid != object.metadata.uid {
                     throw StoreError(.conflict, "\(w.display): conflict: uid precondition \(uid) does not match stored uid \(object.metadata.uid ?? "")")
+                }
+                // The transaction compares the key's mod_revision with the one read, so this
+                // holds at the commit too.
+                if let resourceVersion, resourceVersion != object.metadata.resourceVersion {
+                    throw StoreError(
+                        .conflict,
+                        "\(w.display): conflict: resourceVersion precondition \(resourceVersion) does not match stored resourceVersion \(object.metadata.resourceVersion ?? "")")
                 }
                 if !(object.metadata.finalizers ?? []).isEmpty {
                     // Deleting something already being deleted changes nothing, as in Kubernetes.

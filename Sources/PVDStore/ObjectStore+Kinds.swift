@@ -50,8 +50,13 @@ extension ObjectStore {
         }
     }
 
-    /// Deletes one object of `kind`; see `delete(_:namespace:name:uid:)`.
-    public func delete(kind: ResourceKind, namespace: String?, name: String, uid: String? = nil) async throws(StoreError) -> AnyResource? {
+    /// Deletes one object of `kind`; see `delete(_:namespace:name:uid:)`. With
+    /// `resourceVersion`, only while the stored object is still at that version (`.conflict`
+    /// otherwise), checked in the same commit as the delete.
+    public func delete(kind: ResourceKind, namespace: String?, name: String, uid: String? = nil, resourceVersion: String? = nil) async throws(StoreError) -> AnyResource? {
+        if resourceVersion != nil {
+            return try await commit([.delete(kind: kind, namespace: namespace, name: name, uid: uid, resourceVersion: resourceVersion)]).first ?? nil
+        }
         switch kind {
         case .storageClass: return try await delete(StorageClass.self, namespace: nil, name: name, uid: uid).map { .storageClass($0) }
         case .persistentVolume:

@@ -108,7 +108,9 @@ extension ObjectStore {
 public enum StoreWrite: Sendable {
     case create(AnyResource)
     case update(AnyResource)
-    case delete(kind: ResourceKind, namespace: String?, name: String, uid: String?)
+    /// Deletes (see `ObjectStore.delete`); with `uid` or `resourceVersion`, only while the
+    /// stored object still has them, else `.conflict`, decided inside the commit.
+    case delete(kind: ResourceKind, namespace: String?, name: String, uid: String?, resourceVersion: String? = nil)
 }
 
 /// Objects of one kind and the revision they were read at.

@@ -12,7 +12,7 @@ extension SQLiteStore {
         enum Operation: Sendable {
             case create
             case update
-            case delete(kind: ResourceKind, namespace: String?, name: String, uid: String?)
+            case delete(kind: ResourceKind, namespace: String?, name: String, uid: String?, resourceVersion: String?)
         }
         var operation: Operation
         /// The object with apiVersion and kind filled in, for creates and updates.
@@ -49,8 +49,9 @@ extension SQLiteStore {
                 return PreparedWrite(
                     operation: .update, object: object, body: body, spec: JSONMembers.specBytes(body),
                     points: JSONMembers.patchPoints(in: body))
-            case .delete(let kind, let namespace, let name, let uid):
-                return PreparedWrite(operation: .delete(kind: kind, namespace: namespace, name: name, uid: uid), object: nil, body: nil)
+            case .delete(let kind, let namespace, let name, let uid, let resourceVersion):
+                return PreparedWrite(
+                    operation: .delete(kind: kind, namespace: namespace, name: name, uid: uid, resourceVersion: resourceVersion), object: nil, body: nil)
             }
         }
         let lanes = writes.count < parallelEncodingThreshold ? 1 : min(4, Concurrently.workers)
@@ -101,8 +102,9 @@ extension SQLiteStore {
                 results.append(try create(object, body: body, points: w.points, db: statements, revision: &revision))
             case (.update, let object?, let body?):
                 results.append(try update(object, body: body, spec: w.spec, points: w.points, db: statements, revision: &revision))
-            case (.delete(let kind, let namespace, let name, let uid), _, _):
-                results.append(try delete(kind, namespace: namespace, name: name, uid: uid, db: statements, revision: &revision, now: now))
+            case (.delete(let kind, let namespace, let name, let uid, let resourceVersion), _, _):
+                results.append(try delete(
+                    kind, namespace: namespace, name: name, uid: uid, resourceVersion: resourceVersion, db: statements, revision: &revision, now: now))
             default:
                 throw StoreError(.invalid, "write was not prepared")
             }
@@ -202,7 +204,7 @@ extension SQLiteStore {
     }
 
     private static func delete(
-        _ kind: ResourceKind, namespace: String?, name objectName: String, uid: String?, db: Statements,
+        _ kind: ResourceKind, namespace: String?, name objectName: String, uid: String?, resourceVersion: String?, db: Statements,
         revision: inout Int64, now: Time
     ) throws -> AnyResource? {
         let ns = StoredObjectRules.storedNamespace(kind, namespace)
@@ -210,6 +212,9 @@ extension SQLiteStore {
         let stored = try fetchStored(db, kind, ns, objectName, name) { Data($0) }
         if let uid, uid != stored.uid {
             throw StoreError(.conflict, "\(name): conflict: uid precondition \(uid) does not match stored uid \(stored.uid)")
+        }
+        if let resourceVersion, resourceVersion != String(stored.rv) {
+            throw StoreError(.conflict, "\(name): conflict: resourceVersion precondition \(resourceVersion) does not match stored resourceVersion \(stored.rv)")
         }
         var object: AnyResource
         do {

@@ -14,7 +14,7 @@ struct WritePlanOrderTests {
     private func label(_ w: StoreWrite) -> String {
         switch w {
         case .create(let o), .update(let o): "\(o.kind.shortName) \(o.metadata.namespace ?? "")/\(o.metadata.name)"
-        case .delete(let kind, let ns, let name, _): "delete \(kind.shortName) \(ns ?? "")/\(name)"
+        case .delete(let kind, let ns, let name, _, _): "delete \(kind.shortName) \(ns ?? "")/\(name)"
         }
     }
 

@@ -271,6 +271,27 @@ struct StoreConformanceTests {
         }
     }
 
+    /// A resourceVersion precondition is decided in the delete's own commit: a version another
+    /// write has moved past is a conflict and deletes nothing.
+    @Test(arguments: Backend.allCases)
+    func deleteChecksTheResourceVersionInItsCommit(_ backend: Backend) async throws {
+        try await withBackend(backend) { t in
+            let first = try await t.store.create(volume("pv-1"))
+            var changed = first
+            changed.metadata.labels = ["moved": "on"]
+            let second = try await t.store.update(changed)
+            let stale = await storeError { () async throws(StoreError) in
+                try await t.store.delete(kind: .persistentVolume, namespace: nil, name: "pv-1", resourceVersion: first.metadata.resourceVersion)
+            }
+            #expect(stale?.code == .conflict, "\(String(describing: stale))")
+            #expect(try await t.store.get(PersistentVolume.self, namespace: nil, name: "pv-1") == second)
+            #expect(try await t.store.delete(kind: .persistentVolume, namespace: nil, name: "pv-1", resourceVersion: second.metadata.resourceVersion) == nil)
+            #expect(await storeError { () async throws(StoreError) in
+                try await t.store.get(PersistentVolume.self, namespace: nil, name: "pv-1")
+            }?.code == .notFound)
+        }
+    }
+
     @Test(arguments: Backend.allCases)
     func commitAppliesWritesInOrderAllOrNothing(_ backend: Backend) async throws {
         try await withBackend(backend) { t in
