@@ -40,7 +40,7 @@ public final class DaemonMetrics: Sendable {
     let apiForbidden: Counter
     /// API watch streams open now.
     let apiWatches: Gauge
-    private let openWatches = Atomic<Int>(0)
+    private let openWatches = Mutex<Int>(0)
     /// Faults that stopped the store's writes, by reason; every reason is emitted from the start.
     private let storeFaults: [StoreFault.Reason: Counter]
     /// Label sets of `pvd_objects` already emitted, so one that empties is reported as 0.
@@ -120,10 +120,13 @@ public final class DaemonMetrics: Sendable {
         if status == 403 { apiForbidden.increment() }
     }
 
-    /// A watch stream opened (+1) or ended (-1).
+    /// A watch stream opened (+1) or ended (-1). The gauge is set under the count's lock, so
+    /// two watches ending at once cannot leave it at the older count.
     func recordAPIWatch(_ change: Int) {
-        let now = openWatches.add(change, ordering: .relaxed).newValue
-        apiWatches.set(Double(now))
+        openWatches.withLock { count in
+            count += change
+            apiWatches.set(Double(count))
+        }
     }
 
     /// Records how long one periodic integrity check took.
