@@ -32,10 +32,12 @@ public final class RBACPolicyCache: Service, Sendable {
     }
 
     /// Lists, then follows the watch from where the list began; lists again when the watch
-    /// fails (or its history was compacted away), waiting longer after each failure in a row.
+    /// fails or ends (its history compacted away: at once), waiting longer after each failure
+    /// in a row.
     func follow() async {
         var failures = 0
         while !Task.isCancelled {
+            var compacted = false
             do {
                 let (read, revision) = try await RBACPolicy.read(from: store)
                 policy.withLock { $0 = read }
@@ -45,18 +47,17 @@ public final class RBACPolicyCache: Service, Sendable {
                     policy.withLock { $0?.apply(e.object, removed: e.type == .deleted, revision: e.revision) }
                 }
                 // A watch ends on its own only when its store closes or the task stops.
-                policy.withLock { $0 = nil }
             } catch {
-                policy.withLock { $0 = nil }
-                if Task.isCancelled { return }
-                failures += 1
-                let compacted = (error as? StoreError)?.code == .compacted
-                if !compacted {
+                compacted = (error as? StoreError)?.code == .compacted
+                if !compacted && !Task.isCancelled {
                     logger.warning("RBAC cache out of step; decisions read the store", metadata: ["pvd.error": "\(error)"])
                 }
-                let wait = compacted ? Duration.zero : .milliseconds(100 * min(1 << min(failures, 6), 50))
-                do { try await Task.sleep(for: wait) } catch { return }
             }
+            policy.withLock { $0 = nil }
+            if Task.isCancelled { return }
+            failures += 1
+            let wait = compacted ? Duration.zero : .milliseconds(100 * min(1 << min(failures, 6), 50))
+            do { try await Task.sleep(for: wait) } catch { return }
         }
     }
 }
