@@ -1,4 +1,5 @@
 import Foundation
+import PVDEnvironment
 import PVDServer
 import Testing
 
@@ -85,6 +86,79 @@ struct KubectlTests {
         let deleted = try d.kubectl(["delete", "pvc", "data", "--wait=true", "--timeout=60s"])
         #expect(deleted.stdout.contains(#"persistentvolumeclaim "data" deleted"#), "\(deleted.stderr)")
         #expect(try d.pvd(["get", "pvc", "-o", "name"]).stdout == "", "the store still holds the claim")
+    }
+
+    /// `kubectl describe` of each kind with its Events, `api-resources`, the strategic and JSON
+    /// patch types, and `delete --wait` of a claim a Pod still uses: it returns only once the
+    /// Pod is gone and protection lets the claim go.
+    @Test func describeApiResourcesPatchTypesAndAProtectedDelete() throws {
+        let d = try APIDaemon()
+        try #require(d.listening, "the API did not come up: \(d.log)")
+        let pod = """
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: user}
+            spec:
+              nodeName: NODE
+              terminationGracePeriodSeconds: 0
+              containers: [{name: app, image: alpine}]
+              volumes: [{name: v, persistentVolumeClaim: {claimName: data}}]
+
+            """
+        // Scheduled to this node (the daemon's default name), so it holds its claim.
+        let scheduled = pod.replacingOccurrences(of: "NODE", with: Hostname.current())
+        #expect(try d.kubectl(["apply", "-f", try d.write("m.yaml", Self.classAndClaim + "---\n" + scheduled)]).status == 0)
+        #expect(try d.kubectl(["wait", "--for=jsonpath={.status.phase}=Bound", "pvc/data", "--timeout=60s"]).status == 0)
+        let volume = try d.kubectl(["get", "pvc", "data", "-o", "jsonpath={.spec.volumeName}"]).stdout
+        #expect(!volume.isEmpty)
+
+        let claim = try d.kubectl(["describe", "pvc", "data"])
+        #expect(claim.stdout.contains("Status:") && claim.stdout.contains("Bound"), "\(claim.stdout) \(claim.stderr)")
+        #expect(claim.stdout.contains("Used By:") && claim.stdout.contains("user"), "\(claim.stdout)")
+        #expect(claim.stdout.contains("Events:") && claim.stdout.contains("ProvisioningSucceeded"), "\(claim.stdout)")
+        let pv = try d.kubectl(["describe", "pv", volume])
+        #expect(pv.stdout.contains("Claim:") && pv.stdout.contains("default/data"), "\(pv.stdout) \(pv.stderr)")
+        let sc = try d.kubectl(["describe", "sc", "hp"])
+        #expect(sc.stdout.contains("Provisioner:") && sc.stdout.contains("pvd.io/hostpath"), "\(sc.stdout) \(sc.stderr)")
+        let described = try d.kubectl(["describe", "pod", "user"])
+        #expect(described.stdout.contains("ClaimName:") && described.stdout.contains("data"), "\(described.stdout) \(described.stderr)")
+
+        let resources = try d.kubectl(["api-resources"])
+        let rows = resources.stdout.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init) }
+        #expect(rows.contains(["persistentvolumeclaims", "pvc", "v1", "true", "PersistentVolumeClaim"]), "\(resources.stdout) \(resources.stderr)")
+        #expect(rows.contains(["storageclasses", "sc", "storage.k8s.io/v1", "false", "StorageClass"]), "\(resources.stdout)")
+
+        #expect(try d.kubectl(["patch", "pvc", "data", "--type", "strategic", "-p", #"{"metadata":{"labels":{"s":"one"}}}"#]).status == 0)
+        #expect(try d.kubectl(["patch", "pvc", "data", "--type", "json", "-p", #"[{"op":"add","path":"/metadata/labels/j","value":"two"}]"#]).status == 0)
+        let labels = try d.kubectl(["get", "pvc", "data", "-o", "jsonpath={.metadata.labels.s}/{.metadata.labels.j}/{.metadata.labels.app}"])
+        #expect(labels.stdout == "one/two/web", "\(labels.stdout) \(labels.stderr)")
+
+        // The claim is in use: the delete waits, the claim Terminating, until the Pod goes.
+        let deleting = Process()
+        deleting.executableURL = URL(fileURLWithPath: APIDaemon.kubectlPath ?? "/usr/bin/kubectl")
+        deleting.arguments = [
+            "--kubeconfig", try d.kubeconfig(token: APIDaemon.adminToken), "--cache-dir", d.cacheDir,
+            "delete", "pvc", "data", "--wait=true", "--timeout=60s",
+        ]
+        deleting.standardOutput = FileHandle.nullDevice
+        deleting.standardError = FileHandle.nullDevice
+        try deleting.run()
+        defer {
+            if deleting.isRunning { kill(deleting.processIdentifier, SIGKILL) }
+            deleting.waitUntilExit()
+        }
+        var deadline = Date().addingTimeInterval(30)
+        func terminating() throws -> Bool { !(try d.kubectl(["get", "pvc", "data", "-o", "jsonpath={.metadata.deletionTimestamp}"]).stdout.isEmpty) }
+        while try !terminating() && Date() < deadline { usleep(50_000) }
+        #expect(try terminating(), "the claim never became Terminating")
+        sleep(1)
+        #expect(deleting.isRunning, "kubectl delete --wait returned while a Pod still uses the claim")
+        #expect(try d.pvd(["get", "pvc", "-o", "name"]).stdout == "persistentvolumeclaim/data\n")
+        #expect(try d.kubectl(["delete", "pod", "user"]).status == 0)
+        deadline = Date().addingTimeInterval(60)
+        while deleting.isRunning && Date() < deadline { usleep(50_000) }
+        #expect(!deleting.isRunning && deleting.terminationStatus == 0, "kubectl delete --wait did not return once the Pod was gone")
+        #expect(try d.pvd(["get", "pvc", "-o", "name"]).stdout == "")
     }
 
     /// `kubectl apply --server-side`: pvd keeps managed fields as Kubernetes does, so a field
