@@ -52,27 +52,9 @@ extension ObjectStore {
 
     /// Deletes one object of `kind`; see `delete(_:namespace:name:uid:)`. With
     /// `resourceVersion`, only while the stored object is still at that version (`.conflict`
-    /// otherwise), checked in the same commit as the delete.
+    /// otherwise), checked in the same commit as the delete. Every store's typed delete is this
+    /// one-write commit.
     public func delete(kind: ResourceKind, namespace: String?, name: String, uid: String? = nil, resourceVersion: String? = nil) async throws(StoreError) -> AnyResource? {
-        if resourceVersion != nil {
-            return try await commit([.delete(kind: kind, namespace: namespace, name: name, uid: uid, resourceVersion: resourceVersion)]).first ?? nil
-        }
-        switch kind {
-        case .storageClass: return try await delete(StorageClass.self, namespace: nil, name: name, uid: uid).map { .storageClass($0) }
-        case .persistentVolume:
-            return try await delete(PersistentVolume.self, namespace: nil, name: name, uid: uid).map { .persistentVolume($0) }
-        case .persistentVolumeClaim:
-            return try await delete(PersistentVolumeClaim.self, namespace: namespace, name: name, uid: uid).map { .persistentVolumeClaim($0) }
-        case .pod: return try await delete(Pod.self, namespace: namespace, name: name, uid: uid).map { .pod($0) }
-        case .node: return try await delete(Node.self, namespace: nil, name: name, uid: uid).map { .node($0) }
-        case .event: return try await delete(Event.self, namespace: namespace, name: name, uid: uid).map { .event($0) }
-        case .lease: return try await delete(Lease.self, namespace: namespace, name: name, uid: uid).map { .lease($0) }
-        case .csiStorageCapacity:
-            return try await delete(CSIStorageCapacity.self, namespace: namespace, name: name, uid: uid).map { .csiStorageCapacity($0) }
-        case .role: return try await delete(Role.self, namespace: namespace, name: name, uid: uid).map { .role($0) }
-        case .clusterRole: return try await delete(ClusterRole.self, namespace: nil, name: name, uid: uid).map { .clusterRole($0) }
-        case .roleBinding: return try await delete(RoleBinding.self, namespace: namespace, name: name, uid: uid).map { .roleBinding($0) }
-        case .clusterRoleBinding: return try await delete(ClusterRoleBinding.self, namespace: nil, name: name, uid: uid).map { .clusterRoleBinding($0) }
-        }
+        try await commit([.delete(kind: kind, namespace: namespace, name: name, uid: uid, resourceVersion: resourceVersion)]).first ?? nil
     }
 }
