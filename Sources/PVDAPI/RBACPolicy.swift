@@ -28,24 +28,18 @@ struct RBACPolicy: Sendable, Equatable {
     /// Takes in one object as the store now holds it (`removed`: it is gone). An event older
     /// than what is held is skipped, so replaying a watch over a later list cannot step back.
     mutating func apply(_ object: AnyResource, removed: Bool, revision: Int64) {
-        func newer(_ held: ObjectMeta?) -> Bool { (held?.resourceVersion.flatMap { Int64($0) } ?? -1) <= revision }
         let meta = object.metadata
         let (namespace, name) = (meta.namespace ?? "", meta.name)
+        func put<R: Resource>(_ value: R, in held: inout [String: R]) {
+            guard (held[name]?.metadata.resourceVersion.flatMap { Int64($0) } ?? -1) <= revision else { return }
+            held[name] = removed ? nil : value
+        }
         switch object {
-        case .clusterRoleBinding(let b):
-            guard newer(clusterBindings[name]?.metadata) else { return }
-            clusterBindings[name] = removed ? nil : b
-        case .roleBinding(let b):
-            guard newer(bindings[namespace]?[name]?.metadata) else { return }
-            bindings[namespace, default: [:]][name] = removed ? nil : b
-        case .clusterRole(let r):
-            guard newer(clusterRoles[name]?.metadata) else { return }
-            clusterRoles[name] = removed ? nil : r
-        case .role(let r):
-            guard newer(roles[namespace]?[name]?.metadata) else { return }
-            roles[namespace, default: [:]][name] = removed ? nil : r
-        default:
-            return
+        case .clusterRoleBinding(let b): put(b, in: &clusterBindings)
+        case .roleBinding(let b): put(b, in: &bindings[namespace, default: [:]])
+        case .clusterRole(let r): put(r, in: &clusterRoles)
+        case .role(let r): put(r, in: &roles[namespace, default: [:]])
+        default: return
         }
     }
 
