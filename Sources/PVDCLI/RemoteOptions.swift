@@ -21,12 +21,22 @@ struct RemoteOptions: ParsableArguments, Sendable {
     @Option(name: .long, help: ArgumentHelp("A bearer token for the API server, over the kubeconfig's credentials.", valueName: "token"))
     var token: String?
 
+    /// `--server` or `PVD_SERVER`, and `--kubeconfig` or `PVD_KUBECONFIG`: the flag wins.
+    private func named(_ environment: [String: String]) -> (server: String?, kubeconfig: String?) {
+        let env = { (name: String) in environment[name].flatMap { $0.isEmpty ? nil : $0 } }
+        return (server ?? env("PVD_SERVER"), kubeconfig ?? env("PVD_KUBECONFIG"))
+    }
+
+    /// Whether the options name a server at all; nothing is read or checked (see `endpoint`).
+    func namesServer(environment: [String: String] = ProcessInfo.processInfo.environment) -> Bool {
+        let (server, kubeconfig) = named(environment)
+        return server != nil || kubeconfig != nil
+    }
+
     /// The server these options name, nil when they name none (the command opens the store).
     /// Flags win over the variables; `--server` overrides the kubeconfig's server, as in kubectl.
     func endpoint(environment: [String: String] = ProcessInfo.processInfo.environment) throws(CLIError) -> APIEndpoint? {
-        let env = { (name: String) in environment[name].flatMap { $0.isEmpty ? nil : $0 } }
-        let server = self.server ?? env("PVD_SERVER")
-        let kubeconfig = self.kubeconfig ?? env("PVD_KUBECONFIG")
+        let (server, kubeconfig) = named(environment)
         guard server != nil || kubeconfig != nil else {
             if context != nil || token != nil {
                 throw CLIError("--context and --token need a server: pass --server URL or --kubeconfig FILE")
@@ -69,10 +79,11 @@ protocol OpensStoreOrServer: NeedsLinkedParts {
 }
 
 extension OpensStoreOrServer {
-    /// The API client when the command drives a server (a flag it cannot read needs nothing: the
-    /// command reports it when it runs), else what the store needs.
+    /// The API client when the command names a server, else what the store needs. Only whether
+    /// one is named: the kubeconfig is read once, by the binary that runs the command, which
+    /// also reports what is wrong with it.
     var neededParts: Set<LinkedParts.Part> {
-        ((try? remote.endpoint()) ?? nil) != nil ? [.apiClient] : global.neededParts
+        remote.namesServer() ? [.apiClient] : global.neededParts
     }
 
     /// The server's API as a store when the remote options name one, else the store.
