@@ -145,6 +145,18 @@ final class APIDaemon {
 
     static func freePort() throws -> Int { try LoopbackPort.free() }
 
+    /// `path` with `args` started in the background, its output dropped; the caller waits for
+    /// it or kills it (by this Process's pid).
+    static func background(_ path: String, _ args: [String]) throws -> Process {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: path)
+        p.arguments = args
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        return p
+    }
+
     /// A Role `claims` in team-a with these verbs on claims, bound to the group `team-a` (the
     /// tokens file's teammate is in it).
     static func teamAClaimsGrant(verbs: String) -> String {

@@ -134,15 +134,10 @@ struct KubectlTests {
         #expect(labels.stdout == "one/two/web", "\(labels.stdout) \(labels.stderr)")
 
         // The claim is in use: the delete waits, the claim Terminating, until the Pod goes.
-        let deleting = Process()
-        deleting.executableURL = URL(fileURLWithPath: APIDaemon.kubectlPath ?? "/usr/bin/kubectl")
-        deleting.arguments = [
+        let deleting = try APIDaemon.background(APIDaemon.kubectlPath ?? "/usr/bin/kubectl", [
             "--kubeconfig", try d.kubeconfig(token: APIDaemon.adminToken), "--cache-dir", d.cacheDir,
             "delete", "pvc", "data", "--wait=true", "--timeout=60s",
-        ]
-        deleting.standardOutput = FileHandle.nullDevice
-        deleting.standardError = FileHandle.nullDevice
-        try deleting.run()
+        ])
         defer {
             if deleting.isRunning { kill(deleting.processIdentifier, SIGKILL) }
             deleting.waitUntilExit()
@@ -288,16 +283,11 @@ struct KubectlTests {
             LoopbackHTTPClient.metricValue(LoopbackHTTPClient.get(port: d.healthPort, path: "/metrics")?.body ?? "", "pvd_api_watches")
         }
         #expect(open() == 0)
-        let curl = Process()
-        curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-        curl.arguments = [
+        let curl = try APIDaemon.background("/usr/bin/curl", [
             "-sS", "-N", "--max-time", killed ? "600" : "3", "--cacert", d.root.appendingPathComponent("api/ca.crt").path,
             "-H", "Authorization: Bearer \(APIDaemon.adminToken)",
             "\(d.server)/api/v1/namespaces/default/persistentvolumeclaims?watch=1&fieldSelector=metadata.name%3Dnone&timeoutSeconds=600",
-        ]
-        curl.standardOutput = FileHandle.nullDevice
-        curl.standardError = FileHandle.nullDevice
-        try curl.run()
+        ])
         defer {
             if curl.isRunning { kill(curl.processIdentifier, SIGKILL) }
             curl.waitUntilExit()
